@@ -1,0 +1,109 @@
+import type { SandboxState } from './state.js';
+
+/** Who is calling, as resolved from the request's access key. */
+export interface Caller {
+  accountId: string;
+  /** arn:aws:iam::123456789012:user/name, arn:aws:sts::123456789012:assumed-role/Role/session, or ...:root */
+  arn: string;
+  accessKeyId: string;
+  /** 'user' for IAM users' long-term keys, 'assumed-role' for STS session keys, 'root' for root keys. */
+  kind: 'user' | 'assumed-role' | 'root';
+  /** For assumed roles: the role name. For users: the user name. */
+  principalName: string;
+}
+
+/**
+ * An error as AWS would send it. The protocol layer turns it into the wire shape of the service's
+ * protocol (awsQuery XML, awsJson `__type`, restJson `x-amzn-errortype`, restXml), so the SDK raises the
+ * modelled exception class for `code`.
+ */
+export class AwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    /** awsQuery's <Type>: Sender for client errors, Receiver for server errors. */
+    readonly fault: 'Sender' | 'Receiver' = status >= 500 ? 'Receiver' : 'Sender',
+  ) {
+    super(message);
+    this.name = 'AwsError';
+  }
+}
+
+/** Timings that make the sandbox behave like AWS (all in milliseconds). */
+export interface SandboxDelays {
+  /** How long CreateAccount stays IN_PROGRESS. */
+  createAccount: number;
+  /** How long after CreateAccount SUCCEEDED the access role refuses AssumeRole (IAM propagation). */
+  rolePropagation: number;
+}
+
+/** Runtime services a handler may use besides the state. Deterministic from the sandbox seed. */
+export interface SandboxRuntime {
+  now(): Date;
+  /** Deterministic pseudo-random number in [0, 1) from the sandbox seed. */
+  random(): number;
+  /** A fresh id made of `length` characters from `alphabet` (default lowercase + digits). */
+  randomId(length: number, alphabet?: string): string;
+  /** A new unused 12-digit account id. */
+  newAccountId(): string;
+  delays: SandboxDelays;
+  /** Organizations' account limit (ACCOUNT_LIMIT_EXCEEDED past it). */
+  accountLimit: number;
+  /** Organizations allows this many CreateAccount requests IN_PROGRESS at once. */
+  maxCreateAccountInFlight: number;
+  /** Persist the state now (the core also does this after every mutating call). */
+  persist(): void;
+}
+
+export interface OperationContext {
+  state: SandboxState;
+  caller: Caller;
+  runtime: SandboxRuntime;
+  region: string;
+  requestId: string;
+  /** restJson1/restXml: the parameters bound from the path and query string. */
+  params: Record<string, string>;
+  /** Raw headers (lower-cased), for the few operations that read one (S3 If-None-Match, ...). */
+  headers: Record<string, string>;
+}
+
+/**
+ * One operation. `input` is the request decoded by the protocol layer into the AWS member names
+ * (`UserName`, `Tags: [{Key, Value}]`, ...); the return value uses AWS member names too and is encoded
+ * by the protocol layer (Date values become ISO-8601 in XML and epoch seconds in JSON).
+ */
+export type OperationHandler = (ctx: OperationContext, input: Record<string, any>) => unknown | Promise<unknown>;
+
+export type Protocol = 'awsQuery' | 'awsJson1_1' | 'restJson1' | 'restXml';
+
+/** One AWS service of the sandbox: one file under src/sandbox/services/. */
+export interface SandboxService {
+  /** The SigV4 signing name in the credential scope: 'iam', 'sts', 'organizations', 'budgets', 'account', 's3'. */
+  signingName: string;
+  protocol: Protocol;
+  /** awsJson1_1: the X-Amz-Target prefix, e.g. 'AWSOrganizationsV20161128'. */
+  targetPrefix?: string;
+  /** awsQuery: the XML namespace of responses, e.g. 'https://iam.amazonaws.com/doc/2010-05-08/'. */
+  xmlNamespace?: string;
+  /** restJson1/restXml: map a request to an operation and its path/query parameters. */
+  route?: (method: string, path: string, query: URLSearchParams) => { operation: string; params: Record<string, string> } | undefined;
+  operations: Record<string, OperationHandler>;
+  /**
+   * The operations that change nothing. Used by the request log (tests assert a plan made no write) and
+   * by read-only principals. Default: names starting with Get, List, Describe, Head.
+   */
+  isReadOnly?: (operation: string) => boolean;
+}
+
+/** One line of the request log that tests read. */
+export interface RequestLogEntry {
+  service: string;
+  operation: string;
+  callerAccount: string;
+  callerArn: string;
+  status: number;
+  errorCode?: string;
+  readOnly: boolean;
+  time: number;
+}
