@@ -1,0 +1,211 @@
+import { AccountClient } from '@aws-sdk/client-account';
+import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Logger } from '../log.js';
+import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
+import { accountApiQuota, organizationsQuota } from './quotas.js';
+
+export interface AwsContextOptions {
+  region: string;
+  /** A named profile for the management account's credentials (SDK default chain otherwise). */
+  profile?: string;
+  /** Explicit endpoint for every service (the in-process sandbox); AWS_ENDPOINT_URL* is honoured by the SDK otherwise. */
+  endpoint?: string;
+  /** Explicit management credentials (the in-process sandbox, tests); the SDK's default chain otherwise. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** The role lz assumes in every member account. */
+  accessRole: string;
+  /** How many accounts are worked on at once. */
+  parallelism: number;
+  /** The SDK's attempts per call (its standard retry strategy with back-off); configured once here. */
+  maxAttempts?: number;
+  /** Shape the management account's calls to AWS's published quotas before sending them. */
+  respectQuotas?: boolean;
+  logger: Logger;
+}
+
+/** The configuration every SDK client of a run shares. */
+interface ClientConfig {
+  region: string;
+  maxAttempts: number;
+  retryMode: 'standard';
+  profile?: string;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+/** The SDK clients for one account, made on first use and kept for the run. */
+export class AccountClients {
+  private cache = new Map<string, MiddlewareHost & { destroy(): void }>();
+
+  constructor(
+    readonly accountId: string | undefined,
+    private readonly config: ClientConfig,
+    private readonly shapeCalls?: (client: MiddlewareHost, service: string) => void,
+  ) {}
+
+  private get<T extends MiddlewareHost & { destroy(): void }>(service: string, make: (config: ClientConfig) => T): T {
+    let client = this.cache.get(service) as T | undefined;
+    if (!client) {
+      client = make(this.config);
+      this.shapeCalls?.(client, service);
+      this.cache.set(service, client);
+    }
+    return client;
+  }
+
+  get organizations(): OrganizationsClient {
+    return this.get('organizations', (c) => new OrganizationsClient(c));
+  }
+  get sts(): STSClient {
+    return this.get('sts', (c) => new STSClient(c));
+  }
+  get iam(): IAMClient {
+    return this.get('iam', (c) => new IAMClient(c));
+  }
+  get budgets(): BudgetsClient {
+    return this.get('budgets', (c) => new BudgetsClient(c));
+  }
+  get account(): AccountClient {
+    return this.get('account', (c) => new AccountClient(c));
+  }
+
+  destroy(): void {
+    for (const c of this.cache.values()) c.destroy();
+    this.cache.clear();
+  }
+}
+
+/** Refresh assumed-role credentials this long before they expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Everything lz needs to talk to AWS for one run: the management account's clients, a way to get any
+ * member account's clients through STS AssumeRole, and the limiters that keep calls within AWS quotas.
+ * Built per run and passed down; nothing here is global, so a test builds one against its own sandbox.
+ */
+export class AwsContext {
+  readonly management: AccountClients;
+  /** Bounds how many accounts are worked on at once. */
+  readonly accountLimit: LimitFunction;
+  private readonly members = new Map<string, AccountClients>();
+  private readonly assumed = new Map<string, Promise<AwsCredentialIdentity>>();
+  private caller?: Promise<{ account: string; arn: string }>;
+  private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
+  private readonly accountApiQuotas = new Map<string, QuotaTable>();
+
+  constructor(readonly options: AwsContextOptions) {
+    this.accountLimit = pLimit(Math.max(1, options.parallelism));
+    this.management = new AccountClients(
+      undefined,
+      this.clientConfig(options.credentials),
+      (client, service) => this.shapeCalls('management', client, service),
+    );
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  private clientConfig(credentials: AwsContextOptions['credentials']): ClientConfig {
+    return {
+      region: this.options.region,
+      maxAttempts: this.options.maxAttempts ?? 8,
+      retryMode: 'standard',
+      ...(this.options.profile && !credentials ? { profile: this.options.profile } : {}),
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    };
+  }
+
+  /**
+   * Every Organizations call and every Account API call made with the management account's credentials
+   * share that account's quotas; a member account's Account API calls draw from that account's own.
+   */
+  private shapeCalls(key: string, client: MiddlewareHost, service: string): void {
+    if (this.options.respectQuotas === false) return;
+    if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
+    if (service === 'account') {
+      let table = this.accountApiQuotas.get(key);
+      if (!table) {
+        table = new QuotaTable(accountApiQuota);
+        this.accountApiQuotas.set(key, table);
+      }
+      limitCalls(client, table);
+    }
+  }
+
+  /** Who lz runs as (asked once): the account it must be the management account of, and the session names' source. */
+  callerIdentity(): Promise<{ account: string; arn: string }> {
+    this.caller ??= this.management.sts
+      .send(new GetCallerIdentityCommand({}))
+      .then((r) => ({ account: r.Account ?? '', arn: r.Arn ?? 'unknown' }));
+    return this.caller;
+  }
+
+  /** Clients for a member account, through the access role; the management account gets its own clients. */
+  forAccount(accountId: string, managementAccountId: string): AccountClients {
+    if (accountId === managementAccountId) return this.management;
+    let clients = this.members.get(accountId);
+    if (!clients) {
+      clients = new AccountClients(accountId, this.clientConfig(() => this.credentialsFor(accountId)), (client, service) =>
+        this.shapeCalls(accountId, client, service),
+      );
+      this.members.set(accountId, clients);
+    }
+    return clients;
+  }
+
+  roleArn(accountId: string): string {
+    return `arn:aws:iam::${accountId}:role/${this.options.accessRole}`;
+  }
+
+  /**
+   * Assumes the access role once per account and reuses the credentials until shortly before they expire
+   * (role chaining caps sessions at an hour). Concurrent callers share one AssumeRole call.
+   */
+  credentialsFor(accountId: string): Promise<AwsCredentialIdentity> {
+    const cached = this.assumed.get(accountId);
+    if (cached) {
+      return cached.then((creds) =>
+        creds.expiration && creds.expiration.getTime() - Date.now() < REFRESH_MARGIN_MS ? this.assume(accountId) : creds,
+      );
+    }
+    return this.assume(accountId);
+  }
+
+  private assume(accountId: string): Promise<AwsCredentialIdentity> {
+    const pending = this.sessionName().then(async (sessionName) => {
+      const out = await this.management.sts.send(
+        new AssumeRoleCommand({ RoleArn: this.roleArn(accountId), RoleSessionName: sessionName, DurationSeconds: 3600 }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole into ${accountId} returned no credentials`);
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    });
+    this.assumed.set(accountId, pending);
+    pending.catch(() => this.assumed.delete(accountId));
+    return pending;
+  }
+
+  /** `lz-<caller name>`: CloudTrail in the member account then says who ran lz. */
+  private async sessionName(): Promise<string> {
+    const { arn } = await this.callerIdentity();
+    const who = arn.split('/').pop() ?? 'unknown';
+    return `lz-${who}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  }
+
+  /** Forget an account's credentials (after AccessDenied while its role propagates). */
+  forgetCredentials(accountId: string): void {
+    this.assumed.delete(accountId);
+  }
+
+  destroy(): void {
+    this.management.destroy();
+    for (const c of this.members.values()) c.destroy();
+  }
+}

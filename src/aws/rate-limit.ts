@@ -1,0 +1,90 @@
+import type { MiddlewareStack } from '@smithy/types';
+
+/**
+ * A token bucket per AWS quota. AWS throttles some Organizations and Account API calls per management
+ * account at a few calls a second; letting the SDK discover that through ThrottlingException wastes
+ * retries and their back-off, so calls that share a quota wait here first.
+ */
+export interface Quota {
+  /** Tokens added per second. */
+  rate: number;
+  /** Bucket size: how many calls may go at once after a quiet spell. */
+  burst: number;
+}
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly quota: Quota,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.tokens = quota.burst;
+    this.last = clock();
+  }
+
+  /** Resolves when a call may be made; callers are served in arrival order. */
+  take(): Promise<void> {
+    const turn = this.queue.then(() => this.waitForToken());
+    this.queue = turn;
+    return turn;
+  }
+
+  private async waitForToken(): Promise<void> {
+    for (;;) {
+      const now = this.clock();
+      this.tokens = Math.min(this.quota.burst, this.tokens + ((now - this.last) / 1000) * this.quota.rate);
+      this.last = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      const waitMs = ((1 - this.tokens) / this.quota.rate) * 1000;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs)));
+    }
+  }
+}
+
+/** Which bucket an operation draws from; operations that share a quota share a key. */
+export type QuotaClassifier = (operation: string) => { key: string; quota: Quota } | undefined;
+
+/** Token buckets made on first use, one per quota key. */
+export class QuotaTable {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly classify: QuotaClassifier) {}
+
+  take(operation: string): Promise<void> {
+    const c = this.classify(operation);
+    if (!c) return Promise.resolve();
+    let bucket = this.buckets.get(c.key);
+    if (!bucket) {
+      bucket = new TokenBucket(c.quota);
+      this.buckets.set(c.key, bucket);
+    }
+    return bucket.take();
+  }
+}
+
+/** The part of an SDK client the limiter touches. */
+export interface MiddlewareHost {
+  // Each client's stack is typed by that client's own input/output unions; the limiter works with any.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  middlewareStack: MiddlewareStack<any, any>;
+}
+
+/**
+ * Makes every call of an SDK client wait for its bucket. The step sits after the SDK's retry step, so each
+ * retried attempt waits for a token too.
+ */
+export function limitCalls(client: MiddlewareHost, table: QuotaTable): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      await table.take((context.commandName ?? '').replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'lzQuotaLimiter' },
+  );
+}

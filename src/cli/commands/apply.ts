@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import pLimit from 'p-limit';
+import { errorMessage } from '../../aws/aws-errors.js';
+import { MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../../aws/quotas.js';
+import { LzError } from '../../errors.js';
+import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
+import { Journal } from '../../engine/journal.js';
+import { hasChanges, type Plan } from '../../engine/plan.js';
+import { renderPlan, summaryLine } from '../../engine/render-text.js';
+import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
+import { defaultRegistry } from '../../resources/registry.js';
+import type { ApplyContext } from '../../resources/types.js';
+import { EXIT_ERROR, EXIT_OK } from '../exit.js';
+import type { CliIO } from '../io.js';
+import { Progress, useColor } from '../progress.js';
+import { parseParallelism } from '../session.js';
+import { planFromCli, type PlanCliOptions } from './plan.js';
+
+export interface ApplyCliOptions extends PlanCliOptions {
+  autoApprove?: boolean;
+  failFast?: boolean;
+  /** Bounds on waits, for tests and impatient people (seconds). */
+  createTimeout: string;
+  roleTimeout: string;
+}
+
+export async function applyCommand(planFile: string | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
+  const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile)) : undefined;
+  const progress = new Progress(io);
+  const planned = await planFromCli(
+    saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
+    io,
+    progress,
+  );
+  const { session, index } = planned;
+  try {
+    let plan: Plan = planned.plan;
+    if (saved) {
+      checkNotStale(saved, plan);
+      plan = saved;
+    } else {
+      io.stdout(renderPlan(plan, { color: useColor(io) }));
+    }
+    if (!hasChanges(plan)) {
+      if (saved) io.stdout(`${summaryLine(plan)}\n`);
+      return EXIT_OK;
+    }
+    if (!saved && !opts.autoApprove) await confirm(io);
+
+    const ctx: ApplyContext = {
+      aws: session.aws,
+      index,
+      journal: Journal.inWorkdir(session.workdir),
+      accountCreations: pLimit(MAX_ACCOUNT_CREATIONS_IN_FLIGHT),
+      workdir: session.workdir,
+      logger: session.logger,
+      progress: (subject, step) => progress.step(subject, step),
+      waits: {
+        createAccountTimeout: seconds(opts.createTimeout, '--create-timeout'),
+        roleTimeout: seconds(opts.roleTimeout, '--role-timeout'),
+        pollInterval: 1000,
+      },
+    };
+    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: parseParallelism(opts.parallelism) });
+    io.stdout(renderOutcome(outcome));
+    return outcome.failed.length > 0 || outcome.notRun.length > 0 ? EXIT_ERROR : EXIT_OK;
+  } finally {
+    await session.close();
+  }
+}
+
+async function confirm(io: CliIO): Promise<void> {
+  if (!io.isTTY || !io.prompt) {
+    throw new LzError('needs-approval', 'apply needs confirmation and there is no terminal to ask at.', {
+      hint: 'Review the plan above, then run `lz apply --auto-approve`, or save a plan with `lz plan --out plan.json` and run `lz apply plan.json`.',
+    });
+  }
+  const answer = await io.prompt('\nDo you want to perform these actions? Only "yes" will be accepted: ');
+  if (answer.trim() !== 'yes') throw new LzError('apply-cancelled', 'Apply cancelled; nothing was changed.');
+}
+
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new LzError('bad-option', `${flag} must be a positive number of seconds, not "${value}"`);
+  return n * 1000;
+}
+
+function renderOutcome(outcome: ApplyOutcome): string {
+  const lines = [''];
+  for (const { change, error } of outcome.failed) {
+    lines.push(`  x ${change.address}: ${error instanceof LzError ? error.message : errorMessage(error)}`);
+    if (error instanceof LzError && error.hint) lines.push(`      hint: ${error.hint}`);
+  }
+  for (const { change, reason } of outcome.notRun) lines.push(`  - ${change.address} not run: ${reason}`);
+  const status = outcome.failed.length + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
+  lines.push(`${status} ${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.notRun.length} not run.`);
+  if (outcome.failed.length > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
+  return `${lines.join('\n')}\n`;
+}

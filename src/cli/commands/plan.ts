@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../files.js';
+import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
+import { makePlan, type PlanResult } from '../../engine/planner.js';
+import { hasChanges } from '../../engine/plan.js';
+import { renderPlan } from '../../engine/render-text.js';
+import { defaultRegistry } from '../../resources/registry.js';
+import { EXIT_CHANGES, EXIT_OK } from '../exit.js';
+import type { CliIO } from '../io.js';
+import { Progress, useColor } from '../progress.js';
+import { openSession, type AwsCliOptions, type Session } from '../session.js';
+
+export interface PlanCliOptions extends AwsCliOptions {
+  file: string;
+  json?: boolean;
+  out?: string;
+  detailedExitcode?: boolean;
+  target: string[];
+  prune?: boolean;
+}
+
+export interface Planned extends PlanResult {
+  manifest: LoadedManifest;
+  session: Session;
+}
+
+/** Loads the file, opens the AWS session and plans; shared by plan and apply. The caller closes the session. */
+export async function planFromCli(opts: PlanCliOptions, io: CliIO, progress: Progress): Promise<Planned> {
+  const path = resolve(io.cwd, opts.file);
+  const manifest = await loadManifest(opts.file, { cwd: io.cwd });
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  try {
+    const result = await makePlan(manifest, session.aws, defaultRegistry, {
+      prune: Boolean(opts.prune),
+      targets: opts.target,
+      manifestSha256: sha256,
+      onProgress: (done, total) => progress.counter('Reading accounts', done, total),
+    });
+    return { ...result, manifest, session };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<number> {
+  const progress = new Progress(io);
+  const { plan, session } = await planFromCli(opts, io, progress);
+  try {
+    if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
+    if (opts.json) io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+    else {
+      io.stdout(renderPlan(plan, { color: useColor(io) }));
+      if (opts.out) io.stdout(`\nSaved the plan to ${opts.out}. Apply exactly this plan with: lz apply ${opts.out}\n`);
+    }
+    return opts.detailedExitcode && hasChanges(plan) ? EXIT_CHANGES : EXIT_OK;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,100 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_ERROR, reportFailure } from './exit.js';
+import type { CliIO } from './io.js';
+
+/**
+ * The command-line surface. Command bodies are imported lazily inside each action so that `lz --help` and
+ * `lz validate` never load the AWS SDK (startup stays well under a second).
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('lz')
+    .description('Keep a multi-account AWS organization in one accounts.yaml: plan, apply, drift.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run `lz --help` for usage)')
+    .allowExcessArguments(false);
+
+  const fileOption = () => new Option('-f, --file <file>', 'the manifest').default('accounts.yaml');
+
+  program
+    .command('validate')
+    .description('Check accounts.yaml and summarise what it declares; makes no AWS call.')
+    .addOption(fileOption())
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { file: string; json?: boolean }) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      exitCode = await validateCommand(opts, io);
+    });
+
+  const awsOptions = (cmd: Command) =>
+    cmd
+      .addOption(fileOption())
+      .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
+      .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, else us-east-1)')
+      .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
+      .option('--parallelism <n>', 'how many accounts to work in at once', '16')
+      .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace')
+      .option('--log-file <file>', 'write structured logs to this file instead of stderr');
+  const collect = (value: string, previous: string[]) => [...previous, value];
+
+  awsOptions(program.command('plan'))
+    .description('Read the live organization, diff it with accounts.yaml and print what apply would do. Makes no write call.')
+    .option('--json', 'print the plan as JSON (format: docs/usage.md)')
+    .option('--out <file>', 'save the plan, to apply exactly it later with `lz apply FILE`')
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--target <account>', 'only this account (repeatable)', collect, [])
+    .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
+    .action(async (opts) => {
+      const { planCommand } = await import('./commands/plan.js');
+      exitCode = await planCommand(opts, io);
+    });
+
+  awsOptions(program.command('apply'))
+    .description('Carry out the plan: plan, show it, ask, apply. With PLANFILE, apply that saved plan if it is not stale.')
+    .argument('[planFile]', 'a plan saved with `lz plan --out`')
+    .option('--auto-approve', 'do not ask for confirmation (needed off a terminal)')
+    .option('--target <account>', 'only this account (repeatable)', collect, [])
+    .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
+    .option('--fail-fast', 'stop starting new changes after the first failure')
+    .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')
+    .option('--role-timeout <seconds>', 'how long to wait for a new account\'s access role', '600')
+    .action(async (planFile: string | undefined, opts) => {
+      const { applyCommand } = await import('./commands/apply.js');
+      exitCode = await applyCommand(planFile, opts, io);
+    });
+
+  const sandbox = program.command('sandbox').description('A local multi-account AWS emulator (for trying lz and for tests).');
+  sandbox
+    .command('serve')
+    .description('Serve the sandbox on 127.0.0.1 and print the environment that points AWS clients at it.')
+    .option('--port <port>', 'port to listen on (0 = any free port)', '4566')
+    .option('--state <file>', 'state file shared by separate runs', '.lz/sandbox.json')
+    .option('--seed <n>', 'seed for ids, keys and faults', '1')
+    .option('--faults <spec>', 'inject faults, e.g. errors=0.05,resets=0.01,latency=30,jitter=10,seed=7')
+    .option('--quotas', "throttle at AWS's published request quotas")
+    .action(async (opts: { port?: string; state?: string; seed?: string; faults?: string; quotas?: boolean }) => {
+      const { sandboxServeCommand } = await import('./commands/sandbox.js');
+      exitCode = await sandboxServeCommand(opts, io);
+    });
+  sandbox
+    .command('reset')
+    .description("Forget the sandbox's organization (deletes the state file).")
+    .option('--state <file>', 'state file', '.lz/sandbox.json')
+    .action(async (opts: { state?: string }) => {
+      const { sandboxResetCommand } = await import('./commands/sandbox.js');
+      exitCode = await sandboxResetCommand(opts, io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit through here with code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    return reportFailure(io, err);
+  }
+}

@@ -1,0 +1,84 @@
+import pLimit from 'p-limit';
+import { errorMessage } from '../aws/aws-errors.js';
+import { LzError } from '../errors.js';
+import { moduleFor, type Registry } from '../resources/registry.js';
+import type { ApplyContext } from '../resources/types.js';
+import type { Change, Plan } from './plan.js';
+
+export interface ApplyOutcome {
+  done: Change[];
+  failed: { change: Change; error: unknown }[];
+  notRun: { change: Change; reason: string }[];
+}
+
+export interface ExecuteOptions {
+  /** Stop starting new changes after the first failure. */
+  failFast: boolean;
+  /** How many accounts are worked in at once. */
+  parallelism: number;
+}
+
+/**
+ * Walks the plan's changes in dependency order: a change starts when everything it depends on is done, and
+ * is not run when one of them failed. Independent changes (other accounts) go on in parallel, so one
+ * failing account does not stop the others.
+ */
+export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyContext, options: ExecuteOptions): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { done: [], failed: [], notRun: [] };
+  const byAddress = new Map(plan.changes.map((c) => [c.address, c]));
+  const limit = pLimit(Math.max(1, options.parallelism));
+  const running = new Map<string, Promise<boolean>>();
+  let stopped = false;
+
+  const run = (change: Change): Promise<boolean> => {
+    const existing = running.get(change.address);
+    if (existing) return existing;
+    const promise = (async () => {
+      const deps = (change.dependsOn ?? []).filter((d) => byAddress.has(d));
+      const results = await Promise.all(deps.map((d) => run(byAddress.get(d)!)));
+      const failedDep = deps.find((_d, i) => !results[i]);
+      if (failedDep) {
+        outcome.notRun.push({ change, reason: `${failedDep} did not complete` });
+        return false;
+      }
+      // Work inside accounts is bounded by --parallelism; organization-level calls are bounded by their own
+      // quotas (the management account's rate limiters, and at most 5 account creations in flight).
+      const gate = (work: () => Promise<boolean>) => (moduleFor(registry, change.kind).scope === 'account' ? limit(work) : work());
+      return gate(async () => {
+        if (stopped) {
+          outcome.notRun.push({ change, reason: 'stopped after an earlier failure (--fail-fast)' });
+          return false;
+        }
+        try {
+          await applyOne(ctx, registry, change);
+          outcome.done.push(change);
+          return true;
+        } catch (error) {
+          outcome.failed.push({ change, error });
+          ctx.logger.info({ address: change.address, err: errorMessage(error) }, 'change failed');
+          ctx.progress(change.account ?? change.address, `failed: ${errorMessage(error)}`);
+          if (options.failFast) stopped = true;
+          return false;
+        }
+      });
+    })();
+    running.set(change.address, promise);
+    return promise;
+  };
+
+  await Promise.all(plan.changes.map((c) => run(c)));
+  return outcome;
+}
+
+async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): Promise<void> {
+  const module = moduleFor(registry, change.kind);
+  if (module.scope === 'organization') {
+    await module.apply(ctx, change);
+    return;
+  }
+  const accountId = change.account ? ctx.index.accountIds.get(change.account) : undefined;
+  if (!accountId) throw new LzError('unknown-account', `Account ${change.account} has no id yet; it was not created.`);
+  const clients = ctx.aws.forAccount(accountId, ctx.index.managementAccountId);
+  ctx.progress(change.account ?? '', change.kind);
+  await module.apply({ ...ctx, clients, accountId }, change);
+}

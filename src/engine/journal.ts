@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LzError } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
+
+/** A CreateAccount that was sent: kept until the account is known, so a crash never creates it twice. */
+export interface PendingCreation {
+  requestId: string;
+  accountName: string;
+  email: string;
+  requestedAt: string;
+}
+
+interface JournalFile {
+  version: 1;
+  /** By organization id, then by lower-cased email. */
+  creations: Record<string, Record<string, PendingCreation>>;
+}
+
+/**
+ * What apply must remember across a crash: the CreateAccount requests in flight. Everything else apply
+ * does is idempotent against live state, so it needs no record. Written atomically after every change.
+ */
+export class Journal {
+  private data: JournalFile;
+
+  constructor(readonly path: string) {
+    this.data = { version: 1, creations: {} };
+    if (existsSync(path)) {
+      try {
+        const parsed = JSON.parse(readFileSync(path, 'utf8')) as JournalFile;
+        if (parsed.version !== 1 || typeof parsed.creations !== 'object') throw new Error('unknown format');
+        this.data = parsed;
+      } catch (err) {
+        throw new LzError('journal-corrupt', `The journal ${path} cannot be read: ${(err as Error).message}`, {
+          hint: 'It records account creations in flight. Check `lz plan` and the Organizations console, then delete the file.',
+        });
+      }
+    }
+  }
+
+  static inWorkdir(workdir: string): Journal {
+    return new Journal(join(workdir, 'journal.json'));
+  }
+
+  pendingCreation(organizationId: string, email: string): PendingCreation | undefined {
+    return this.data.creations[organizationId]?.[email.toLowerCase()];
+  }
+
+  recordCreation(organizationId: string, creation: PendingCreation): void {
+    (this.data.creations[organizationId] ??= {})[creation.email.toLowerCase()] = creation;
+    this.save();
+  }
+
+  forgetCreation(organizationId: string, email: string): void {
+    const org = this.data.creations[organizationId];
+    if (!org?.[email.toLowerCase()]) return;
+    delete org[email.toLowerCase()];
+    if (Object.keys(org).length === 0) delete this.data.creations[organizationId];
+    this.save();
+  }
+
+  private save(): void {
+    writeFileAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
+  }
+}

@@ -1,0 +1,129 @@
+import {
+  DescribeOrganizationCommand,
+  ListRootsCommand,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+  paginateListTagsForResource,
+  type Account,
+} from '@aws-sdk/client-organizations';
+import type { AwsContext } from '../aws/context.js';
+import { isError } from '../aws/aws-errors.js';
+import { LzError } from '../errors.js';
+
+export interface LiveOrganization {
+  id: string;
+  arn: string;
+  featureSet: string;
+  managementAccountId: string;
+  rootId: string;
+}
+
+export interface LiveUnit {
+  id: string;
+  name: string;
+  path: string;
+  parentId: string;
+}
+
+export interface LiveAccount {
+  id: string;
+  name: string;
+  email: string;
+  status: string;
+  /** OU path, undefined for the root. */
+  unit: string | undefined;
+  /** Read only for accounts the file names (see readTags). */
+  tags?: Record<string, string>;
+}
+
+/** The organization as AWS holds it, read once per run and shared by the organization-level modules. */
+export interface OrganizationSnapshot {
+  callerAccountId: string;
+  organization?: LiveOrganization;
+  units: LiveUnit[];
+  accounts: LiveAccount[];
+}
+
+/**
+ * Reads the organization's tree top-down: units level by level, and each parent's accounts with
+ * ListAccountsForParent. That yields every account with its place in one call per 20 accounts, where
+ * ListAccounts followed by ListParents per account would cost one more call per account.
+ */
+export async function readOrganization(aws: AwsContext): Promise<OrganizationSnapshot> {
+  const org = aws.management.organizations;
+  const caller = await aws.callerIdentity();
+  let description;
+  try {
+    description = (await org.send(new DescribeOrganizationCommand({}))).Organization;
+  } catch (err) {
+    if (!isError(err, 'AWSOrganizationsNotInUseException')) throw err;
+  }
+  if (!description) return { callerAccountId: caller.account, units: [], accounts: [] };
+  if (description.MasterAccountId !== caller.account) {
+    throw new LzError('not-management-account', `lz runs as ${caller.arn} in account ${caller.account}, a member of organization ${description.Id}; it must run with the management account's (${description.MasterAccountId}) credentials.`, {
+      hint: 'Use a profile or role in the management account (--profile, AWS_PROFILE, or the credentials in the environment).',
+    });
+  }
+  const roots = await org.send(new ListRootsCommand({}));
+  const root = roots.Roots?.[0];
+  if (!root?.Id) throw new Error('The organization has no root');
+  const organization: LiveOrganization = {
+    id: description.Id ?? '',
+    arn: description.Arn ?? '',
+    featureSet: description.FeatureSet ?? 'ALL',
+    managementAccountId: description.MasterAccountId ?? '',
+    rootId: root.Id,
+  };
+
+  const units: LiveUnit[] = [];
+  let level: { id: string; path: string | undefined }[] = [{ id: root.Id, path: undefined }];
+  const parents = [...level];
+  while (level.length > 0) {
+    const next = await Promise.all(
+      level.map(async (parent) => {
+        const found: LiveUnit[] = [];
+        for await (const page of paginateListOrganizationalUnitsForParent({ client: org }, { ParentId: parent.id })) {
+          for (const ou of page.OrganizationalUnits ?? []) {
+            const path = parent.path ? `${parent.path}/${ou.Name}` : (ou.Name ?? '');
+            found.push({ id: ou.Id ?? '', name: ou.Name ?? '', path, parentId: parent.id });
+          }
+        }
+        return found;
+      }),
+    );
+    level = next.flat().map((u) => ({ id: u.id, path: u.path }));
+    units.push(...next.flat());
+    parents.push(...level);
+  }
+
+  const accounts = (
+    await Promise.all(
+      parents.map(async (parent) => {
+        const found: LiveAccount[] = [];
+        for await (const page of paginateListAccountsForParent({ client: org }, { ParentId: parent.id })) {
+          for (const a of page.Accounts ?? []) found.push(liveAccount(a, parent.path));
+        }
+        return found;
+      }),
+    )
+  ).flat();
+
+  return { callerAccountId: caller.account, organization, units, accounts };
+}
+
+function liveAccount(a: Account, unit: string | undefined): LiveAccount {
+  return { id: a.Id ?? '', name: a.Name ?? '', email: a.Email ?? '', status: a.State ?? a.Status ?? 'ACTIVE', unit };
+}
+
+/** Tags are read only for the accounts the file names: unmanaged accounts' tags are none of lz's business. */
+export async function readTags(aws: AwsContext, accounts: LiveAccount[]): Promise<void> {
+  await Promise.all(
+    accounts.map(async (account) => {
+      const tags: Record<string, string> = {};
+      for await (const page of paginateListTagsForResource({ client: aws.management.organizations }, { ResourceId: account.id })) {
+        for (const t of page.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+      }
+      account.tags = tags;
+    }),
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * The plan is data: everything that prints, saves, compares or applies works on this object.
+ * Its JSON form (`lz plan --json`, `--out`) is documented in docs/usage.md and versioned by `formatVersion`.
+ */
+export const PLAN_FORMAT = 'lz-plan';
+export const PLAN_FORMAT_VERSION = 1;
+
+/** create/update/delete are carried out by apply; manual is for a person (lz cannot or must not do it). */
+export type Action = 'create' | 'update' | 'delete' | 'manual';
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+  /** Shown as (known after apply) / (sensitive) instead of a value. */
+  note?: string;
+}
+
+export interface Change {
+  /** Unique and stable: `organization`, `unit:Workloads/Prod`, `account:Production`, `Production.password-policy`. */
+  address: string;
+  /** The resource kind whose module plans and applies it. */
+  kind: string;
+  action: Action;
+  /** The account it happens in or to (by manifest name), for account-scoped kinds and accounts themselves. */
+  account?: string;
+  /** Live value (null when absent). Compared again before a saved plan is applied. */
+  before: unknown;
+  /** Desired value (null for deletes). Everything apply needs is here, so a saved plan is self-contained. */
+  after: unknown;
+  /** For updates: what differs, field by field. */
+  fields?: FieldChange[];
+  /** For manual steps: what a person has to do, and where. */
+  instructions?: string;
+  /** Addresses that must be applied first. */
+  dependsOn?: string[];
+}
+
+/** Something that exists in AWS and that accounts.yaml does not name: reported, never touched. */
+export interface Unmanaged {
+  address: string;
+  kind: string;
+  description: string;
+}
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  createdAt: string;
+  manifest: { file: string; sha256: string };
+  organization: { id?: string; managementAccountId: string };
+  options: { prune: boolean; targets: string[] };
+  /** What apply carries out, in an order that respects dependsOn. */
+  changes: Change[];
+  manual: Change[];
+  unmanaged: Unmanaged[];
+}
+
+export interface PlanCounts {
+  add: number;
+  change: number;
+  destroy: number;
+  manual: number;
+}
+
+export function countChanges(plan: Pick<Plan, 'changes' | 'manual'>): PlanCounts {
+  const count = (a: Action) => plan.changes.filter((c) => c.action === a).length;
+  return { add: count('create'), change: count('update'), destroy: count('delete'), manual: plan.manual.length };
+}
+
+export function hasChanges(plan: Pick<Plan, 'changes'>): boolean {
+  return plan.changes.length > 0;
+}

@@ -1,0 +1,146 @@
+import { LzError } from '../errors.js';
+import type { AwsContext } from '../aws/context.js';
+import type { LoadedManifest } from '../manifest/index.js';
+import { accountAddress } from '../resources/accounts.js';
+import type { Registry } from '../resources/registry.js';
+import type { OrganizationIndex, PlanOutput } from '../resources/types.js';
+import { matchAccounts, type AccountMatch } from './match-accounts.js';
+import { readOrganization, readTags, type OrganizationSnapshot } from './organization-snapshot.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type Unmanaged } from './plan.js';
+
+export interface PlanOptions {
+  prune: boolean;
+  /** Account names to limit the plan to; empty = all. */
+  targets: string[];
+  manifestSha256: string;
+  /** Called as accounts are read, for a progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  /** The ids read while planning, where apply starts from. */
+  index: OrganizationIndex;
+}
+
+/** Reads AWS (and nothing else: a plan makes no write call) and diffs it with the file. */
+export async function makePlan(manifest: LoadedManifest, aws: AwsContext, registry: Registry, options: PlanOptions): Promise<PlanResult> {
+  checkTargets(manifest, options.targets);
+  const snapshot = await readOrganization(aws);
+  const { matches, unmatched } = matchAccounts(manifest.accounts, snapshot);
+  checkManagementAccount(manifest, snapshot, matches);
+  // Without an organization nothing can be read yet but the caller's own account.
+  if (!snapshot.organization) {
+    const m = matches.find((x) => x.declared.management);
+    if (m) m.live = { id: snapshot.callerAccountId, name: m.declared.name, email: m.declared.email, status: 'ACTIVE', unit: undefined, tags: {} };
+  }
+  const targeted = (m: AccountMatch) => options.targets.length === 0 || options.targets.includes(m.declared.name);
+  const inScope = matches.filter(targeted);
+  if (snapshot.organization) await readTags(aws, inScope.flatMap((m) => (m.live ? [m.live] : [])));
+
+  const outputs: PlanOutput[] = registry.organization.map((module) =>
+    module.plan({ manifest, snapshot, matches: inScope, prune: options.prune }),
+  );
+  outputs.push(await planAccounts(manifest, aws, registry, inScope, snapshot, options));
+  if (options.targets.length === 0) {
+    outputs.push({
+      changes: [],
+      unmanaged: unmatched.map<Unmanaged>((a) => ({
+        address: `account:${a.id}`,
+        kind: 'account',
+        description: `account ${a.name} (${a.id}, ${a.email}${a.unit ? `, in ${a.unit}` : ''})`,
+      })),
+    });
+  }
+
+  const all = outputs.flatMap((o) => o.changes);
+  const unmanaged = options.targets.length === 0 ? outputs.flatMap((o) => o.unmanaged) : [];
+  const plan: Plan = {
+    format: PLAN_FORMAT,
+    formatVersion: PLAN_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    manifest: { file: manifest.file, sha256: options.manifestSha256 },
+    organization: {
+      ...(snapshot.organization ? { id: snapshot.organization.id } : {}),
+      managementAccountId: snapshot.organization?.managementAccountId ?? snapshot.callerAccountId,
+    },
+    options: { prune: options.prune, targets: options.targets },
+    changes: all.filter((c) => c.action !== 'manual'),
+    manual: all.filter((c) => c.action === 'manual'),
+    unmanaged,
+  };
+  return { plan, index: indexOf(snapshot, matches) };
+}
+
+function indexOf(snapshot: OrganizationSnapshot, matches: AccountMatch[]): OrganizationIndex {
+  return {
+    organizationId: snapshot.organization?.id,
+    rootId: snapshot.organization?.rootId,
+    managementAccountId: snapshot.organization?.managementAccountId ?? snapshot.callerAccountId,
+    unitIds: new Map(snapshot.units.map((u) => [u.path, u.id])),
+    accountIds: new Map(matches.flatMap((m) => (m.live ? [[m.declared.name, m.live.id] as const] : []))),
+  };
+}
+
+/** Each account's baseline is read inside that account, through its access role, accounts in parallel. */
+async function planAccounts(
+  manifest: LoadedManifest,
+  aws: AwsContext,
+  registry: Registry,
+  matches: AccountMatch[],
+  snapshot: OrganizationSnapshot,
+  options: PlanOptions,
+): Promise<PlanOutput> {
+  if (registry.account.length === 0) return { changes: [], unmanaged: [] };
+  const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
+  let done = 0;
+  const perAccount = await Promise.all(
+    matches.map((match) =>
+      aws.accountLimit(async (): Promise<PlanOutput> => {
+        const account = match.declared;
+        const changes: Change[] = [];
+        const unmanaged: Unmanaged[] = [];
+        const exists = Boolean(match.live);
+        const clients = match.live ? aws.forAccount(match.live.id, managementId) : undefined;
+        for (const module of registry.account) {
+          const want = module.desired(account, manifest);
+          const have = clients && match.live ? await module.read({ clients, accountId: match.live.id, account }, want) : undefined;
+          const out = module.diff(want, have, { account, prune: options.prune, exists });
+          for (const c of out.changes) {
+            c.account ??= account.name;
+            if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
+          }
+          changes.push(...out.changes);
+          unmanaged.push(...out.unmanaged);
+        }
+        options.onProgress?.(++done, matches.length);
+        return { changes, unmanaged };
+      }),
+    ),
+  );
+  return { changes: perAccount.flatMap((p) => p.changes), unmanaged: perAccount.flatMap((p) => p.unmanaged) };
+}
+
+function checkTargets(manifest: LoadedManifest, targets: string[]): void {
+  const names = new Set(manifest.accounts.map((a) => a.name));
+  const unknown = targets.filter((t) => !names.has(t));
+  if (unknown.length > 0) {
+    throw new LzError('unknown-target', `--target names no account in ${manifest.file}: ${unknown.join(', ')}`, {
+      hint: `Accounts in the file: ${[...names].join(', ')}`,
+    });
+  }
+}
+
+/** lz must run as the management account, and the file must agree on which account that is. */
+function checkManagementAccount(manifest: LoadedManifest, snapshot: OrganizationSnapshot, matches: AccountMatch[]): void {
+  const org = snapshot.organization;
+  if (!org) return;
+  const m = matches.find((x) => x.declared.management);
+  if (m?.live && m.live.id !== org.managementAccountId) {
+    throw new LzError(
+      'management-mismatch',
+      `${manifest.file}: organization.management is ${m.declared.name}, whose email ${m.declared.email} belongs to member account ${m.live.id}; the organization's management account is ${org.managementAccountId}.`,
+      { hint: 'Set organization.management to the account that owns the organization, or run lz with that account\'s credentials.', location: manifest.locate(['organization', 'management']) },
+    );
+  }
+}

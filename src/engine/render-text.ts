@@ -1,0 +1,92 @@
+import { countChanges, type Change, type FieldChange, type Plan } from './plan.js';
+
+const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', manual: '!' };
+const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
+
+export interface RenderOptions {
+  color: boolean;
+}
+
+/** The Terraform-style text a person reads before saying yes. */
+export function renderPlan(plan: Plan, options: RenderOptions): string {
+  const paint = (code: number, text: string) => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const bold = (text: string) => (options.color ? `\x1b[1m${text}\x1b[0m` : text);
+  const lines: string[] = [];
+
+  if (plan.options.prune && plan.changes.some((c) => c.action === 'delete')) {
+    lines.push(paint(31, bold('--prune is on: things lz manages that accounts.yaml no longer names will be DELETED (marked -).')), '');
+  }
+  if (plan.changes.length > 0) {
+    lines.push('lz will perform the following actions:', '');
+    for (const change of plan.changes) {
+      lines.push(`  ${paint(COLOR[change.action], SYMBOL[change.action])} ${bold(change.address)}`);
+      lines.push(...describe(change).map((l) => `      ${l}`), '');
+    }
+  }
+  if (plan.manual.length > 0) {
+    lines.push(bold('Manual steps (lz cannot or must not do these; a person has to):'), '');
+    for (const step of plan.manual) {
+      lines.push(`  ${paint(COLOR.manual, '!')} ${bold(step.address)}`);
+      lines.push(...wrap(step.instructions ?? '', 96).map((l) => `      ${l}`), '');
+    }
+  }
+  if (plan.unmanaged.length > 0) {
+    lines.push(bold('Not in accounts.yaml (reported, left alone):'));
+    for (const u of plan.unmanaged) lines.push(`  ? ${u.description}`);
+    lines.push('');
+  }
+  lines.push(summaryLine(plan));
+  return `${lines.join('\n')}\n`;
+}
+
+export function summaryLine(plan: Plan): string {
+  const n = countChanges(plan);
+  const manual = n.manual > 0 ? ` ${n.manual} manual step${n.manual === 1 ? '' : 's'} (see above).` : '';
+  if (n.add + n.change + n.destroy === 0) return `No changes. Your organization matches accounts.yaml.${manual}`;
+  return `Plan: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.${manual}`;
+}
+
+function describe(change: Change): string[] {
+  if (change.action === 'update' && change.fields) return change.fields.map(renderField);
+  if (change.action === 'create') return attributes(change.after);
+  if (change.action === 'delete') return attributes(change.before).map((l) => `${l}  (will be removed)`);
+  return [];
+}
+
+function renderField(f: FieldChange): string {
+  const value = (v: unknown) => (f.note ? `(${f.note})` : formatValue(v));
+  if (f.before === null || f.before === undefined) return `+ ${f.field} = ${value(f.after)}`;
+  if (f.after === null || f.after === undefined) return `- ${f.field} = ${formatValue(f.before)}`;
+  return `~ ${f.field}: ${value(f.before)} -> ${value(f.after)}`;
+}
+
+function attributes(value: unknown): string[] {
+  if (!value || typeof value !== 'object') return value === null || value === undefined ? [] : [formatValue(value)];
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
+  return entries.map(([k, v]) => `${k.padEnd(width)} = ${formatValue(v)}`);
+}
+
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    return entries.length === 0 ? '{}' : `{ ${entries.map(([k, x]) => `${k} = ${formatValue(x)}`).join(', ')} }`;
+  }
+  return String(v);
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}

@@ -1,0 +1,149 @@
+import {
+  CreateAccountCommand,
+  DescribeCreateAccountStatusCommand,
+  paginateListAccounts,
+  paginateListCreateAccountStatus,
+  type CreateAccountStatus,
+} from '@aws-sdk/client-organizations';
+import { errorMessage, isError } from '../aws/aws-errors.js';
+import { LzError } from '../errors.js';
+import type { ApplyContext } from './types.js';
+
+export interface NewAccount {
+  name: string;
+  email: string;
+  tags: Record<string, string>;
+  billingAccess: boolean;
+  accessRole: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates an account exactly once, even across crashes: the request id is journaled before polling, and a
+ * request already in flight for the same account (sent by a run that died before journaling it) is adopted
+ * rather than sent again. Returns the new account's id.
+ */
+export async function createAccount(ctx: ApplyContext, want: NewAccount): Promise<string> {
+  const orgId = ctx.index.organizationId;
+  if (!orgId) throw new Error('The organization must exist before accounts are created');
+  const org = ctx.aws.management.organizations;
+
+  const journaled = ctx.journal.pendingCreation(orgId, want.email)?.requestId;
+  const resumed = journaled ?? (await findInFlight(ctx, want.name));
+  if (resumed) {
+    ctx.progress(want.name, `resuming creation ${resumed}`);
+    const status = await waitForCreation(ctx, want.name, resumed);
+    if (status) return settle(ctx, want, orgId, status);
+  }
+  ctx.progress(want.name, 'creating account');
+  const out = await org.send(
+    new CreateAccountCommand({
+      AccountName: want.name,
+      Email: want.email,
+      RoleName: want.accessRole,
+      IamUserAccessToBilling: want.billingAccess ? 'ALLOW' : 'DENY',
+      Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  const requestId = out.CreateAccountStatus?.Id;
+  if (!requestId) throw new Error('CreateAccount returned no request id');
+  ctx.journal.recordCreation(orgId, { requestId, accountName: want.name, email: want.email, requestedAt: new Date().toISOString() });
+  const status = await waitForCreation(ctx, want.name, requestId);
+  if (!status) throw new Error(`CreateAccount request ${requestId} vanished while it was polled`);
+  return settle(ctx, want, orgId, status);
+}
+
+async function settle(ctx: ApplyContext, want: NewAccount, orgId: string, status: CreateAccountStatus): Promise<string> {
+  if (status.State === 'SUCCEEDED' && status.AccountId) {
+    ctx.journal.forgetCreation(orgId, want.email);
+    return status.AccountId;
+  }
+  ctx.journal.forgetCreation(orgId, want.email);
+  if (status.FailureReason === 'EMAIL_ALREADY_EXISTS') {
+    const existing = await findAccountByEmail(ctx, want.email);
+    if (existing) {
+      ctx.logger.info({ account: want.name, accountId: existing }, 'adopted the account that already has this email');
+      return existing;
+    }
+    throw new LzError('email-taken', `Account ${want.name}: the email ${want.email} already belongs to an AWS account outside this organization.`, {
+      hint: 'Every AWS account needs its own email. Use another address (the + trick: aws+name@your-domain), or invite that account into the organization.',
+    });
+  }
+  throw new LzError('create-account-failed', `Account ${want.name}: CreateAccount failed with ${status.FailureReason ?? 'an unknown reason'}.`, {
+    hint:
+      status.FailureReason === 'ACCOUNT_LIMIT_EXCEEDED'
+        ? 'The organization has reached its account quota: ask AWS Support for a higher "Default maximum number of accounts".'
+        : 'See DescribeCreateAccountStatus in the Organizations console for details.',
+  });
+}
+
+/** Polls with back-off; Organizations allows only 2 status reads a second per organization. */
+async function waitForCreation(ctx: ApplyContext, name: string, requestId: string): Promise<CreateAccountStatus | undefined> {
+  const started = Date.now();
+  let interval = ctx.waits.pollInterval;
+  for (;;) {
+    let status: CreateAccountStatus | undefined;
+    try {
+      status = (await ctx.aws.management.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }))).CreateAccountStatus;
+    } catch (err) {
+      // A journaled request AWS no longer knows (expired, or another organization's): start over.
+      if (isError(err, 'CreateAccountStatusNotFoundException')) return undefined;
+      throw err;
+    }
+    if (status && status.State !== 'IN_PROGRESS') return status;
+    const elapsed = Date.now() - started;
+    if (elapsed > ctx.waits.createAccountTimeout) {
+      throw new LzError('create-account-timeout', `Account ${name}: still being created after ${Math.round(elapsed / 1000)} s (request ${requestId}).`, {
+        hint: 'Run apply again later: it resumes this request instead of sending a new one.',
+      });
+    }
+    ctx.progress(name, `waiting for account creation (${Math.round(elapsed / 1000)} s)`);
+    await sleep(interval);
+    interval = Math.min(interval * 1.5, 10_000);
+  }
+}
+
+/** A creation sent by a run that died before journaling the request id. */
+async function findInFlight(ctx: ApplyContext, name: string): Promise<string | undefined> {
+  for await (const page of paginateListCreateAccountStatus({ client: ctx.aws.management.organizations }, { States: ['IN_PROGRESS'] })) {
+    const found = page.CreateAccountStatuses?.find((s) => s.AccountName === name);
+    if (found?.Id) return found.Id;
+  }
+  return undefined;
+}
+
+async function findAccountByEmail(ctx: ApplyContext, email: string): Promise<string | undefined> {
+  for await (const page of paginateListAccounts({ client: ctx.aws.management.organizations }, {})) {
+    const found = page.Accounts?.find((a) => a.Email?.toLowerCase() === email.toLowerCase());
+    if (found?.Id) return found.Id;
+  }
+  return undefined;
+}
+
+/**
+ * A new account's access role answers AccessDenied for a while (IAM propagation). Retries AssumeRole with
+ * back-off within a bounded wait, then gives up with a message saying what to do.
+ */
+export async function waitForAccessRole(ctx: ApplyContext, name: string, accountId: string): Promise<void> {
+  const started = Date.now();
+  let interval = ctx.waits.pollInterval;
+  for (;;) {
+    try {
+      await ctx.aws.credentialsFor(accountId);
+      return;
+    } catch (err) {
+      if (!isError(err, 'AccessDenied', 'AccessDeniedException')) throw err;
+      ctx.aws.forgetCredentials(accountId);
+      const elapsed = Date.now() - started;
+      if (elapsed > ctx.waits.roleTimeout) {
+        throw new LzError('role-not-assumable', `Account ${name}: cannot assume ${ctx.aws.roleArn(accountId)}: ${errorMessage(err)}`, {
+          hint: 'A new account\'s role can take a few minutes to become usable; run apply again. For an existing account, check that the role exists and trusts the management account.',
+        });
+      }
+      ctx.progress(name, `waiting for the access role (${Math.round(elapsed / 1000)} s)`);
+      await sleep(interval);
+      interval = Math.min(interval * 1.5, 10_000);
+    }
+  }
+}
