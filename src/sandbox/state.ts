@@ -46,6 +46,8 @@ export interface AccountRecord {
   /** Alternate contacts by type BILLING | OPERATIONS | SECURITY (owned by services/account.ts). */
   alternateContacts: Record<string, AlternateContactRecord>;
   contactInformation?: Record<string, string>;
+  /** CreateAccount's IamUserAccessToBilling for accounts Organizations created (owned by services/organizations.ts). */
+  iamUserAccessToBilling?: 'ALLOW' | 'DENY';
   /** What GetAccountSummary reports about the root user; tests set these to simulate a root with keys. */
   root: { mfaEnabled: boolean; accessKeysPresent: boolean; passwordPresent: boolean };
 }
@@ -114,11 +116,13 @@ export interface IamManagedPolicy {
   nextVersion: number;
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- AWS's Budget structure, stored as received */
 export interface BudgetRecord {
   /** The Budget structure as AWS returns it (BudgetName, BudgetLimit, TimeUnit, BudgetType, ...). */
   budget: Record<string, any>;
   notifications: { notification: Record<string, any>; subscribers: { SubscriptionType: string; Address: string }[] }[];
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface AlternateContactRecord {
   AlternateContactType: string;

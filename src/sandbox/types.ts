@@ -73,6 +73,7 @@ export interface OperationContext {
  * (`UserName`, `Tags: [{Key, Value}]`, ...); the return value uses AWS member names too and is encoded
  * by the protocol layer (Date values become ISO-8601 in XML and epoch seconds in JSON).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inputs are decoded wire data; handlers validate them
 export type OperationHandler = (ctx: OperationContext, input: Record<string, any>) => unknown | Promise<unknown>;
 
 export type Protocol = 'awsQuery' | 'awsJson1_1' | 'restJson1' | 'restXml';

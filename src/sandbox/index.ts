@@ -1,0 +1,192 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { FaultInjector } from './faults.js';
+import type { FaultOptions } from './faults.js';
+import { QuotaLimiter } from './quotas.js';
+import type { QuotaOverrides } from './quotas.js';
+import { Runtime, rngStateForSeed } from './runtime.js';
+import { createSandboxServer } from './server.js';
+import type { SandboxCore } from './server.js';
+import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createUser } from './services/iam.js';
+import { serviceRegistry } from './services/index.js';
+import { newAccountRecord } from './state.js';
+import type { AccountRecord, SandboxState } from './state.js';
+import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } from './types.js';
+
+export type { FaultOptions } from './faults.js';
+export type { QuotaOverrides } from './quotas.js';
+
+export const MANAGEMENT_ACCOUNT_NAME = 'Management';
+export const MANAGEMENT_ACCOUNT_EMAIL = 'management@sandbox.lz.local';
+export const ADMIN_USER_NAME = 'lz-sandbox-admin';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loaded at start if present, written atomically after every mutating call. */
+  stateFile?: string;
+  /** Seeds ids and keys (default 1). */
+  seed?: number;
+  faults?: FaultOptions;
+  /** true: AWS's published quotas; an object: those with overrides. Off by default. */
+  quotas?: boolean | QuotaOverrides;
+  delays?: Partial<SandboxDelays>;
+  accountLimit?: number;
+  /** ARNs (user, role, assumed-role) or account ids that may only call read-only operations. */
+  readOnlyPrincipals?: string[];
+  /** Extra services (a service under development, S3 later); they override built-ins of the same signing name. */
+  services?: SandboxService[];
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  /** Name and email of the management account of a fresh state (default Management / management@sandbox.lz.local). */
+  management?: { name?: string; email?: string };
+}
+
+export interface SandboxHandle {
+  /** 'http://127.0.0.1:PORT' */
+  endpoint: string;
+  port: number;
+  managementAccountId: string;
+  managementCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** The live state: tests may read it and set things AWS has no API for (account.root, ...). */
+  state: SandboxState;
+  runtime: SandboxRuntime & { advanceTime(ms: number): void };
+  /** Every request so far, in arrival order. */
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  /** Moves the sandbox clock forward (session expiry, CreateAccount completion, role propagation). */
+  advanceTime(ms: number): void;
+  /** Replaces the fault options (e.g. turn faults on after a setup phase). */
+  setFaults(faults: FaultOptions | undefined): void;
+  /** Turns quotas on (true / overrides) or off, with fresh buckets. */
+  setQuotas(quotas: boolean | QuotaOverrides | undefined): void;
+  /** Replaces the read-only principals (ARNs or account ids). */
+  setReadOnlyPrincipals(principals: string[]): void;
+  /** Writes the state file now (no-op without one). */
+  persist(): void;
+  /** Adds an account that exists outside any organization (its email is then taken), with an admin user. */
+  addStandaloneAccount(opts: { name: string; email: string }): AccountRecord;
+  close(): Promise<void>;
+}
+
+/** Loads a state file; undefined when absent. */
+export function loadStateFile(file: string): SandboxState | undefined {
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+  if (state.version !== 1 || !state.accounts || !state.accessKeys) throw new Error(`${file} is not a sandbox state file (version 1)`);
+  return state;
+}
+
+/** Writes the state atomically: a temp file in the same directory, then rename over the target. */
+export function writeStateFile(file: string, state: SandboxState): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, file);
+}
+
+/** Deletes a state file (the CLI's `lz sandbox reset`). */
+export function resetStateFile(file: string): boolean {
+  if (!existsSync(file)) return false;
+  rmSync(file);
+  return true;
+}
+
+/** A fresh world: one account with an admin IAM user whose access key is the management credentials. */
+export function createInitialState(runtime: Runtime, holder: { state: SandboxState }, seed: number, management: { name?: string; email?: string } = {}): SandboxState {
+  const state: SandboxState = { version: 1, accounts: {}, managementAccountId: '', accessKeys: {}, counters: { rng: rngStateForSeed(seed) } };
+  holder.state = state;
+  const id = runtime.newAccountId();
+  const account = newAccountRecord(id, management.name ?? MANAGEMENT_ACCOUNT_NAME, management.email ?? MANAGEMENT_ACCOUNT_EMAIL, runtime.now().toISOString());
+  state.accounts[id] = account;
+  state.managementAccountId = id;
+  const user = createUser(account, runtime, { userName: ADMIN_USER_NAME });
+  user.attachedPolicies.push(ADMINISTRATOR_ACCESS_ARN);
+  createAccessKey(state, account, runtime, ADMIN_USER_NAME);
+  return state;
+}
+
+function managementKey(state: SandboxState): { accessKeyId: string; secretAccessKey: string } {
+  const key = Object.values(state.accessKeys).find((k) => k.accountId === state.managementAccountId && k.kind === 'user' && k.principalName === ADMIN_USER_NAME && k.status === 'Active');
+  if (!key) throw new Error(`the sandbox state has no active access key for ${ADMIN_USER_NAME} in the management account`);
+  return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const seed = options.seed ?? 1;
+  const holder = { state: undefined as unknown as SandboxState };
+  const persist = () => {
+    if (options.stateFile) writeStateFile(options.stateFile, holder.state);
+  };
+  const runtime = new Runtime(() => holder.state, { seed, delays: options.delays, accountLimit: options.accountLimit, persist });
+  const loaded = options.stateFile ? loadStateFile(options.stateFile) : undefined;
+  if (loaded) holder.state = loaded;
+  else {
+    createInitialState(runtime, holder, seed, options.management);
+    persist();
+  }
+  const quotaLimiter = (q: boolean | QuotaOverrides | undefined) => (q ? new QuotaLimiter(q === true ? undefined : q) : undefined);
+  const core: SandboxCore = {
+    state: () => holder.state,
+    runtime,
+    services: serviceRegistry(options.services),
+    faults: new FaultInjector(options.faults),
+    quotas: quotaLimiter(options.quotas),
+    readOnlyPrincipals: new Set(options.readOnlyPrincipals ?? []),
+    log: [],
+    persist,
+  };
+  const server = createSandboxServer(core);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const state = holder.state;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    managementAccountId: state.managementAccountId,
+    // A fresh object per read: the SDK decorates the credentials objects it is given.
+    get managementCredentials() {
+      return managementKey(holder.state);
+    },
+    state,
+    runtime,
+    requests: () => [...core.log],
+    clearRequests: () => {
+      core.log.length = 0;
+    },
+    advanceTime: (ms) => runtime.advanceTime(ms),
+    setFaults: (faults) => {
+      core.faults = new FaultInjector(faults);
+    },
+    setQuotas: (quotas) => {
+      core.quotas = quotaLimiter(quotas);
+    },
+    setReadOnlyPrincipals: (principals) => {
+      core.readOnlyPrincipals = new Set(principals);
+    },
+    persist,
+    addStandaloneAccount: ({ name, email }) => {
+      const id = runtime.newAccountId();
+      const account = newAccountRecord(id, name, email, runtime.now().toISOString());
+      holder.state.accounts[id] = account;
+      const user = createUser(account, runtime, { userName: ADMIN_USER_NAME });
+      user.attachedPolicies.push(ADMINISTRATOR_ACCESS_ARN);
+      persist();
+      return account;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Per-caller-account, per-operation token buckets at AWS's published request quotas. The table is plain
+ * data so the benchmark can compute lower bounds from it.
+ */
+
+export interface Quota {
+  /** Sustained requests per second. */
+  rate: number;
+  /** Bucket size: requests that may be made at once from a full bucket. */
+  burst: number;
+}
+
+/** service signing name → operation (or 'default' for every other operation of the service) → quota. */
+export type QuotaTable = Record<string, Record<string, Quota>>;
+
+export const QUOTAS: QuotaTable = {
+  organizations: {
+    ListAccounts: { rate: 8, burst: 12 },
+    ListAccountsForParent: { rate: 5, burst: 8 },
+    ListParents: { rate: 5, burst: 8 },
+    ListChildren: { rate: 6, burst: 10 },
+    DescribeAccount: { rate: 20, burst: 30 },
+    CreateAccount: { rate: 0.1, burst: 3 },
+    DescribeCreateAccountStatus: { rate: 2, burst: 2 },
+    MoveAccount: { rate: 2, burst: 3 },
+    TagResource: { rate: 4, burst: 6 },
+    default: { rate: 10, burst: 15 },
+  },
+  account: {
+    // Get* and Put*/Delete* share one bucket each (see bucketKey).
+    Get: { rate: 10, burst: 15 },
+    Put: { rate: 5, burst: 8 },
+    default: { rate: 5, burst: 8 },
+  },
+  sts: { default: { rate: 600, burst: 600 } },
+  iam: { default: { rate: 20, burst: 40 } },
+  budgets: { default: { rate: 10, burst: 20 } },
+};
+
+/** The throttling error each service models (code and HTTP status), so the SDK raises its class. */
+export const THROTTLING_ERRORS: Record<string, { code: string; status: number; message: string }> = {
+  organizations: { code: 'TooManyRequestsException', status: 400, message: 'You have sent too many requests in too short a period of time. The quota helps protect against denial-of-service attacks. Try again later.' },
+  account: { code: 'TooManyRequestsException', status: 429, message: 'The operation failed because it was called too frequently and exceeded a throttle limit.' },
+  budgets: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
+  iam: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+  sts: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
+  s3: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
+};
+
+/** Overrides merged over QUOTAS: `{ iam: { default: { rate: 1, burst: 2 } } }`. */
+export type QuotaOverrides = Partial<Record<string, Partial<Record<string, Quota>>>>;
+
+export function resolveQuotaTable(overrides?: QuotaOverrides): QuotaTable {
+  const table: QuotaTable = {};
+  for (const [svc, ops] of Object.entries(QUOTAS)) table[svc] = { ...ops };
+  for (const [svc, ops] of Object.entries(overrides ?? {})) {
+    table[svc] = { ...(table[svc] ?? {}) };
+    for (const [op, q] of Object.entries(ops ?? {})) if (q) table[svc]![op] = q;
+  }
+  return table;
+}
+
+/** Which bucket an operation draws from and its quota; undefined when the service has no quota. */
+export function quotaFor(table: QuotaTable, service: string, operation: string): { bucket: string; quota: Quota } | undefined {
+  const ops = table[service];
+  if (!ops) return undefined;
+  if (ops[operation]) return { bucket: operation, quota: ops[operation]! };
+  if (service === 'account') {
+    const family = operation.startsWith('Get') || operation.startsWith('List') ? 'Get' : 'Put';
+    if (ops[family]) return { bucket: family, quota: ops[family]! };
+  }
+  return ops.default ? { bucket: 'default', quota: ops.default } : undefined;
+}
+
+interface Bucket {
+  tokens: number;
+  updated: number;
+}
+
+/** Token buckets keyed by caller account, service and bucket name. Time is the wall clock in ms. */
+export class QuotaLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  readonly table: QuotaTable;
+
+  constructor(overrides?: QuotaOverrides, private readonly clock: () => number = () => performance.now()) {
+    this.table = resolveQuotaTable(overrides);
+  }
+
+  /** Takes a token; false when the caller is over quota. */
+  take(accountId: string, service: string, operation: string): boolean {
+    const q = quotaFor(this.table, service, operation);
+    if (!q) return true;
+    const key = `${accountId}/${service}/${q.bucket}`;
+    const now = this.clock();
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: q.quota.burst, updated: now };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(q.quota.burst, b.tokens + ((now - b.updated) / 1000) * q.quota.rate);
+    b.updated = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  reset(): void {
+    this.buckets.clear();
+  }
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AuthFailure, authenticate } from './auth.js';
+import type { RawRequest } from './auth.js';
+import type { FaultInjector } from './faults.js';
+import { PROTOCOLS } from './protocols/index.js';
+import type { EncodedResponse, ProtocolCodec } from './protocols/index.js';
+import { THROTTLING_ERRORS } from './quotas.js';
+import type { QuotaLimiter } from './quotas.js';
+import type { Runtime } from './runtime.js';
+import type { SandboxState } from './state.js';
+import { AwsError } from './types.js';
+import type { Caller, OperationContext, RequestLogEntry, SandboxService } from './types.js';
+
+/** Everything the request path needs; owned by startSandbox. */
+export interface SandboxCore {
+  state(): SandboxState;
+  runtime: Runtime;
+  services: Record<string, SandboxService>;
+  faults: FaultInjector;
+  quotas?: QuotaLimiter;
+  readOnlyPrincipals: Set<string>;
+  log: RequestLogEntry[];
+  /** Writes the state file if there is one. */
+  persist(): void;
+}
+
+export function defaultIsReadOnly(operation: string): boolean {
+  return /^(Get|List|Describe|Head)/.test(operation);
+}
+
+export function isReadOnly(service: SandboxService, operation: string): boolean {
+  return service.isReadOnly ? service.isReadOnly(operation) : defaultIsReadOnly(operation);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: EncodedResponse): void {
+  const body = Buffer.from(r.body, 'utf8');
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Picks a codec for an answer when the service is unknown: JSON if the request looks like JSON. */
+function guessCodec(raw: RawRequest): ProtocolCodec {
+  if (raw.headers['x-amz-target'] || (raw.headers['content-type'] ?? '').includes('json')) return PROTOCOLS.awsJson1_1;
+  return PROTOCOLS.awsQuery;
+}
+
+function principalMatches(set: Set<string>, caller: Caller): boolean {
+  if (set.size === 0) return false;
+  if (set.has(caller.arn) || set.has(caller.accountId)) return true;
+  if (caller.kind === 'assumed-role') return set.has(`arn:aws:iam::${caller.accountId}:role/${caller.principalName}`);
+  return false;
+}
+
+export function createSandboxServer(core: SandboxCore): Server {
+  const server = createServer((req, res) => {
+    handle(core, req, res).catch((err: unknown) => {
+      // A bug in the sandbox: answer 500 in some shape rather than hanging the client.
+      process.stderr.write(`sandbox: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+      if (!res.headersSent) send(res, PROTOCOLS.awsQuery.encodeError(undefined, new AwsError('InternalFailure', 'internal error in the sandbox', 500), randomUUID()));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function handle(core: SandboxCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const raw: RawRequest = {
+    method: req.method ?? 'GET',
+    path: q >= 0 ? url.slice(0, q) : url,
+    query: new URLSearchParams(q >= 0 ? url.slice(q + 1) : ''),
+    headers,
+    body,
+  };
+  const requestId = randomUUID();
+  const state = core.state();
+  const entry: RequestLogEntry = { service: '', operation: '', callerAccount: '', callerArn: '', status: 0, readOnly: true, time: Date.now() };
+  core.log.push(entry);
+  const answer = (codec: ProtocolCodec, service: SandboxService | undefined, r: EncodedResponse, errorCode?: string) => {
+    entry.status = r.status;
+    if (errorCode) entry.errorCode = errorCode;
+    send(res, r);
+  };
+  const fail = (codec: ProtocolCodec, service: SandboxService | undefined, e: AwsError) => answer(codec, service, codec.encodeError(service, e, requestId), e.code);
+
+  const auth = await authenticate(raw, state, core.runtime.now());
+  if (auth instanceof AuthFailure) {
+    // The service is still known from the credential scope when the key is bad.
+    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(headers['authorization'] ?? '')?.[1];
+    const service = scope ? core.services[scope] : undefined;
+    const codec = service ? PROTOCOLS[service.protocol] : guessCodec(raw);
+    entry.service = scope ?? '';
+    const code = codec.family === 'query' || codec.family === 'xml' ? auth.queryCode : auth.jsonCode;
+    return fail(codec, service, new AwsError(code, auth.message, auth.status));
+  }
+  const { caller } = auth;
+  entry.service = auth.service;
+  entry.callerAccount = caller.accountId;
+  entry.callerArn = caller.arn;
+  const service = core.services[auth.service];
+  if (!service) {
+    const codec = guessCodec(raw);
+    return fail(codec, undefined, new AwsError(codec.family === 'json' ? 'UnknownServiceException' : 'InvalidAction', `The sandbox does not implement the service '${auth.service}'.`, 400));
+  }
+  const codec = PROTOCOLS[service.protocol];
+  let decoded;
+  try {
+    decoded = codec.decode(raw, service);
+  } catch (e) {
+    if (e instanceof AwsError) return fail(codec, service, e);
+    throw e;
+  }
+  const { operation } = decoded;
+  entry.operation = operation;
+  const readOnly = isReadOnly(service, operation);
+  entry.readOnly = readOnly;
+
+  // Faults come before the handler: a faulted request changes nothing.
+  const fault = core.faults.decide(service.signingName);
+  if (fault.delay > 0) await sleep(fault.delay);
+  if (fault.kind === 'reset') {
+    entry.status = 0;
+    entry.errorCode = 'ConnectionReset';
+    req.socket.destroy();
+    return;
+  }
+  if (fault.kind === 'error') {
+    const e = fault.status === 503 ? new AwsError(codec.family === 'json' ? 'ServiceUnavailableException' : 'ServiceUnavailable', 'Service is unavailable. Try again later.', 503) : new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+    return fail(codec, service, e);
+  }
+  if (core.quotas && !core.quotas.take(caller.accountId, service.signingName, operation)) {
+    const t = THROTTLING_ERRORS[service.signingName] ?? { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' };
+    return fail(codec, service, new AwsError(t.code, t.message, t.status));
+  }
+  if (!readOnly && principalMatches(core.readOnlyPrincipals, caller)) {
+    const msg = `User: ${caller.arn} is not authorized to perform: ${service.signingName}:${operation} because no identity-based policy allows the ${service.signingName}:${operation} action`;
+    return fail(codec, service, new AwsError(codec.family === 'json' ? 'AccessDeniedException' : 'AccessDenied', msg, 403));
+  }
+
+  const ctx: OperationContext = { state, caller, runtime: core.runtime, region: auth.region, requestId, params: decoded.params, headers };
+  let result: unknown;
+  try {
+    result = await service.operations[operation]!(ctx, decoded.input);
+  } catch (e) {
+    if (e instanceof AwsError) return fail(codec, service, e);
+    process.stderr.write(`sandbox: ${service.signingName}:${operation} failed: ${(e as Error)?.stack ?? String(e)}\n`);
+    return fail(codec, service, new AwsError('InternalFailure', `internal error in the sandbox: ${(e as Error)?.message ?? String(e)}`, 500));
+  }
+  if (!readOnly) core.persist();
+  if (fault.kind === 'none' && fault.resetAfter) {
+    entry.status = 0;
+    entry.errorCode = 'ConnectionResetAfterWrite';
+    req.socket.destroy();
+    return;
+  }
+  answer(codec, service, codec.encodeResult(service, operation, result, requestId));
+}

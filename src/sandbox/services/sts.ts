@@ -1,0 +1,142 @@
+import { optInt, reqString, validationError } from '../input.js';
+import type { AccessKeyRecord, IamRole, SandboxState } from '../state.js';
+import { AwsError } from '../types.js';
+import type { Caller, OperationHandler, SandboxService } from '../types.js';
+import { mintAccessKeyId, mintSecret } from './iam.js';
+import { settleCreateAccountRequests } from './organizations.js';
+
+/** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
+
+export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+const ROLE_ARN_RE = /^arn:aws:iam::(\d{12}):role(\/(?:[\u0021-\u007E]+\/)?)?([\w+=,.@-]+)$/;
+const SESSION_NAME_RE = /^[\w+=,.@-]*$/;
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function accessDenied(caller: Caller, roleArn: string): AwsError {
+  return new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+}
+
+function asArray(v: unknown): unknown[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function actionMatches(pattern: unknown): boolean {
+  return asArray(pattern).some((a) => typeof a === 'string' && /^(\*|sts:\*|sts:assumerole)$/i.test(a));
+}
+
+/** The principal strings that name `caller` in a trust policy. */
+function callerPrincipals(caller: Caller): Set<string> {
+  const names = new Set([caller.accountId, `arn:aws:iam::${caller.accountId}:root`, caller.arn, '*']);
+  if (caller.kind === 'assumed-role') names.add(`arn:aws:iam::${caller.accountId}:role/${caller.principalName}`);
+  return names;
+}
+
+/** Does the role's trust policy allow `caller` to assume it? (Allow statements only; a Deny wins.) */
+export function trustAllows(role: IamRole, caller: Caller): boolean {
+  let doc: { Statement?: unknown };
+  try {
+    doc = JSON.parse(role.assumeRolePolicyDocument) as { Statement?: unknown };
+  } catch {
+    return false;
+  }
+  const names = callerPrincipals(caller);
+  let allowed = false;
+  for (const s of asArray(doc.Statement) as { Effect?: string; Action?: unknown; Principal?: unknown }[]) {
+    if (!s || !actionMatches(s.Action)) continue;
+    const principal = s.Principal;
+    const aws = principal === '*' ? ['*'] : asArray((principal as { AWS?: unknown } | undefined)?.AWS);
+    if (!aws.some((p) => typeof p === 'string' && names.has(p))) continue;
+    if (s.Effect === 'Deny') return false;
+    if (s.Effect === 'Allow') allowed = true;
+  }
+  return allowed;
+}
+
+/** Drops session credentials that expired more than an hour ago, so the state file stays small. */
+function pruneSessions(state: SandboxState, now: number): void {
+  for (const [id, k] of Object.entries(state.accessKeys)) {
+    if (k.expiration && Date.parse(k.expiration) + 3_600_000 < now) delete state.accessKeys[id];
+  }
+}
+
+const operations: Record<string, OperationHandler> = {
+  GetCallerIdentity: (ctx) => {
+    const { caller, state } = ctx;
+    const account = state.accounts[caller.accountId];
+    let userId = caller.accountId;
+    if (caller.kind === 'user') userId = account?.iam.users[caller.principalName]?.userId ?? caller.accessKeyId;
+    if (caller.kind === 'assumed-role') {
+      const role = account?.iam.roles[caller.principalName];
+      const session = caller.arn.split('/').pop() ?? '';
+      userId = `${role?.roleId ?? caller.accessKeyId}:${session}`;
+    }
+    return { UserId: userId, Account: caller.accountId, Arn: caller.arn };
+  },
+
+  AssumeRole: (ctx, input) => {
+    const { caller, state, runtime } = ctx;
+    const roleArn = reqString(input, 'RoleArn');
+    const sessionName = reqString(input, 'RoleSessionName');
+    if (roleArn.length < 20 || roleArn.length > 2048) {
+      throw validationError(`1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`);
+    }
+    if (sessionName.length < 2 || sessionName.length > 64) {
+      throw validationError(`1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`);
+    }
+    if (!SESSION_NAME_RE.test(sessionName)) {
+      throw validationError(`1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    }
+    const m = ROLE_ARN_RE.exec(roleArn);
+    if (!m) throw validationError(`${roleArn} is invalid`);
+    const [, accountId, path, roleName] = m;
+    // An account whose CreateAccount request has completed exists from then on, whoever asks first.
+    settleCreateAccountRequests(state, runtime);
+    const role = state.accounts[accountId!]?.iam.roles[roleName!];
+    if (!role || role.path !== (path ?? '/') || !trustAllows(role, caller)) throw accessDenied(caller, roleArn);
+    const now = runtime.now();
+    if (role.assumableAfter && Date.parse(role.assumableAfter) > now.getTime()) throw accessDenied(caller, roleArn);
+
+    const chaining = caller.kind === 'assumed-role';
+    const requested = optInt(input, 'DurationSeconds', 900, 43200) ?? 3600;
+    if (chaining && requested > 3600) {
+      throw validationError('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    }
+    if (requested > role.maxSessionDuration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+
+    pruneSessions(state, now.getTime());
+    let keyId = mintAccessKeyId(runtime, 'ASIA');
+    while (state.accessKeys[keyId]) keyId = mintAccessKeyId(runtime, 'ASIA');
+    const expiration = new Date(now.getTime() + requested * 1000);
+    const arn = `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${sessionName}`;
+    const key: AccessKeyRecord = {
+      accessKeyId: keyId,
+      secretAccessKey: mintSecret(runtime),
+      sessionToken: `IQoJb3JpZ2luX2VjE${runtime.randomId(140, TOKEN_ALPHABET)}`,
+      accountId: accountId!,
+      arn,
+      kind: 'assumed-role',
+      principalName: role.roleName,
+      status: 'Active',
+      createDate: now.toISOString(),
+      expiration: expiration.toISOString(),
+    };
+    state.accessKeys[keyId] = key;
+    // AssumeRole counts as read-only (it changes no resource), but the session must survive a restart.
+    runtime.persist();
+    return {
+      Credentials: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, SessionToken: key.sessionToken, Expiration: expiration },
+      AssumedRoleUser: { AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn },
+      PackedPolicySize: 0,
+    };
+  },
+};
+
+export const stsService: SandboxService = {
+  signingName: 'sts',
+  protocol: 'awsQuery',
+  xmlNamespace: STS_NAMESPACE,
+  operations,
+  // Nothing STS does changes a resource: a plan may assume roles.
+  isReadOnly: () => true,
+};
