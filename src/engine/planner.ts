@@ -102,9 +102,14 @@ async function planAccounts(
         const unmanaged: Unmanaged[] = [];
         const exists = Boolean(match.live);
         const clients = match.live ? aws.forAccount(match.live.id, managementId) : undefined;
+        const reads = new Map<string, Promise<unknown>>();
+        const memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+          if (!reads.has(key)) reads.set(key, read());
+          return reads.get(key) as Promise<T>;
+        };
         for (const module of registry.account) {
           const want = module.desired(account, manifest);
-          const have = clients && match.live ? await module.read({ clients, accountId: match.live.id, account }, want) : undefined;
+          const have = clients && match.live ? await module.read({ clients, accountId: match.live.id, account, memo }, want) : undefined;
           const out = module.diff(want, have, { account, prune: options.prune, exists });
           for (const c of out.changes) {
             c.account ??= account.name;

@@ -63,6 +63,12 @@ export interface AccountReadContext {
   clients: AccountClients;
   accountId: string;
   account: ResolvedAccount;
+  /**
+   * Reads shared by several modules in one account (IAM's GetAccountAuthorizationDetails, the credential
+   * report) are made once per account per run: `memo(key, read)` returns the first call's promise.
+   * At scale the number of calls per account, not CPU, is what costs.
+   */
+  memo<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
 export interface AccountApplyContext extends ApplyContext {
