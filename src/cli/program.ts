@@ -87,6 +87,14 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await sandboxResetCommand(opts, io);
     });
 
+  program
+    .command('unlock')
+    .description('Release the apply lock left by a run that crashed. Check `lz plan` first.')
+    .action(async () => {
+      const { unlockCommand } = await import('./commands/unlock.js');
+      exitCode = await unlockCommand(io);
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -5,6 +5,7 @@ import { MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../../aws/quotas.js';
 import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
+import { acquireLocalLock, currentHolder } from '../../engine/lock.js';
 import { hasChanges, type Plan } from '../../engine/plan.js';
 import { renderPlan, summaryLine } from '../../engine/render-text.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
@@ -26,6 +27,16 @@ export interface ApplyCliOptions extends PlanCliOptions {
 
 export async function applyCommand(planFile: string | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile)) : undefined;
+  // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
+  const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
+  try {
+    return await lockedApply(saved, opts, io);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function lockedApply(saved: Plan | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
   const progress = new Progress(io);
   const planned = await planFromCli(
     saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,

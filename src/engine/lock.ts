@@ -1,0 +1,97 @@
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { LzError } from '../errors.js';
+
+/** Who holds a lock and since when: what the refused run shows, so a person can find them. */
+export interface LockHolder {
+  who: string;
+  host: string;
+  pid: number;
+  command: string;
+  since: string;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export function currentHolder(command: string): LockHolder {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the host and pid still identify the run.
+  }
+  return { who: user, host: hostname(), pid: process.pid, command, since: new Date().toISOString() };
+}
+
+export function describeHolder(h: LockHolder): string {
+  return `${h.who}@${h.host} (pid ${h.pid}, \`lz ${h.command}\`) since ${h.since}`;
+}
+
+export const LOCAL_LOCK_FILE = 'apply.lock';
+
+/**
+ * Two applies must never interleave. Locally that is a file created with O_EXCL, which only one process
+ * can win. A lock left by a process that is provably gone (same host, pid not running) is taken over,
+ * since nobody can release it otherwise; anything else needs `lz unlock`.
+ */
+export function acquireLocalLock(workdir: string, holder: LockHolder): Lock {
+  mkdirSync(workdir, { recursive: true, mode: 0o700 });
+  const path = join(workdir, LOCAL_LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(holder, null, 2)}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return { release: async () => rmSync(path, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const existing = readHolder(path);
+    if (existing && existing.host === holder.host && !processAlive(existing.pid)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    throw lockedError(existing, path);
+  }
+  throw lockedError(readHolder(path), path);
+}
+
+export function lockedError(holder: LockHolder | undefined, where: string): LzError {
+  return new LzError(
+    'locked',
+    `Another lz run holds the lock (${where}): ${holder ? describeHolder(holder) : 'holder unknown'}.`,
+    { hint: 'Wait for it to finish. If it crashed, check `lz plan`, then release the lock with `lz unlock`.' },
+  );
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `lz unlock`: removes the local lock; says whether there was one. */
+export function breakLocalLock(workdir: string): LockHolder | undefined | false {
+  const path = join(workdir, LOCAL_LOCK_FILE);
+  if (!existsSync(path)) return false;
+  const holder = readHolder(path);
+  rmSync(path, { force: true });
+  return holder;
+}
