@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { AwsContext } from '../aws/context.js';
+import { LzError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { CliIO } from './io.js';
 
@@ -26,7 +27,9 @@ export const DEFAULT_SANDBOX_STATE = '.lz/sandbox.json';
 
 export function parseParallelism(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`--parallelism must be a whole number from 1 to 256, not "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new LzError('bad-option', `--parallelism must be a whole number from 1 to 256, not "${value}"`);
+  }
   return n;
 }
 

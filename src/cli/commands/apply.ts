@@ -26,17 +26,29 @@ export interface ApplyCliOptions extends PlanCliOptions {
 }
 
 export async function applyCommand(planFile: string | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
+  // Every option is checked before anything is read or locked.
+  const waits = {
+    createAccountTimeout: seconds(opts.createTimeout, '--create-timeout'),
+    roleTimeout: seconds(opts.roleTimeout, '--role-timeout'),
+    pollInterval: 1000,
+  };
+  const parallelism = parseParallelism(opts.parallelism);
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile)) : undefined;
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
   try {
-    return await lockedApply(saved, opts, io);
+    return await lockedApply(saved, opts, { waits, parallelism }, io);
   } finally {
     await lock.release();
   }
 }
 
-async function lockedApply(saved: Plan | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
+async function lockedApply(
+  saved: Plan | undefined,
+  opts: ApplyCliOptions,
+  limits: { waits: ApplyContext['waits']; parallelism: number },
+  io: CliIO,
+): Promise<number> {
   const progress = new Progress(io);
   const planned = await planFromCli(
     saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
@@ -66,13 +78,9 @@ async function lockedApply(saved: Plan | undefined, opts: ApplyCliOptions, io: C
       workdir: session.workdir,
       logger: session.logger,
       progress: (subject, step) => progress.step(subject, step),
-      waits: {
-        createAccountTimeout: seconds(opts.createTimeout, '--create-timeout'),
-        roleTimeout: seconds(opts.roleTimeout, '--role-timeout'),
-        pollInterval: 1000,
-      },
+      waits: limits.waits,
     };
-    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: parseParallelism(opts.parallelism) });
+    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: limits.parallelism });
     io.stdout(renderOutcome(outcome));
     return outcome.failed.length > 0 || outcome.notRun.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
