@@ -16,19 +16,24 @@ export const ORGANIZATIONS_QUOTAS: Record<string, Quota> = {
   TagResource: { rate: 4, burst: 6 },
 };
 
-/** Every other Organizations operation. */
-export const ORGANIZATIONS_DEFAULT_QUOTA: Quota = { rate: 10, burst: 15 };
-
+/**
+ * Operations AWS publishes no rate for are sent unshaped; if AWS throttles them, the SDK's retry strategy
+ * backs off.
+ */
 export const organizationsQuota: QuotaClassifier = (operation) => {
   const quota = ORGANIZATIONS_QUOTAS[operation];
-  return quota ? { key: operation, quota } : { key: 'default', quota: ORGANIZATIONS_DEFAULT_QUOTA };
+  return quota ? { key: operation, quota } : undefined;
 };
 
-/** The Account API, per calling account: reads and writes have separate buckets. */
+/** The Account API, per calling account (docs: "Quotas for AWS Account Management"). */
+export const ACCOUNT_API_READ_QUOTA: Quota = { rate: 10, burst: 15 };
+export const ACCOUNT_API_WRITE_QUOTA: Quota = { rate: 5, burst: 8 };
+
+/** Reads and writes have separate buckets. */
 export const accountApiQuota: QuotaClassifier = (operation) =>
   operation.startsWith('Get') || operation.startsWith('List')
-    ? { key: 'read', quota: { rate: 10, burst: 15 } }
-    : { key: 'write', quota: { rate: 5, burst: 8 } };
+    ? { key: 'read', quota: ACCOUNT_API_READ_QUOTA }
+    : { key: 'write', quota: ACCOUNT_API_WRITE_QUOTA };
 
 /** Organizations allows this many CreateAccount requests in progress at once. */
 export const MAX_ACCOUNT_CREATIONS_IN_FLIGHT = 5;

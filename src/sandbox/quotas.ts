@@ -3,34 +3,25 @@
  * data so the benchmark can compute lower bounds from it.
  */
 
-export interface Quota {
-  /** Sustained requests per second. */
-  rate: number;
-  /** Bucket size: requests that may be made at once from a full bucket. */
-  burst: number;
-}
+import { ACCOUNT_API_READ_QUOTA, ACCOUNT_API_WRITE_QUOTA, ORGANIZATIONS_QUOTAS } from '../aws/quotas.js';
+import type { Quota } from '../aws/rate-limit.js';
+
+export type { Quota };
 
 /** service signing name → operation (or 'default' for every other operation of the service) → quota. */
 export type QuotaTable = Record<string, Record<string, Quota>>;
 
+/**
+ * Organizations and the Account API: AWS's published per-operation quotas, the same table lz shapes its own
+ * calls to (one source for both). Organizations operations AWS publishes no rate for are not throttled.
+ */
 export const QUOTAS: QuotaTable = {
-  organizations: {
-    ListAccounts: { rate: 8, burst: 12 },
-    ListAccountsForParent: { rate: 5, burst: 8 },
-    ListParents: { rate: 5, burst: 8 },
-    ListChildren: { rate: 6, burst: 10 },
-    DescribeAccount: { rate: 20, burst: 30 },
-    CreateAccount: { rate: 0.1, burst: 3 },
-    DescribeCreateAccountStatus: { rate: 2, burst: 2 },
-    MoveAccount: { rate: 2, burst: 3 },
-    TagResource: { rate: 4, burst: 6 },
-    default: { rate: 10, burst: 15 },
-  },
+  organizations: { ...ORGANIZATIONS_QUOTAS },
   account: {
-    // Get* and Put*/Delete* share one bucket each (see bucketKey).
-    Get: { rate: 10, burst: 15 },
-    Put: { rate: 5, burst: 8 },
-    default: { rate: 5, burst: 8 },
+    // Get* and Put*/Delete* share one bucket each (see quotaFor).
+    Get: ACCOUNT_API_READ_QUOTA,
+    Put: ACCOUNT_API_WRITE_QUOTA,
+    default: ACCOUNT_API_WRITE_QUOTA,
   },
   sts: { default: { rate: 600, burst: 600 } },
   iam: { default: { rate: 20, burst: 40 } },
