@@ -21,7 +21,40 @@ export function reportFailure(io: CliIO, err: unknown): number {
     io.stderr(`${formatError(err)}\n`);
     return EXIT_ERROR;
   }
+  const aws = describeAwsFailure(err);
+  if (aws) {
+    io.stderr(`${formatError(aws)}\n`);
+    return EXIT_ERROR;
+  }
   const e = err as Error;
   io.stderr(`error: internal error: ${e?.message ?? String(err)}\n${e?.stack ?? ''}\nThis is a bug in lz; please report it.\n`);
   return EXIT_ERROR;
+}
+
+/**
+ * Failures that come from AWS or the credential chain are the person's to fix, not lz bugs: say what AWS
+ * said and what usually causes it, without a stack trace.
+ */
+function describeAwsFailure(err: unknown): LzError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  if (e.name === 'CredentialsProviderError') {
+    return new LzError('no-credentials', `No AWS credentials: ${e.message ?? ''}`.trim(), {
+      hint: 'Use the management account\'s credentials: --profile NAME (or AWS_PROFILE), `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lz without AWS, add --sandbox.',
+    });
+  }
+  if (e.$metadata) {
+    const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(e.name ?? '');
+    return new LzError('aws-error', `AWS refused: ${e.name ?? 'Error'}: ${e.message ?? ''}`, {
+      hint: denied
+        ? 'The principal lz runs as lacks a permission; docs/permissions.md lists what plan and apply need.'
+        : 'Run again with --log-level debug for the request details.',
+    });
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '')) {
+    return new LzError('network', `Cannot reach AWS: ${e.message ?? e.code}`, {
+      hint: 'Check the network, and AWS_ENDPOINT_URL if it is set.',
+    });
+  }
+  return undefined;
 }

@@ -1,0 +1,209 @@
+/**
+ * `npm run bench`: how fast a no-change `lz plan` is at 10, 100 and 1,000 accounts (10,000 with --big),
+ * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
+ * the same plan at --parallelism 1 (N = 100); and an apply creating 50 accounts against its own bound.
+ * Options: --big, --json FILE, --sizes 10,100, --no-create, --write-docs (updates docs/performance.md).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
+import { ORGANIZATIONS_QUOTAS, MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../src/aws/quotas.js';
+import { benchAccounts, benchManifest, seedOrganization, BENCH_UNITS } from './bench/seed.js';
+import { callsByOperation, lowerBound, throttled, type Bounds } from './bench/bounds.js';
+
+const root = join(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const option = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const LATENCY_MS = 30;
+const PARALLELISM = Number(option('--parallelism') ?? 16);
+const MANAGEMENT = { name: 'General', email: 'aws+general@example.com' };
+
+interface RunResult {
+  name: string;
+  accounts: number;
+  parallelism: number;
+  wallSeconds: number;
+  exitCode: number;
+  calls: number;
+  callsPerAccount: number;
+  failedCalls: number;
+  throttledRetries: number;
+  peakRssMiB: number;
+  byOperation: Record<string, number>;
+  bound?: Bounds;
+  ratio?: number;
+}
+
+function sandboxEnv(sandbox: SandboxHandle): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL: sandbox.endpoint,
+    AWS_ACCESS_KEY_ID: sandbox.managementCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: sandbox.managementCredentials.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** Runs the real binary, as a person would, and measures it from outside. */
+async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Promise<{ seconds: number; code: number; rssKiB: number; out: string }> {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'lz-rss-')), 'rss');
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', join(root, 'scripts/bench/rss-probe.mjs'), join(root, 'dist/cli/main.js'), ...lzArgs], {
+    cwd,
+    env: { ...env, LZ_BENCH_RSS_FILE: rssFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const seconds = (performance.now() - started) / 1000;
+  let rssKiB = 0;
+  try {
+    rssKiB = Number(readFileSync(rssFile, 'utf8'));
+  } catch {
+    // The process died before it could report.
+  }
+  return { seconds, code, rssKiB, out };
+}
+
+async function benchPlan(n: number, parallelism: number): Promise<RunResult> {
+  const sandbox = await startSandbox({ port: 0, management: MANAGEMENT, delays: { createAccount: 10, rolePropagation: 10 } });
+  try {
+    const env = sandboxEnv(sandbox);
+    const dir = await seedOrganization(sandbox, root, benchAccounts(n), env);
+    sandbox.setQuotas(true);
+    sandbox.setFaults({ latency: LATENCY_MS });
+    sandbox.clearRequests();
+    const run = await timeLz(dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)]);
+    const log = sandbox.requests();
+    if (run.code !== 0) process.stderr.write(`plan of ${n} accounts exited ${run.code}:\n${run.out.slice(-3000)}\n`);
+    const bound = lowerBound(log, {
+      managementAccountId: sandbox.managementAccountId,
+      latencyMs: LATENCY_MS,
+      parallelism,
+      accounts: n + 1,
+      parents: BENCH_UNITS.length + 1,
+      unitLevels: 2,
+    });
+    return {
+      name: `no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}`,
+      accounts: n,
+      parallelism,
+      wallSeconds: run.seconds,
+      exitCode: run.code,
+      calls: log.length,
+      callsPerAccount: log.length / (n + 1),
+      failedCalls: log.filter((r) => r.status >= 400).length - throttled(log),
+      throttledRetries: throttled(log),
+      peakRssMiB: run.rssKiB / 1024,
+      byOperation: callsByOperation(log),
+      bound,
+      ratio: run.seconds / bound.seconds,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** 50 new accounts: bounded by CreateAccount's quota (0.1/s after a burst of 3) and 5 in flight. */
+async function benchCreate(n: number): Promise<RunResult> {
+  const createMs = 5000;
+  const sandbox = await startSandbox({ port: 0, management: MANAGEMENT, delays: { createAccount: createMs, rolePropagation: 1000 } });
+  try {
+    const env = sandboxEnv(sandbox);
+    const dir = mkdtempSync(join(tmpdir(), 'lz-bench-create-'));
+    writeFileSync(join(dir, 'accounts.yaml'), benchManifest(root, []));
+    const seeded = await timeLz(dir, env, ['apply', '--auto-approve']);
+    if (seeded.code !== 0) throw new Error(`seeding the organization failed:\n${seeded.out}`);
+    writeFileSync(join(dir, 'accounts.yaml'), benchManifest(root, benchAccounts(n)));
+    sandbox.setQuotas(true);
+    sandbox.setFaults({ latency: LATENCY_MS });
+    sandbox.clearRequests();
+    const run = await timeLz(dir, env, ['apply', '--auto-approve', '--parallelism', String(PARALLELISM)]);
+    const log = sandbox.requests();
+    const q = ORGANIZATIONS_QUOTAS.CreateAccount!;
+    // Tokens: the burst at once, then one per 1/rate; the last account still has to be created and built.
+    const tokens = Math.max(0, n - q.burst) / q.rate;
+    const inFlight = Math.ceil(n / MAX_ACCOUNT_CREATIONS_IN_FLIGHT) * (createMs / 1000);
+    const seconds = Math.max(tokens, inFlight) + createMs / 1000;
+    return {
+      name: `apply creating ${n} accounts`,
+      accounts: n,
+      parallelism: PARALLELISM,
+      wallSeconds: run.seconds,
+      exitCode: run.code,
+      calls: log.length,
+      callsPerAccount: log.length / n,
+      failedCalls: log.filter((r) => r.status >= 400).length - throttled(log),
+      throttledRetries: throttled(log),
+      peakRssMiB: run.rssKiB / 1024,
+      byOperation: callsByOperation(log),
+      bound: { quota: { bucket: 'management organizations:CreateAccount', calls: n, seconds: tokens }, latencySeconds: inFlight, accountChain: 0, organizationChain: 0, seconds },
+      ratio: run.seconds / seconds,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function table(results: RunResult[]): string {
+  const rows = [
+    '| run | wall s | lower bound s (limit) | measured ÷ bound | calls / account | throttled retries | failed calls | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.wallSeconds.toFixed(1)} | ${r.bound ? `${r.bound.seconds.toFixed(1)} (${r.bound.quota.seconds >= r.bound.latencySeconds ? r.bound.quota.bucket : 'latency'})` : ''} | ${r.ratio?.toFixed(2) ?? ''} | ${r.callsPerAccount.toFixed(1)} | ${r.throttledRetries} | ${r.failedCalls} | ${r.peakRssMiB.toFixed(0)} |`,
+    ),
+  ];
+  return rows.join('\n');
+}
+
+async function main(): Promise<void> {
+  const sizes = (option('--sizes') ?? (flag('--big') ? '10,100,1000,10000' : '10,100,1000')).split(',').map(Number);
+  const results: RunResult[] = [];
+  for (const n of sizes) {
+    process.stderr.write(`bench: no-change plan of ${n} accounts...\n`);
+    results.push(await benchPlan(n, PARALLELISM));
+    if (n === 100) {
+      process.stderr.write('bench: the same at --parallelism 1...\n');
+      results.push(await benchPlan(n, 1));
+    }
+  }
+  if (!flag('--no-create')) {
+    process.stderr.write('bench: apply creating 50 accounts (minutes: CreateAccount is 0.1/s)...\n');
+    results.push(await benchCreate(50));
+  }
+  const par1 = results.find((r) => r.parallelism === 1);
+  const big = results.filter((r) => r.parallelism !== 1 && r.name.startsWith('no-change')).at(-1);
+  const speedup = par1 && big ? par1.wallSeconds / par1.accounts / (big.wallSeconds / big.accounts) : undefined;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const md = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; sandbox quotas on, ${LATENCY_MS} ms added latency per call, --parallelism ${PARALLELISM}.`,
+    '',
+    table(results),
+    '',
+    speedup ? `Per-account speed-up of the ${big!.accounts}-account plan over --parallelism 1 (N = ${par1!.accounts}): ${speedup.toFixed(1)}×.` : '',
+  ].join('\n');
+  process.stdout.write(`${md}\n\nCalls by operation:\n`);
+  for (const r of results) process.stdout.write(`  ${r.name}: ${JSON.stringify(r.byOperation)}\n`);
+  const jsonFile = option('--json');
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ machine, date: new Date().toISOString(), latencyMs: LATENCY_MS, results, speedup }, null, 2)}\n`);
+  if (flag('--write-docs')) {
+    const path = join(root, 'docs/performance.md');
+    const doc = readFileSync(path, 'utf8');
+    const start = '<!-- bench:start -->';
+    const end = '<!-- bench:end -->';
+    writeFileSync(path, `${doc.slice(0, doc.indexOf(start) + start.length)}\n${md}\n${doc.slice(doc.indexOf(end))}`);
+  }
+}
+
+await main();

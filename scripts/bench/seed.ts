@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import type { AccountRecord } from '../../src/sandbox/state.js';
+
+export const BENCH_UNITS = ['Workloads/NonProd', 'Workloads/Prod', 'Teams'];
+
+export interface BenchAccount {
+  name: string;
+  email: string;
+  unit: string;
+  alias: string;
+}
+
+export function benchAccounts(n: number): BenchAccount[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = String(i + 1).padStart(5, '0');
+    return { name: `Acct${id}`, email: `aws+acct${id}@example.com`, unit: BENCH_UNITS[i % BENCH_UNITS.length]!, alias: `bench-acct${id}` };
+  });
+}
+
+/** accounts.yaml of the repository (its organization and baseline) with `accounts` replaced. */
+export function benchManifest(repoRoot: string, accounts: BenchAccount[]): string {
+  const doc = parseDocument(readFileSync(join(repoRoot, 'accounts.yaml'), 'utf8'));
+  const general = { name: 'General', email: 'aws+general@example.com', alias: 'example-general' };
+  doc.set('accounts', [general, ...accounts.map((a) => ({ name: a.name, email: a.email, unit: a.unit, alias: a.alias }))]);
+  return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * An organization of N accounts with the full baseline in place, without N CreateAccount waits: lz itself
+ * applies the baseline to one template account, whose sandbox state is then cloned N-1 times (ids and
+ * alias rewritten). The seed therefore always holds exactly what the current resource modules build.
+ */
+export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string, accounts: BenchAccount[], env: NodeJS.ProcessEnv): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'lz-bench-'));
+  const [template, ...rest] = accounts;
+  if (!template) throw new Error('at least one account');
+  writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, [template]));
+  // In-process, the SDK reads the process environment.
+  Object.assign(process.env, env);
+  const io = bufferIO({ cwd: dir, env });
+  const code = await runCli(['apply', '--auto-approve'], io);
+  if (code !== 0) throw new Error(`seeding apply failed:\n${io.out()}\n${io.err()}`);
+
+  const state = sandbox.state;
+  const org = state.organization!;
+  const templateRecord = Object.values(state.accounts).find((a) => a.email === template.email)!;
+  const unitIds = new Map(Object.values(org.units).map((u) => [pathOf(org.units, u.id), u.id]));
+  const text = JSON.stringify(templateRecord);
+  for (const a of rest) {
+    const id = sandbox.runtime.newAccountId();
+    const record = JSON.parse(text.split(templateRecord.id).join(id).split(template.alias).join(a.alias)) as AccountRecord;
+    Object.assign(record, { id, name: a.name, email: a.email });
+    state.accounts[id] = record;
+    org.members[id] = { parentId: unitIds.get(a.unit)!, joinedMethod: 'CREATED', joinedTimestamp: new Date().toISOString() };
+    org.tags[id] = JSON.parse(JSON.stringify(org.tags[templateRecord.id] ?? []).split(template.name).join(a.name));
+  }
+  writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, accounts));
+  return dir;
+}
+
+function pathOf(units: Record<string, { id: string; name: string; parentId: string }>, id: string): string {
+  const u = units[id]!;
+  const parent = units[u.parentId];
+  return parent ? `${pathOf(units, parent.id)}/${u.name}` : u.name;
+}
