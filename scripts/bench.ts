@@ -36,6 +36,8 @@ interface RunResult {
   failedCalls: number;
   throttledRetries: number;
   peakRssMiB: number;
+  /** CPU time of the lz process: when it nears the wall time, lz (not AWS) is the limit. */
+  cpuSeconds: number;
   byOperation: Record<string, number>;
   bound?: Bounds;
   ratio?: number;
@@ -53,7 +55,7 @@ function sandboxEnv(sandbox: SandboxHandle): NodeJS.ProcessEnv {
 }
 
 /** Runs the real binary, as a person would, and measures it from outside. */
-async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Promise<{ seconds: number; code: number; rssKiB: number; out: string }> {
+async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Promise<{ seconds: number; code: number; rssKiB: number; cpuSeconds: number; out: string }> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'lz-rss-')), 'rss');
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', join(root, 'scripts/bench/rss-probe.mjs'), join(root, 'dist/cli/main.js'), ...lzArgs], {
@@ -66,13 +68,13 @@ async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Pr
   child.stderr.on('data', (d) => (out += d));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const seconds = (performance.now() - started) / 1000;
-  let rssKiB = 0;
+  let usage = { rssKiB: 0, cpuMs: 0 };
   try {
-    rssKiB = Number(readFileSync(rssFile, 'utf8'));
+    usage = JSON.parse(readFileSync(rssFile, 'utf8')) as typeof usage;
   } catch {
     // The process died before it could report.
   }
-  return { seconds, code, rssKiB, out };
+  return { seconds, code, rssKiB: usage.rssKiB, cpuSeconds: usage.cpuMs / 1000, out };
 }
 
 async function benchPlan(n: number, parallelism: number): Promise<RunResult> {
@@ -105,6 +107,7 @@ async function benchPlan(n: number, parallelism: number): Promise<RunResult> {
       failedCalls: log.filter((r) => r.status >= 400).length - throttled(log),
       throttledRetries: throttled(log),
       peakRssMiB: run.rssKiB / 1024,
+      cpuSeconds: run.cpuSeconds,
       byOperation: callsByOperation(log),
       bound,
       ratio: run.seconds / bound.seconds,
@@ -146,6 +149,7 @@ async function benchCreate(n: number): Promise<RunResult> {
       failedCalls: log.filter((r) => r.status >= 400).length - throttled(log),
       throttledRetries: throttled(log),
       peakRssMiB: run.rssKiB / 1024,
+      cpuSeconds: run.cpuSeconds,
       byOperation: callsByOperation(log),
       bound: { quota: { bucket: 'management organizations:CreateAccount', calls: n, seconds: tokens }, latencySeconds: inFlight, accountChain: 0, organizationChain: 0, seconds },
       ratio: run.seconds / seconds,
@@ -157,11 +161,11 @@ async function benchCreate(n: number): Promise<RunResult> {
 
 function table(results: RunResult[]): string {
   const rows = [
-    '| run | wall s | lower bound s (limit) | measured ÷ bound | calls / account | throttled retries | failed calls | peak RSS MiB |',
-    '|---|---|---|---|---|---|---|---|',
+    '| run | wall s | lower bound s (limit) | measured ÷ bound | calls / account | throttled retries | failed calls | peak RSS MiB | lz CPU s |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.wallSeconds.toFixed(1)} | ${r.bound ? `${r.bound.seconds.toFixed(1)} (${r.bound.quota.seconds >= r.bound.latencySeconds ? r.bound.quota.bucket : 'latency'})` : ''} | ${r.ratio?.toFixed(2) ?? ''} | ${r.callsPerAccount.toFixed(1)} | ${r.throttledRetries} | ${r.failedCalls} | ${r.peakRssMiB.toFixed(0)} |`,
+        `| ${r.name} | ${r.wallSeconds.toFixed(1)} | ${r.bound ? `${r.bound.seconds.toFixed(1)} (${r.bound.quota.seconds >= r.bound.latencySeconds ? r.bound.quota.bucket : 'latency'})` : ''} | ${r.ratio?.toFixed(2) ?? ''} | ${r.callsPerAccount.toFixed(1)} | ${r.throttledRetries} | ${r.failedCalls} | ${r.peakRssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} |`,
     ),
   ];
   return rows.join('\n');

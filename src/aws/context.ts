@@ -3,6 +3,9 @@ import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
@@ -31,6 +34,7 @@ export interface AwsContextOptions {
 /** The configuration every SDK client of a run shares. */
 interface ClientConfig {
   region: string;
+  requestHandler: NodeHttpHandler;
   maxAttempts: number;
   retryMode: 'standard';
   profile?: string;
@@ -97,6 +101,14 @@ export class AwsContext {
   private caller?: Promise<{ account: string; arn: string }>;
   private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
+  /**
+   * One connection pool for every client of the run: with a client per (account, service), a pool per
+   * client would open new connections for every account.
+   */
+  private readonly requestHandler = new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+  });
 
   constructor(readonly options: AwsContextOptions) {
     this.accountLimit = pLimit(Math.max(1, options.parallelism));
@@ -114,6 +126,7 @@ export class AwsContext {
   private clientConfig(credentials: AwsContextOptions['credentials']): ClientConfig {
     return {
       region: this.options.region,
+      requestHandler: this.requestHandler,
       maxAttempts: this.options.maxAttempts ?? 8,
       retryMode: 'standard',
       ...(this.options.profile && !credentials ? { profile: this.options.profile } : {}),
@@ -207,5 +220,6 @@ export class AwsContext {
   destroy(): void {
     this.management.destroy();
     for (const c of this.members.values()) c.destroy();
+    this.requestHandler.destroy();
   }
 }

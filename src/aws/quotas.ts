@@ -35,5 +35,8 @@ export const accountApiQuota: QuotaClassifier = (operation) =>
     ? { key: 'read', quota: ACCOUNT_API_READ_QUOTA }
     : { key: 'write', quota: ACCOUNT_API_WRITE_QUOTA };
 
+/** The most items an Organizations listing returns per page: asking for fewer only costs calls. */
+export const ORGANIZATIONS_PAGE = 20;
+
 /** Organizations allows this many CreateAccount requests in progress at once. */
 export const MAX_ACCOUNT_CREATIONS_IN_FLIGHT = 5;

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import type { AwsContext } from '../aws/context.js';
 import { isError } from '../aws/aws-errors.js';
+import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { LzError } from '../errors.js';
 
 export interface LiveOrganization {
@@ -82,7 +83,7 @@ export async function readOrganization(aws: AwsContext): Promise<OrganizationSna
     const next = await Promise.all(
       level.map(async (parent) => {
         const found: LiveUnit[] = [];
-        for await (const page of paginateListOrganizationalUnitsForParent({ client: org }, { ParentId: parent.id })) {
+        for await (const page of paginateListOrganizationalUnitsForParent({ client: org, pageSize: ORGANIZATIONS_PAGE }, { ParentId: parent.id })) {
           for (const ou of page.OrganizationalUnits ?? []) {
             const path = parent.path ? `${parent.path}/${ou.Name}` : (ou.Name ?? '');
             found.push({ id: ou.Id ?? '', name: ou.Name ?? '', path, parentId: parent.id });
@@ -100,7 +101,7 @@ export async function readOrganization(aws: AwsContext): Promise<OrganizationSna
     await Promise.all(
       parents.map(async (parent) => {
         const found: LiveAccount[] = [];
-        for await (const page of paginateListAccountsForParent({ client: org }, { ParentId: parent.id })) {
+        for await (const page of paginateListAccountsForParent({ client: org, pageSize: ORGANIZATIONS_PAGE }, { ParentId: parent.id })) {
           for (const a of page.Accounts ?? []) found.push(liveAccount(a, parent.path));
         }
         return found;
@@ -116,14 +117,10 @@ function liveAccount(a: Account, unit: string | undefined): LiveAccount {
 }
 
 /** Tags are read only for the accounts the file names: unmanaged accounts' tags are none of lz's business. */
-export async function readTags(aws: AwsContext, accounts: LiveAccount[]): Promise<void> {
-  await Promise.all(
-    accounts.map(async (account) => {
-      const tags: Record<string, string> = {};
-      for await (const page of paginateListTagsForResource({ client: aws.management.organizations }, { ResourceId: account.id })) {
-        for (const t of page.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
-      }
-      account.tags = tags;
-    }),
-  );
+export async function readTags(aws: AwsContext, account: LiveAccount): Promise<void> {
+  const tags: Record<string, string> = {};
+  for await (const page of paginateListTagsForResource({ client: aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, { ResourceId: account.id })) {
+    for (const t of page.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  }
+  account.tags = tags;
 }

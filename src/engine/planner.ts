@@ -36,12 +36,14 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
   }
   const targeted = (m: AccountMatch) => options.targets.length === 0 || options.targets.includes(m.declared.name);
   const inScope = matches.filter(targeted);
-  if (snapshot.organization) await readTags(aws, inScope.flatMap((m) => (m.live ? [m.live] : [])));
 
+  // Each account's tags (a management-account call) are read in the same task as its baseline (calls
+  // inside the account), so the two kinds of quota are drained side by side rather than one after the other.
+  const accountOutputs = await planAccounts(manifest, aws, registry, inScope, snapshot, options);
   const outputs: PlanOutput[] = registry.organization.map((module) =>
     module.plan({ manifest, snapshot, matches: inScope, prune: options.prune }),
   );
-  outputs.push(await planAccounts(manifest, aws, registry, inScope, snapshot, options));
+  outputs.push(accountOutputs);
   if (options.targets.length === 0) {
     outputs.push({
       changes: [],
@@ -91,7 +93,6 @@ async function planAccounts(
   snapshot: OrganizationSnapshot,
   options: PlanOptions,
 ): Promise<PlanOutput> {
-  if (registry.account.length === 0) return { changes: [], unmanaged: [] };
   const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
   let done = 0;
   const perAccount = await Promise.all(
@@ -101,16 +102,26 @@ async function planAccounts(
         const changes: Change[] = [];
         const unmanaged: Unmanaged[] = [];
         const exists = Boolean(match.live);
-        const clients = match.live ? aws.forAccount(match.live.id, managementId) : undefined;
+        const live = match.live;
+        const clients = live ? aws.forAccount(live.id, managementId) : undefined;
         const reads = new Map<string, Promise<unknown>>();
         const memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
           if (!reads.has(key)) reads.set(key, read());
           return reads.get(key) as Promise<T>;
         };
-        for (const module of registry.account) {
-          const want = module.desired(account, manifest);
-          const have = clients && match.live ? await module.read({ clients, accountId: match.live.id, account, memo }, want) : undefined;
-          const out = module.diff(want, have, { account, prune: options.prune, exists });
+        const wants = registry.account.map((module) => module.desired(account, manifest));
+        // The modules' reads are independent: made side by side, an account costs its longest chain of
+        // dependent calls in latency, not the sum of all its calls.
+        const [haves] = await Promise.all([
+          Promise.all(
+            registry.account.map((module, i) =>
+              clients && live ? module.read({ clients, accountId: live.id, account, memo }, wants[i]) : Promise.resolve(undefined),
+            ),
+          ),
+          snapshot.organization && live ? readTags(aws, live) : Promise.resolve(),
+        ]);
+        for (const [i, module] of registry.account.entries()) {
+          const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
           for (const c of out.changes) {
             c.account ??= account.name;
             if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];

@@ -6,6 +6,7 @@ import {
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
 import { errorMessage, isError } from '../aws/aws-errors.js';
+import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { LzError } from '../errors.js';
 import type { ApplyContext } from './types.js';
 
@@ -106,7 +107,7 @@ async function waitForCreation(ctx: ApplyContext, name: string, requestId: strin
 
 /** A creation sent by a run that died before journaling the request id. */
 async function findInFlight(ctx: ApplyContext, name: string): Promise<string | undefined> {
-  for await (const page of paginateListCreateAccountStatus({ client: ctx.aws.management.organizations }, { States: ['IN_PROGRESS'] })) {
+  for await (const page of paginateListCreateAccountStatus({ client: ctx.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, { States: ['IN_PROGRESS'] })) {
     const found = page.CreateAccountStatuses?.find((s) => s.AccountName === name);
     if (found?.Id) return found.Id;
   }
@@ -114,7 +115,7 @@ async function findInFlight(ctx: ApplyContext, name: string): Promise<string | u
 }
 
 async function findAccountByEmail(ctx: ApplyContext, email: string): Promise<string | undefined> {
-  for await (const page of paginateListAccounts({ client: ctx.aws.management.organizations }, {})) {
+  for await (const page of paginateListAccounts({ client: ctx.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
     const found = page.Accounts?.find((a) => a.Email?.toLowerCase() === email.toLowerCase());
     if (found?.Id) return found.Id;
   }

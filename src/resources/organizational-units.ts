@@ -1,5 +1,6 @@
 import { CreateOrganizationalUnitCommand, paginateListOrganizationalUnitsForParent } from '@aws-sdk/client-organizations';
 import { isError } from '../aws/aws-errors.js';
+import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import type { Change, Unmanaged } from '../engine/plan.js';
 import { ORGANIZATION_ADDRESS } from './organization.js';
 import type { ApplyContext, OrganizationResource } from './types.js';
@@ -61,7 +62,7 @@ export const organizationalUnits: OrganizationResource = {
 };
 
 async function findUnit(ctx: ApplyContext, parentId: string, name: string): Promise<string | undefined> {
-  for await (const page of paginateListOrganizationalUnitsForParent({ client: ctx.aws.management.organizations }, { ParentId: parentId })) {
+  for await (const page of paginateListOrganizationalUnitsForParent({ client: ctx.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, { ParentId: parentId })) {
     const found = page.OrganizationalUnits?.find((u) => u.Name === name);
     if (found?.Id) return found.Id;
   }

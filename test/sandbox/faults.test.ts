@@ -15,9 +15,9 @@ describe('quotas: per-caller-account token buckets', () => {
   });
   afterAll(async () => sb.close());
 
-  it("publishes AWS's quotas as data", () => {
+  it("publishes AWS's quotas as data, and leaves unpublished Organizations operations unthrottled", () => {
     expect(QUOTAS.organizations!.ListAccounts).toEqual({ rate: 8, burst: 12 });
-    expect(quotaFor(QUOTAS, 'organizations', 'EnablePolicyType')).toEqual({ bucket: 'default', quota: { rate: 10, burst: 15 } });
+    expect(quotaFor(QUOTAS, 'organizations', 'ListTagsForResource')).toBeUndefined();
     expect(quotaFor(QUOTAS, 'account', 'GetAlternateContact')!.quota).toEqual({ rate: 10, burst: 15 });
     expect(quotaFor(QUOTAS, 'account', 'PutAlternateContact')!.quota).toEqual({ rate: 5, burst: 8 });
     expect(QUOTAS.iam!.default).toEqual({ rate: 20, burst: 40 });
