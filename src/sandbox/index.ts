@@ -55,6 +55,12 @@ export interface SandboxHandle {
   /** Every request so far, in arrival order. */
   requests(): RequestLogEntry[];
   clearRequests(): void;
+  /**
+   * Calls `listener` for every request as soon as its service, operation, caller and read-only flag are
+   * known, before faults and the handler (tests use it to act at an exact request, e.g. kill a client at
+   * its K-th write). Returns a function that removes the listener.
+   */
+  onRequest(listener: (entry: RequestLogEntry) => void): () => void;
   /** Moves the sandbox clock forward (session expiry, CreateAccount completion, role propagation). */
   advanceTime(ms: number): void;
   /** Replaces the fault options (e.g. turn faults on after a setup phase). */
@@ -128,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     persist();
   }
   const quotaLimiter = (q: boolean | QuotaOverrides | undefined) => (q ? new QuotaLimiter(q === true ? undefined : q) : undefined);
+  const listeners = new Set<(entry: RequestLogEntry) => void>();
   const core: SandboxCore = {
     state: () => holder.state,
     runtime,
@@ -136,6 +143,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     quotas: quotaLimiter(options.quotas),
     readOnlyPrincipals: new Set(options.readOnlyPrincipals ?? []),
     log: [],
+    listeners,
     persist,
   };
   const server = createSandboxServer(core);
@@ -162,6 +170,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     requests: () => [...core.log],
     clearRequests: () => {
       core.log.length = 0;
+    },
+    onRequest: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     advanceTime: (ms) => runtime.advanceTime(ms),
     setFaults: (faults) => {

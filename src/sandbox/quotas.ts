@@ -26,6 +26,20 @@ export const QUOTAS: QuotaTable = {
   sts: { default: { rate: 600, burst: 600 } },
   iam: { default: { rate: 20, burst: 40 } },
   budgets: { default: { rate: 10, burst: 20 } },
+  // S3: 5,500 GET/HEAD and 3,500 PUT/DELETE requests per second per prefix (generous: lz never gets near).
+  s3: {
+    GetObject: { rate: 5500, burst: 5500 },
+    HeadObject: { rate: 5500, burst: 5500 },
+    default: { rate: 3500, burst: 3500 },
+  },
+  // CloudTrail: Get/Describe/List APIs 10 TPS each, every other API 1 TPS (not adjustable).
+  cloudtrail: {
+    DescribeTrails: { rate: 10, burst: 10 },
+    GetTrail: { rate: 10, burst: 10 },
+    GetTrailStatus: { rate: 10, burst: 10 },
+    ListTags: { rate: 10, burst: 10 },
+    default: { rate: 1, burst: 1 },
+  },
 };
 
 /** The throttling error each service models (code and HTTP status), so the SDK raises its class. */
@@ -36,6 +50,8 @@ export const THROTTLING_ERRORS: Record<string, { code: string; status: number; m
   iam: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
   sts: { code: 'Throttling', status: 400, message: 'Rate exceeded' },
   s3: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
+  cloudtrail: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
+  'bcm-data-exports': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
 };
 
 /** Overrides merged over QUOTAS: `{ iam: { default: { rate: 1, burst: 2 } } }`. */

@@ -22,6 +22,8 @@ export interface SandboxCore {
   quotas?: QuotaLimiter;
   readOnlyPrincipals: Set<string>;
   log: RequestLogEntry[];
+  /** Called once per request as soon as its operation is known (before faults and the handler run). */
+  listeners?: Set<(entry: RequestLogEntry) => void>;
   /** Writes the state file if there is one. */
   persist(): void;
 }
@@ -44,7 +46,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, r: EncodedResponse): void {
-  const body = Buffer.from(r.body, 'utf8');
+  const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
   res.writeHead(r.status, { ...r.headers, 'content-length': String(body.length) });
   res.end(body);
 }
@@ -131,6 +133,7 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   entry.operation = operation;
   const readOnly = isReadOnly(service, operation);
   entry.readOnly = readOnly;
+  for (const listener of core.listeners ?? []) listener(entry);
 
   // Faults come before the handler: a faulted request changes nothing.
   const fault = core.faults.decide(service.signingName);

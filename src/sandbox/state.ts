@@ -32,6 +32,8 @@ export interface AccessKeyRecord {
   /** ISO time after which session credentials are refused (ExpiredToken). */
   expiration?: string;
   lastUsed?: { date: string; serviceName: string; region: string };
+  /** AssumeRoot sessions: the root-task policy that scopes what the session may call. */
+  taskPolicyArn?: string;
 }
 
 export interface AccountRecord {
@@ -50,7 +52,69 @@ export interface AccountRecord {
   iamUserAccessToBilling?: 'ALLOW' | 'DENY';
   /** What GetAccountSummary reports about the root user; tests set these to simulate a root with keys. */
   root: { mfaEnabled: boolean; accessKeysPresent: boolean; passwordPresent: boolean };
+  /** S3 buckets this account owns, keyed by name (owned by services/s3.ts; names are unique across all accounts). */
+  s3?: Record<string, S3BucketRecord>;
+  /** CloudTrail trails keyed by name (owned by services/cloudtrail.ts). */
+  cloudtrail?: Record<string, TrailRecord>;
+  /** BCM Data Exports keyed by ExportArn (owned by services/bcm-data-exports.ts). */
+  dataExports?: Record<string, DataExportRecord>;
 }
+
+export interface S3BucketRecord {
+  name: string;
+  region: string;
+  createdAt: string;
+  /** The bucket policy JSON, stored verbatim. */
+  policy?: string;
+  /** Absent after DeletePublicAccessBlock; new buckets get all four true, as on AWS since April 2023. */
+  publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
+  /** Default-encryption rules as sent (SSE-S3 AES256 unless changed, as on AWS since January 2023). */
+  encryption: { SSEAlgorithm: string; KMSMasterKeyID?: string; BucketKeyEnabled?: boolean }[];
+  versioning?: 'Enabled' | 'Suspended';
+  tags?: { Key: string; Value: string }[];
+  objects: Record<string, S3ObjectRecord>;
+}
+
+export interface S3ObjectRecord {
+  /** The object's bytes, base64 (the state stays JSON). */
+  body: string;
+  etag: string;
+  size: number;
+  lastModified: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  versionId?: string;
+}
+
+export interface TrailRecord {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  s3BucketName: string;
+  s3KeyPrefix?: string;
+  snsTopicName?: string;
+  includeGlobalServiceEvents: boolean;
+  isMultiRegionTrail: boolean;
+  isOrganizationTrail: boolean;
+  logFileValidationEnabled: boolean;
+  kmsKeyId?: string;
+  cloudWatchLogsLogGroupArn?: string;
+  cloudWatchLogsRoleArn?: string;
+  isLogging: boolean;
+  startLoggingTime?: string;
+  stopLoggingTime?: string;
+  tags: { Key: string; Value: string }[];
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- AWS's Export structure, stored as received */
+export interface DataExportRecord {
+  /** The Export structure as AWS returns it (ExportArn, Name, DataQuery, DestinationConfigurations, RefreshCadence, ...). */
+  export: Record<string, any>;
+  createdAt: string;
+  updatedAt: string;
+  tags: { Key: string; Value: string }[];
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export interface IamAccountState {
   users: Record<string, IamUser>;
@@ -149,6 +213,8 @@ export interface OrganizationRecord {
   createAccountRequests: Record<string, CreateAccountRequestRecord>;
   /** Service principals with trusted access, and when it was enabled. */
   serviceAccess: Record<string, string>;
+  /** IAM's centralized root access features (RootCredentialsManagement, RootSessions) that are enabled. */
+  iamFeatures?: string[];
 }
 
 export interface CreateAccountRequestRecord {

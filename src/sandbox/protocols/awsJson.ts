@@ -14,7 +14,10 @@ export const awsJson1_1: ProtocolCodec = {
     const dot = target.lastIndexOf('.');
     const prefix = dot >= 0 ? target.slice(0, dot) : '';
     const operation = dot >= 0 ? target.slice(dot + 1) : target;
-    if (!target || prefix !== service.targetPrefix || !Object.hasOwn(service.operations, operation)) {
+    // The short form of a namespaced prefix is accepted too: newer SDKs send `CloudTrail_20131101.X` where
+    // the AWS CLI sends `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.X`.
+    const prefixOk = prefix !== '' && (prefix === service.targetPrefix || Boolean(service.targetPrefix?.endsWith(`.${prefix}`)));
+    if (!target || !prefixOk || !Object.hasOwn(service.operations, operation)) {
       throw new AwsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header', 400);
     }
     return { operation, input: parseJsonBody(req.body), params: {} };

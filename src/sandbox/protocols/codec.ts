@@ -12,7 +12,8 @@ export interface DecodedRequest {
 export interface EncodedResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text is sent as UTF-8; bytes (S3 objects) as they are. */
+  body: string | Uint8Array;
 }
 
 /** One wire protocol: how a request names its operation and input, and how answers and errors look. */

@@ -4,6 +4,7 @@ import { iamPage } from '../paginate.js';
 import type { AccessKeyRecord, AccountRecord, IamAccountState, IamGroup, IamManagedPolicy, IamRole, IamUser, SandboxState } from '../state.js';
 import { AwsError } from '../types.js';
 import type { OperationContext, OperationHandler, SandboxRuntime, SandboxService } from '../types.js';
+import { iamOrganizationsFeatures, withRootUserBranch } from './iam-organizations-features.js';
 
 /**
  * IAM, per account (the caller's). Semantics follow AWS: case-insensitive unique names, DeleteConflict
@@ -470,6 +471,229 @@ function policyOps(kind: HolderKind): Record<string, OperationHandler> {
   };
 }
 
+// ---- account-wide reads: GetAccountAuthorizationDetails and the credential report --------------------------
+
+const ENTITY_FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
+type EntityFilter = (typeof ENTITY_FILTERS)[number];
+
+function inlineList(policies: Record<string, string>): { PolicyName: string; PolicyDocument: string }[] {
+  return Object.keys(policies)
+    .sort()
+    .map((name) => ({ PolicyName: name, PolicyDocument: encodePolicyDocument(policies[name]!) }));
+}
+
+function attachedList(iam: IamAccountState, arns: string[]): { PolicyName: string; PolicyArn: string }[] {
+  return arns.map((arn) => ({ PolicyName: findPolicy(iam, arn)?.policyName ?? arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn }));
+}
+
+function managedPolicyDetail(account: AccountRecord, p: IamManagedPolicy): Record<string, unknown> {
+  return {
+    ...policyShape(account, p, true),
+    PolicyVersionList: [...p.versions].reverse().map((v) => versionShape(p, v, true)),
+  };
+}
+
+/**
+ * GetAccountAuthorizationDetails: every user, group, role and policy in one paginated answer. As on AWS,
+ * MaxItems counts entities across the four lists, and the Marker continues where the last page stopped.
+ */
+function authorizationDetails(ctx: OperationContext, input: Record<string, unknown>): Record<string, unknown> {
+  const account = accountOf(ctx);
+  const iam = account.iam;
+  const filter = list<string>(input, 'Filter');
+  for (const f of filter) {
+    if (!(ENTITY_FILTERS as readonly string[]).includes(f)) {
+      throw validationError(`1 validation error detected: Value '[${filter.join(', ')}]' at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${ENTITY_FILTERS.join(', ')}]]`);
+    }
+  }
+  const wanted = (f: EntityFilter) => filter.length === 0 || filter.includes(f);
+  type Entry = { list: 'UserDetailList' | 'GroupDetailList' | 'RoleDetailList' | 'Policies'; value: Record<string, unknown> };
+  const entries: Entry[] = [];
+  if (wanted('User')) {
+    for (const u of byName(Object.values(iam.users), (x) => x.userName)) {
+      entries.push({
+        list: 'UserDetailList',
+        value: {
+          ...userShape(u, true),
+          UserPolicyList: inlineList(u.inlinePolicies),
+          GroupList: [...u.groups],
+          AttachedManagedPolicies: attachedList(iam, u.attachedPolicies),
+        },
+      });
+    }
+  }
+  if (wanted('Group')) {
+    for (const g of byName(Object.values(iam.groups), (x) => x.groupName)) {
+      entries.push({ list: 'GroupDetailList', value: { ...groupShape(g), GroupPolicyList: inlineList(g.inlinePolicies), AttachedManagedPolicies: attachedList(iam, g.attachedPolicies) } });
+    }
+  }
+  if (wanted('Role')) {
+    for (const r of byName(Object.values(iam.roles), (x) => x.roleName)) {
+      entries.push({
+        list: 'RoleDetailList',
+        value: { ...roleShape(r, true), InstanceProfileList: [], RolePolicyList: inlineList(r.inlinePolicies), AttachedManagedPolicies: attachedList(iam, r.attachedPolicies), RoleLastUsed: {} },
+      });
+    }
+  }
+  if (wanted('LocalManagedPolicy')) {
+    for (const p of byName(Object.values(iam.policies), (x) => x.policyName)) entries.push({ list: 'Policies', value: managedPolicyDetail(account, p) });
+  }
+  if (wanted('AWSManagedPolicy')) {
+    // AWS lists the AWS-managed policies the account uses, not the thousand-odd that exist.
+    for (const p of byName(Object.values(AWS_MANAGED_POLICIES), (x) => x.policyName)) {
+      if (attachmentCount(account, p.arn) > 0) entries.push({ list: 'Policies', value: managedPolicyDetail(account, p) });
+    }
+  }
+  const page = iamPage(entries, input);
+  const pick = (name: Entry['list']) => page.items.filter((e) => e.list === name).map((e) => e.value);
+  return {
+    UserDetailList: pick('UserDetailList'),
+    GroupDetailList: pick('GroupDetailList'),
+    RoleDetailList: pick('RoleDetailList'),
+    Policies: pick('Policies'),
+    IsTruncated: page.IsTruncated,
+    Marker: page.Marker,
+  };
+}
+
+/** The credential report's columns, in AWS's order. */
+export const CREDENTIAL_REPORT_COLUMNS = [
+  'user',
+  'arn',
+  'user_creation_time',
+  'password_enabled',
+  'password_last_used',
+  'password_last_changed',
+  'password_next_rotation',
+  'mfa_active',
+  'access_key_1_active',
+  'access_key_1_last_rotated',
+  'access_key_1_last_used_date',
+  'access_key_1_last_used_region',
+  'access_key_1_last_used_service',
+  'access_key_2_active',
+  'access_key_2_last_rotated',
+  'access_key_2_last_used_date',
+  'access_key_2_last_used_region',
+  'access_key_2_last_used_service',
+  'cert_1_active',
+  'cert_1_last_rotated',
+  'cert_2_active',
+  'cert_2_last_rotated',
+] as const;
+
+/** AWS serves the last report for four hours; GenerateCredentialReport makes a new one only after that. */
+export const CREDENTIAL_REPORT_MAX_AGE_MS = 4 * 60 * 60 * 1000;
+
+interface CredentialReportRecord {
+  /** STARTED until the next GenerateCredentialReport call (AWS takes a few seconds), then COMPLETE. */
+  state: 'STARTED' | 'COMPLETE';
+  generatedTime: string;
+  /** The CSV, a snapshot taken when generation started. */
+  content: string;
+}
+
+/** The report lives beside the account's IAM state (and so in the state file). */
+function reportOf(account: AccountRecord): { credentialReport?: CredentialReportRecord } {
+  return account.iam as IamAccountState & { credentialReport?: CredentialReportRecord };
+}
+
+/** AWS's date format in the report: ISO-8601 to the second with +00:00. */
+function reportDate(iso: string): string {
+  return `${iso.slice(0, 19)}+00:00`;
+}
+
+function keyColumns(key: AccessKeyRecord | undefined): string[] {
+  if (!key) return ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
+  return [
+    String(key.status === 'Active'),
+    reportDate(key.createDate),
+    key.lastUsed ? reportDate(key.lastUsed.date) : 'N/A',
+    key.lastUsed?.region ?? 'N/A',
+    key.lastUsed?.serviceName ?? 'N/A',
+  ];
+}
+
+function credentialReportCsv(state: SandboxState, account: AccountRecord): string {
+  const policy = account.iam.passwordPolicy as { MaxPasswordAge?: number } | undefined;
+  const root = account.root;
+  const rows: string[][] = [
+    [
+      '<root_account>',
+      `arn:aws:iam::${account.id}:root`,
+      reportDate(account.createdAt),
+      'not_supported',
+      root.passwordPresent ? 'no_information' : 'N/A',
+      'not_supported',
+      'not_supported',
+      String(root.mfaEnabled),
+      String(root.accessKeysPresent),
+      root.accessKeysPresent ? reportDate(account.createdAt) : 'N/A',
+      'N/A',
+      'N/A',
+      'N/A',
+      'false',
+      'N/A',
+      'N/A',
+      'N/A',
+      'N/A',
+      'false',
+      'N/A',
+      'false',
+      'N/A',
+    ],
+  ];
+  for (const u of byName(Object.values(account.iam.users), (x) => x.userName)) {
+    const keys = userAccessKeys(state, account.id, u.userName).sort((a, b) => (a.createDate < b.createDate ? -1 : 1));
+    const lp = u.loginProfile;
+    const nextRotation = lp && policy?.MaxPasswordAge ? reportDate(new Date(Date.parse(lp.createDate) + policy.MaxPasswordAge * 86_400_000).toISOString()) : 'N/A';
+    rows.push([
+      u.userName,
+      u.arn,
+      reportDate(u.createDate),
+      String(Boolean(lp)),
+      lp ? 'no_information' : 'N/A',
+      lp ? reportDate(lp.createDate) : 'N/A',
+      nextRotation,
+      String(u.mfaDevices.length > 0),
+      ...keyColumns(keys[0]),
+      ...keyColumns(keys[1]),
+      'false',
+      'N/A',
+      'false',
+      'N/A',
+    ]);
+  }
+  return [CREDENTIAL_REPORT_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\n');
+}
+
+function generateCredentialReport(ctx: OperationContext): Record<string, unknown> {
+  const account = accountOf(ctx);
+  const holder = reportOf(account);
+  const now = ctx.runtime.now();
+  const current = holder.credentialReport;
+  if (current?.state === 'STARTED') {
+    current.state = 'COMPLETE';
+    ctx.runtime.persist();
+    return { State: 'COMPLETE' };
+  }
+  if (current && now.getTime() - Date.parse(current.generatedTime) < CREDENTIAL_REPORT_MAX_AGE_MS) return { State: 'COMPLETE' };
+  holder.credentialReport = { state: 'STARTED', generatedTime: now.toISOString(), content: credentialReportCsv(ctx.state, account) };
+  ctx.runtime.persist();
+  return { State: 'STARTED', Description: 'No report exists. Starting a new report generation task' };
+}
+
+function getCredentialReport(ctx: OperationContext): Record<string, unknown> {
+  const account = accountOf(ctx);
+  const report = reportOf(account).credentialReport;
+  if (!report) throw new AwsError('ReportNotPresent', 'Credential report not present. Generate a credential report with GenerateCredentialReport.', 410);
+  if (report.state !== 'COMPLETE') throw new AwsError('ReportInProgress', 'Credential report is being generated.', 404);
+  if (ctx.runtime.now().getTime() - Date.parse(report.generatedTime) >= CREDENTIAL_REPORT_MAX_AGE_MS) {
+    throw new AwsError('ReportExpired', 'Credential report has expired. Generate a new credential report with GenerateCredentialReport.', 410);
+  }
+  return { Content: Buffer.from(report.content, 'utf8').toString('base64'), ReportFormat: 'text/csv', GeneratedTime: new Date(report.generatedTime) };
+}
+
 // ---- operations --------------------------------------------------------------------------------------------
 
 const ALIAS_RE = /^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
@@ -904,6 +1128,30 @@ const operations: Record<string, OperationHandler> = {
     return { SummaryMap: summary };
   },
 
+  ListEntitiesForPolicy: (ctx, input) => {
+    const account = accountOf(ctx);
+    const policy = getPolicyRecord(account.iam, reqString(input, 'PolicyArn'));
+    const filter = optString(input, 'EntityFilter');
+    const entities: { list: 'PolicyUsers' | 'PolicyGroups' | 'PolicyRoles'; value: Record<string, string> }[] = [];
+    if (!filter || filter === 'User') {
+      for (const u of byName(Object.values(account.iam.users), (x) => x.userName)) if (u.attachedPolicies.includes(policy.arn)) entities.push({ list: 'PolicyUsers', value: { UserName: u.userName, UserId: u.userId } });
+    }
+    if (!filter || filter === 'Group') {
+      for (const g of byName(Object.values(account.iam.groups), (x) => x.groupName)) if (g.attachedPolicies.includes(policy.arn)) entities.push({ list: 'PolicyGroups', value: { GroupName: g.groupName, GroupId: g.groupId } });
+    }
+    if (!filter || filter === 'Role') {
+      for (const r of byName(Object.values(account.iam.roles), (x) => x.roleName)) if (r.attachedPolicies.includes(policy.arn)) entities.push({ list: 'PolicyRoles', value: { RoleName: r.roleName, RoleId: r.roleId } });
+    }
+    const page = iamPage(entities, input);
+    const pick = (name: (typeof entities)[number]['list']) => page.items.filter((e) => e.list === name).map((e) => e.value);
+    return { PolicyGroups: pick('PolicyGroups'), PolicyUsers: pick('PolicyUsers'), PolicyRoles: pick('PolicyRoles'), IsTruncated: page.IsTruncated, Marker: page.Marker };
+  },
+
+  // account-wide reads
+  GetAccountAuthorizationDetails: (ctx, input) => authorizationDetails(ctx, input),
+  GenerateCredentialReport: (ctx) => generateCredentialReport(ctx),
+  GetCredentialReport: (ctx) => getCredentialReport(ctx),
+
   // MFA
   CreateVirtualMFADevice: (ctx, input) => {
     const account = accountOf(ctx);
@@ -1044,5 +1292,7 @@ export const iamService: SandboxService = {
   signingName: 'iam',
   protocol: 'awsQuery',
   xmlNamespace: IAM_NAMESPACE,
-  operations,
+  operations: withRootUserBranch({ ...operations, ...iamOrganizationsFeatures }),
+  // GenerateCredentialReport changes no configuration (a plan calls it; tests assert a plan makes no write).
+  isReadOnly: (operation) => /^(Get|List|Describe|Head)/.test(operation) || operation === 'GenerateCredentialReport',
 };

@@ -4,6 +4,7 @@ import { AwsError } from '../types.js';
 import type { Caller, OperationHandler, SandboxService } from '../types.js';
 import { mintAccessKeyId, mintSecret } from './iam.js';
 import { settleCreateAccountRequests } from './organizations.js';
+import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam-organizations-features.js';
 
 /** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
 
@@ -129,6 +130,54 @@ const operations: Record<string, OperationHandler> = {
       AssumedRoleUser: { AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn },
       PackedPolicySize: 0,
     };
+  },
+
+  /**
+   * AssumeRoot: from the management account (not its root user), with centralized root sessions enabled
+   * (IAM EnableOrganizationsRootSessions), into a member account; the session is the member's root user,
+   * scoped by the root-task policy (see withRootSessionPolicy) for at most 900 seconds.
+   */
+  AssumeRoot: (ctx, input) => {
+    const { caller, state, runtime } = ctx;
+    const target = reqString(input, 'TargetPrincipal');
+    const policyArn = (input.TaskPolicyArn as { arn?: unknown } | undefined)?.arn;
+    if (typeof policyArn !== 'string' || policyArn === '') {
+      throw validationError("1 validation error detected: Value null at 'taskPolicyArn' failed to satisfy constraint: Member must not be null");
+    }
+    const duration = optInt(input, 'DurationSeconds', 0, 900) ?? 900;
+    const denied = (why: string) => new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRoot on resource: ${target}: ${why}`, 403);
+    if (!ROOT_TASK_POLICIES[policyArn]) throw validationError(`The TaskPolicyArn ${policyArn} is not a root task policy (arn:aws:iam::aws:policy/root-task/...).`);
+    const m = /^(?:arn:aws:iam::)?(\d{12})(?::root)?$/.exec(target);
+    if (!m) throw validationError(`1 validation error detected: Value '${target}' at 'targetPrincipal' failed to satisfy constraint: Member must be an account id or the ARN of an account's root user`);
+    const accountId = m[1]!;
+    if (caller.kind === 'root') throw denied('root user credentials cannot call AssumeRoot');
+    settleCreateAccountRequests(state, runtime);
+    const org = state.organization;
+    if (!org || org.managementAccountId !== caller.accountId) throw denied('only the management account of an organization can call AssumeRoot');
+    if (!organizationFeatureEnabled(org, ROOT_SESSIONS)) throw denied('centralized root sessions (RootSessions) are not enabled for the organization');
+    if (accountId === org.managementAccountId || !org.members[accountId] || !state.accounts[accountId]) throw denied('the target is not a member account of the organization');
+
+    const now = runtime.now();
+    pruneSessions(state, now.getTime());
+    let keyId = mintAccessKeyId(runtime, 'ASIA');
+    while (state.accessKeys[keyId]) keyId = mintAccessKeyId(runtime, 'ASIA');
+    const expiration = new Date(now.getTime() + duration * 1000);
+    const key: AccessKeyRecord = {
+      accessKeyId: keyId,
+      secretAccessKey: mintSecret(runtime),
+      sessionToken: `IQoJb3JpZ2luX2VjE${runtime.randomId(140, TOKEN_ALPHABET)}`,
+      accountId,
+      arn: `arn:aws:iam::${accountId}:root`,
+      kind: 'root',
+      principalName: accountId,
+      status: 'Active',
+      createDate: now.toISOString(),
+      expiration: expiration.toISOString(),
+      taskPolicyArn: policyArn,
+    };
+    state.accessKeys[keyId] = key;
+    runtime.persist();
+    return { Credentials: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, SessionToken: key.sessionToken, Expiration: expiration } };
   },
 };
 
