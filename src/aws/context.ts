@@ -1,8 +1,11 @@
 import { AccountClient } from '@aws-sdk/client-account';
+import { BCMDataExportsClient } from '@aws-sdk/client-bcm-data-exports';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -34,7 +37,7 @@ export interface AwsContextOptions {
 /** The configuration every SDK client of a run shares. */
 interface ClientConfig {
   region: string;
-  requestHandler: NodeHttpHandler;
+  requestHandler?: NodeHttpHandler;
   maxAttempts: number;
   retryMode: 'standard';
   profile?: string;
@@ -76,6 +79,20 @@ export class AccountClients {
   }
   get account(): AccountClient {
     return this.get('account', (c) => new AccountClient(c));
+  }
+  /**
+   * Path-style addressing when an endpoint is configured (the sandbox, an emulator): it serves every bucket
+   * on one host, where AWS's virtual-hosted style would need a DNS name per bucket.
+   */
+  get s3(): S3Client {
+    return this.get('s3', (c) => new S3Client({ ...c, ...(c.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}) }));
+  }
+  get cloudtrail(): CloudTrailClient {
+    return this.get('cloudtrail', (c) => new CloudTrailClient(c));
+  }
+  /** Data Exports has one endpoint, in us-east-1, whatever the run's region. */
+  get bcmDataExports(): BCMDataExportsClient {
+    return this.get('bcm-data-exports', (c) => new BCMDataExportsClient({ ...c, region: 'us-east-1' }));
   }
 
   destroy(): void {
@@ -210,6 +227,28 @@ export class AwsContext {
     const { arn } = await this.callerIdentity();
     const who = arn.split('/').pop() ?? 'unknown';
     return `lz-${who}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  }
+
+  /**
+   * Clients that act as a member account's root user for one task (sts:AssumeRoot with an AWS-managed
+   * root-task policy, e.g. `IAMDeleteRootUserCredentials`), from the management account's credentials.
+   * Needs centralized root access (RootSessions). Sessions last at most 15 minutes; each call of this
+   * method starts a new one, so use the clients for one task and destroy them.
+   */
+  forRootTask(accountId: string, taskPolicyArn: string): AccountClients {
+    let session: Promise<AwsCredentialIdentity> | undefined;
+    const credentials = () => {
+      session ??= this.management.sts
+        .send(new AssumeRootCommand({ TargetPrincipal: accountId, TaskPolicyArn: { arn: taskPolicyArn }, DurationSeconds: 900 }))
+        .then((out) => {
+          const c = out.Credentials;
+          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRoot into ${accountId} returned no credentials`);
+          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+        });
+      session.catch(() => (session = undefined));
+      return session;
+    };
+    return new AccountClients(accountId, this.clientConfig(credentials));
   }
 
   /** Forget an account's credentials (after AccessDenied while its role propagates). */

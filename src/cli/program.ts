@@ -46,6 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--target <account>', 'only this account (repeatable)', collect, [])
     .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
+    .option('--manual', 'print the per-account root-user checklist (manual steps, [x] where lz verified them) instead of the plan')
     .action(async (opts) => {
       const { planCommand } = await import('./commands/plan.js');
       exitCode = await planCommand(opts, io);
@@ -63,6 +64,51 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .action(async (planFile: string | undefined, opts) => {
       const { applyCommand } = await import('./commands/apply.js');
       exitCode = await applyCommand(planFile, opts, io);
+    });
+
+  awsOptions(program.command('drift'))
+    .description('Report drift (the plan that should be empty) and posture findings (CIS AWS Foundations v3.0). Reads only. Exit 0 clean, 2 drift or findings, 1 error.')
+    .option('--format <format>', 'text, json, markdown or junit', 'text')
+    .option('--output <file>', 'write the report to this file (stdout gets a summary line)')
+    .option('--fail-on <what>', 'what makes exit code 2: drift, findings, all or none (comma-separated)', 'drift,findings')
+    .option('--target <account>', 'only this account (repeatable)', collect, [])
+    .action(async (opts) => {
+      const { driftCommand } = await import('./commands/drift.js');
+      exitCode = await driftCommand(opts, io);
+    });
+
+  awsOptions(program.command('onboard'))
+    .description('Add an account to accounts.yaml (the rest of the file unchanged) and plan it; --apply applies it.')
+    .argument('<name>', 'the new account\'s name')
+    .option('--email <email>', "the account's root email (default: organization.emailPattern with {name})")
+    .option('--unit <path>', 'OU path, one declared in organization.units')
+    .option('--budget <amount>', 'a budget amount for the account (merged over defaults.budget)')
+    .option('--alias <alias>', 'IAM account alias')
+    .option('--tag <key=value>', 'a tag (repeatable)', collect, [])
+    .option('--apply', 'apply the plan for the new account')
+    .option('--auto-approve', 'with --apply: do not ask for confirmation (needed off a terminal)')
+    .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')
+    .option('--role-timeout <seconds>', 'how long to wait for a new account\'s access role', '600')
+    .action(async (name: string, opts) => {
+      const { onboardCommand } = await import('./commands/onboard.js');
+      exitCode = await onboardCommand(name, opts, io);
+    });
+
+  program
+    .command('import')
+    .description('Write accounts.yaml for the live organization (units, accounts, tags, baseline items). Reads only.')
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .option('--access-role <role>', 'the role lz assumes in member accounts', 'OrganizationAccountAccessRole')
+    .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
+    .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, else us-east-1)')
+    .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
+    .option('--parallelism <n>', 'how many accounts to work in at once', '16')
+    .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace')
+    .option('--log-file <file>', 'write structured logs to this file instead of stderr')
+    .action(async (opts) => {
+      const { importCommand } = await import('./commands/import.js');
+      exitCode = await importCommand(opts, io);
     });
 
   const sandbox = program.command('sandbox').description('A local multi-account AWS emulator (for trying lz and for tests).');

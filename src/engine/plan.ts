@@ -32,6 +32,11 @@ export interface Change {
   fields?: FieldChange[];
   /** For manual steps: what a person has to do, and where. */
   instructions?: string;
+  /**
+   * For manual steps lz can never check (no AWS API reads them, e.g. IAM access to billing): kept out of
+   * the text plan, which ends with one line counting them instead; `lz plan --manual` lists them.
+   */
+  unverifiable?: boolean;
   /** Addresses that must be applied first. */
   dependsOn?: string[];
 }

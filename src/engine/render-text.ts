@@ -1,4 +1,5 @@
 import { countChanges, type Change, type FieldChange, type Plan } from './plan.js';
+import { unverifiableNotice, visibleManual } from './render-checklist.js';
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', manual: '!' };
 const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
@@ -23,9 +24,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
       lines.push(...describe(change).map((l) => `      ${l}`), '');
     }
   }
-  if (plan.manual.length > 0) {
+  // Steps lz can never verify (billing access) are not repeated every run: one closing line counts them.
+  const manual = visibleManual(plan);
+  if (manual.length > 0) {
     lines.push(bold('Manual steps (lz cannot or must not do these; a person has to):'), '');
-    for (const step of plan.manual) {
+    for (const step of manual) {
       lines.push(`  ${paint(COLOR.manual, '!')} ${bold(step.address)}`);
       lines.push(...wrap(step.instructions ?? '', 96).map((l) => `      ${l}`), '');
     }
@@ -36,11 +39,13 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     lines.push('');
   }
   lines.push(summaryLine(plan));
+  const notice = unverifiableNotice(plan);
+  if (notice) lines.push(notice);
   return `${lines.join('\n')}\n`;
 }
 
 export function summaryLine(plan: Plan): string {
-  const n = countChanges(plan);
+  const n = { ...countChanges(plan), manual: visibleManual(plan).length };
   const manual = n.manual > 0 ? ` ${n.manual} manual step${n.manual === 1 ? '' : 's'} (see above).` : '';
   if (n.add + n.change + n.destroy === 0) return `No changes. Your organization matches accounts.yaml.${manual}`;
   return `Plan: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.${manual}`;

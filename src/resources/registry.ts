@@ -1,6 +1,17 @@
 import { accounts } from './accounts.js';
+import { accountAlias } from './account-alias.js';
+import { alternateContacts } from './alternate-contacts.js';
+import { billingAccess } from './billing-access.js';
+import { budget } from './budget.js';
+import { contactInformation } from './contact-information.js';
+import { consoleMfa } from './console-mfa.js';
+import { iamAdminGroup } from './iam-admin-group.js';
+import { iamAdminUser } from './iam-admin-user.js';
+import { mfaPolicy } from './mfa-policy.js';
 import { organization } from './organization.js';
 import { organizationalUnits } from './organizational-units.js';
+import { passwordPolicy } from './password-policy.js';
+import { rootUser } from './root-user.js';
 import type { AccountResource, OrganizationResource, ResourceKind } from './types.js';
 
 /**
@@ -14,7 +25,7 @@ export interface Registry {
 
 export const defaultRegistry: Registry = {
   organization: [organization, organizationalUnits, accounts],
-  account: [],
+  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, budget, alternateContacts, contactInformation, rootUser, billingAccess],
 };
 
 export function moduleFor(registry: Registry, kind: string): ResourceKind {

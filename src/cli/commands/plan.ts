@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../files.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
 import { makePlan, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../engine/plan.js';
+import { renderChecklist } from '../../engine/render-checklist.js';
 import { renderPlan } from '../../engine/render-text.js';
 import { defaultRegistry } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_OK } from '../exit.js';
@@ -19,6 +20,8 @@ export interface PlanCliOptions extends AwsCliOptions {
   detailedExitcode?: boolean;
   target: string[];
   prune?: boolean;
+  /** Print the root-user checklist (`lz plan --manual`) instead of the plan. */
+  manual?: boolean;
 }
 
 export interface Planned extends PlanResult {
@@ -48,9 +51,14 @@ export async function planFromCli(opts: PlanCliOptions, io: CliIO, progress: Pro
 
 export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<number> {
   const progress = new Progress(io);
-  const { plan, session } = await planFromCli(opts, io, progress);
+  const { plan, session, manifest } = await planFromCli(opts, io, progress);
   try {
     if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
+    if (opts.manual && !opts.json) {
+      // The checklist is for a person; manual steps never change the exit code.
+      io.stdout(renderChecklist(plan, manifest.accounts, { color: useColor(io) }));
+      return EXIT_OK;
+    }
     if (opts.json) io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
     else {
       io.stdout(renderPlan(plan, { color: useColor(io) }));

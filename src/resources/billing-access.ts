@@ -1,0 +1,50 @@
+import type { ResolvedAccount } from '../manifest/types.js';
+import type { AccountResource } from './types.js';
+
+export const billingAccessAddress = (account: string) => `${account}.billing-access`;
+
+export function billingAccessInstructions(a: ResolvedAccount, allow: boolean): string {
+  const where = `Sign in as the root user (${a.email}), open the account menu (top right) > Account > IAM user and role access to Billing information > Edit`;
+  return allow
+    ? `Account ${a.name}: let IAM users and roles with billing permissions see billing (accounts.yaml: billingAccess true). ${where} > select Activate IAM Access > Update. lz cannot read this setting: AWS has no API for it.`
+    : `Account ${a.name}: keep billing to the root user (accounts.yaml: billingAccess false). ${where} > clear Activate IAM Access > Update. lz cannot read this setting: AWS has no API for it.`;
+}
+
+/**
+ * IAM user and role access to billing. AWS has no API that reads or changes it on an existing account:
+ * it is set once, by CreateAccount's IamUserAccessToBilling (the accounts module sends it for every account
+ * lz creates), and otherwise only by the root user in the console. So for every account that already
+ * exists this is a manual step lz can never verify (`unverifiable`): the text plan only counts such
+ * accounts in one closing line, and `lz plan --manual` lists the step with what to click. Makes no call.
+ */
+export const billingAccess: AccountResource<boolean, true> = {
+  kind: 'billing-access',
+  scope: 'account',
+
+  desired: (account) => account.billingAccess,
+
+  // Nothing to read (no API); `true` only says the account exists.
+  read: () => Promise.resolve(true),
+
+  diff(want, _have, { account, exists }) {
+    // An account lz creates gets the setting from CreateAccount.
+    if (want === undefined || !exists) return { changes: [], unmanaged: [] };
+    return {
+      changes: [
+        {
+          address: billingAccessAddress(account.name),
+          kind: 'billing-access',
+          action: 'manual',
+          account: account.name,
+          before: null,
+          after: { iamUserAccessToBilling: want ? 'ALLOW' : 'DENY' },
+          instructions: billingAccessInstructions(account, want),
+          unverifiable: true,
+        },
+      ],
+      unmanaged: [],
+    };
+  },
+
+  async apply() {},
+};

@@ -1,0 +1,207 @@
+import {
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  CreateSubscriberCommand,
+  DeleteNotificationCommand,
+  DeleteSubscriberCommand,
+  DescribeBudgetCommand,
+  UpdateBudgetCommand,
+  UpdateNotificationCommand,
+  paginateDescribeBudgets,
+  paginateDescribeNotificationsForBudget,
+  paginateDescribeSubscribersForNotification,
+  type Budget,
+  type BudgetsClient,
+  type Notification,
+  type Subscriber,
+} from '@aws-sdk/client-budgets';
+import { isError } from '../aws/aws-errors.js';
+import type { ResolvedBudget } from '../manifest/index.js';
+import { alertKey, formatAmount, parseAmount, type Alert, type AlertKey, type LiveBudget, type Step } from './budget-model.js';
+
+/** Page size for the three Describe calls: AWS's default for DescribeBudgets and the maximum of the other two. */
+const PAGE = 100;
+
+// ---- read ---------------------------------------------------------------------------------------------------
+
+/**
+ * One DescribeBudgets listing of the account, then notifications and subscribers of only the budgets in
+ * `names`: 1 + (1 + notifications) calls per named budget that exists. AWS has answered NotFoundException
+ * for "none" on these list calls; that is read as empty.
+ */
+export async function readBudgets(client: BudgetsClient, accountId: string, names: ReadonlySet<string>): Promise<LiveBudget[]> {
+  const listed: LiveBudget[] = [];
+  await emptyIfNotFound(async () => {
+    for await (const page of paginateDescribeBudgets({ client, pageSize: PAGE }, { AccountId: accountId })) {
+      for (const b of page.Budgets ?? []) listed.push(liveBudget(b));
+    }
+  });
+  await Promise.all(
+    listed.filter((b) => names.has(b.name)).map(async (b) => {
+      b.alerts = await readAlerts(client, accountId, b.name);
+    }),
+  );
+  return listed;
+}
+
+/** One budget with its alerts (after a conflict in apply); undefined when it does not exist. */
+export async function readBudget(client: BudgetsClient, accountId: string, name: string): Promise<LiveBudget | undefined> {
+  try {
+    const out = await client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: name }));
+    if (!out.Budget) return undefined;
+    const live = liveBudget(out.Budget);
+    live.alerts = await readAlerts(client, accountId, name);
+    return live;
+  } catch (err) {
+    if (isError(err, 'NotFoundException')) return undefined;
+    throw err;
+  }
+}
+
+function liveBudget(b: Budget): LiveBudget {
+  return {
+    name: b.BudgetName ?? '',
+    amount: parseAmount(b.BudgetLimit?.Amount),
+    currency: b.BudgetLimit?.Unit ?? null,
+    period: b.TimeUnit ?? 'MONTHLY',
+    budgetType: b.BudgetType ?? 'COST',
+  };
+}
+
+async function readAlerts(client: BudgetsClient, accountId: string, name: string): Promise<Alert[]> {
+  const notifications: Notification[] = [];
+  await emptyIfNotFound(async () => {
+    for await (const page of paginateDescribeNotificationsForBudget({ client, pageSize: PAGE }, { AccountId: accountId, BudgetName: name })) {
+      notifications.push(...(page.Notifications ?? []));
+    }
+  });
+  const alerts = await Promise.all(
+    notifications.map(async (n): Promise<Alert> => {
+      const key = alertFrom(n);
+      const notify: string[] = [];
+      await emptyIfNotFound(async () => {
+        for await (const page of paginateDescribeSubscribersForNotification(
+          { client, pageSize: PAGE },
+          { AccountId: accountId, BudgetName: name, Notification: notificationOf(key) },
+        )) {
+          for (const s of page.Subscribers ?? []) if (s.Address) notify.push(s.Address);
+        }
+      });
+      return { ...key, notify: notify.sort() };
+    }),
+  );
+  // A stable order, whatever order AWS answered in: a saved plan is compared with a fresh one.
+  return alerts.sort((a, b) => alertKey(a).localeCompare(alertKey(b)));
+}
+
+function alertFrom(n: Notification): AlertKey {
+  return {
+    at: n.Threshold ?? 0,
+    type: n.NotificationType === 'FORECASTED' ? 'FORECASTED' : 'ACTUAL',
+    thresholdType: n.ThresholdType === 'ABSOLUTE_VALUE' ? 'ABSOLUTE_VALUE' : 'PERCENTAGE',
+    comparison: n.ComparisonOperator ?? 'GREATER_THAN',
+  } as AlertKey;
+}
+
+async function emptyIfNotFound(read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (err) {
+    if (!isError(err, 'NotFoundException')) throw err;
+  }
+}
+
+// ---- write --------------------------------------------------------------------------------------------------
+
+export const notificationOf = (a: AlertKey): Notification => ({
+  NotificationType: a.type,
+  ComparisonOperator: a.comparison,
+  Threshold: a.at,
+  ThresholdType: a.thresholdType,
+});
+
+export const subscriberOf = (address: string): Subscriber => ({ SubscriptionType: address.startsWith('arn:') ? 'SNS' : 'EMAIL', Address: address });
+
+/** CreateBudget with its notifications and subscribers in one call. */
+export async function createBudget(client: BudgetsClient, accountId: string, want: ResolvedBudget): Promise<void> {
+  await client.send(
+    new CreateBudgetCommand({
+      AccountId: accountId,
+      Budget: {
+        BudgetName: want.name,
+        BudgetType: 'COST',
+        TimeUnit: want.period,
+        BudgetLimit: { Amount: formatAmount(want.amount), Unit: want.currency },
+      },
+      NotificationsWithSubscribers: want.alerts.map((a) => ({ Notification: notificationOf(a), Subscribers: a.notify.map(subscriberOf) })),
+    }),
+  );
+}
+
+/** A step hit a state the plan did not expect (someone changed the budget since): re-read and reconcile. */
+export class BudgetConflict extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the budget changed since it was read');
+  }
+}
+
+/** Runs the steps in order. Deletes of something already gone and creates of a subscriber already there are no-ops. */
+export async function runSteps(client: BudgetsClient, accountId: string, want: ResolvedBudget, steps: Step[]): Promise<void> {
+  const base = { AccountId: accountId, BudgetName: want.name };
+  for (const step of steps) {
+    try {
+      switch (step.op) {
+        case 'update-budget':
+          await updateBudget(client, accountId, want);
+          break;
+        case 'delete-notification':
+          await ignoring('NotFoundException', () => client.send(new DeleteNotificationCommand({ ...base, Notification: notificationOf(step.alert) })));
+          break;
+        case 'update-notification':
+          await client.send(new UpdateNotificationCommand({ ...base, OldNotification: notificationOf(step.from), NewNotification: notificationOf(step.to) }));
+          break;
+        case 'delete-subscriber':
+          await ignoring('NotFoundException', () =>
+            client.send(new DeleteSubscriberCommand({ ...base, Notification: notificationOf(step.alert), Subscriber: subscriberOf(step.address) })),
+          );
+          break;
+        case 'create-subscriber':
+          await ignoring('DuplicateRecordException', () =>
+            client.send(new CreateSubscriberCommand({ ...base, Notification: notificationOf(step.alert), Subscriber: subscriberOf(step.address) })),
+          );
+          break;
+        case 'create-notification':
+          await client.send(new CreateNotificationCommand({ ...base, Notification: notificationOf(step.alert), Subscribers: step.alert.notify.map(subscriberOf) }));
+          break;
+      }
+    } catch (err) {
+      if (isError(err, 'NotFoundException', 'DuplicateRecordException')) throw new BudgetConflict(err);
+      throw err;
+    }
+  }
+}
+
+/**
+ * UpdateBudget replaces the whole budget, so it sends the live one (DescribeBudget) with only the limit and
+ * time unit changed: cost filters, cost types and the period's end that the file does not name are kept.
+ */
+async function updateBudget(client: BudgetsClient, accountId: string, want: ResolvedBudget): Promise<void> {
+  const live = (await client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: want.name }))).Budget;
+  if (!live) throw new BudgetConflict(new Error(`budget ${want.name} is gone`));
+  const { CalculatedSpend: _spend, LastUpdatedTime: _updated, PlannedBudgetLimits: _planned, AutoAdjustData: _auto, ...kept } = live;
+  const next: Budget = { ...kept, BudgetLimit: { Amount: formatAmount(want.amount), Unit: want.currency } };
+  if (live.TimeUnit !== want.period) {
+    next.TimeUnit = want.period;
+    // The start of a period of the new length: AWS picks it when none is sent.
+    next.TimePeriod = live.TimePeriod?.End ? { End: live.TimePeriod.End } : undefined;
+  }
+  await client.send(new UpdateBudgetCommand({ AccountId: accountId, NewBudget: next }));
+}
+
+async function ignoring(code: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (!isError(err, code)) throw err;
+  }
+}

@@ -1,0 +1,157 @@
+import {
+  AttachGroupPolicyCommand,
+  CreateGroupCommand,
+  DeleteGroupCommand,
+  DeleteGroupPolicyCommand,
+  DetachGroupPolicyCommand,
+  RemoveUserFromGroupCommand,
+  paginateGetGroup,
+  paginateListAttachedGroupPolicies,
+  paginateListGroupPolicies,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { isError, isNotFound } from '../aws/aws-errors.js';
+import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
+import { authorizationDetails, findGroup, findPolicyByName, iamAddress, managedGroups, managedPolicies, sameName, type IamGroupView } from './iam-reads.js';
+import type { AccountApplyContext, AccountResource, PlanOutput } from './types.js';
+
+/** The admin group: it exists with exactly the declared managed policies attached. */
+export interface AdminGroupWant {
+  name: string;
+  /** Managed policy ARNs, sorted. */
+  policies: string[];
+}
+
+interface GroupState {
+  name: string;
+  arn: string;
+  /** Attached managed policy ARNs, sorted. */
+  policies: string[];
+  inlinePolicies: string[];
+  members: string[];
+}
+
+export interface AdminGroupHave {
+  group?: GroupState;
+  /** ARNs on the group that another module owns (the MFA policy): neither compared nor reported here. */
+  ownedElsewhere: string[];
+  /** Groups lz manages that the file no longer names. */
+  retired: GroupState[];
+}
+
+const KIND = 'iam-admin-group';
+
+function state(g: IamGroupView): GroupState {
+  return { name: g.name, arn: g.arn, policies: g.attachedPolicies.map((p) => p.arn).sort(), inlinePolicies: g.inlinePolicies, members: g.members };
+}
+
+export const iamAdminGroup: AccountResource<AdminGroupWant, AdminGroupHave> = {
+  kind: KIND,
+  scope: 'account',
+
+  desired(account) {
+    if (!account.iamAdmin) return undefined;
+    return { name: account.iamAdmin.group, policies: [...new Set(account.iamAdmin.policies)].sort() };
+  },
+
+  async read(ctx, want) {
+    const details = await authorizationDetails(ctx);
+    const group = want ? findGroup(details, want.name) : undefined;
+    const mfaName = ctx.account.iamAdmin?.mfaPolicyName;
+    const mfa = mfaName ? findPolicyByName(details, mfaName) : undefined;
+    const ownedElsewhere = [...managedPolicies(details).map((p) => p.arn), ...(mfa ? [mfa.arn] : [])];
+    const retired = managedGroups(details).filter((g) => !want || !sameName(g.name, want.name));
+    return { ...(group ? { group: state(group) } : {}), ownedElsewhere, retired: retired.map(state) };
+  },
+
+  diff(want, have, input): PlanOutput {
+    const account = input.account.name;
+    const changes: Change[] = [];
+    const unmanaged: Unmanaged[] = [];
+    if (want && !have?.group) {
+      changes.push({ address: iamAddress.group(account), kind: KIND, action: 'create', account, before: null, after: { name: want.name, policies: want.policies } });
+    } else if (want && have?.group) {
+      const g = have.group;
+      const relevant = g.policies.filter((arn) => !have.ownedElsewhere.includes(arn));
+      const extras = relevant.filter((arn) => !want.policies.includes(arn));
+      const missing = want.policies.filter((arn) => !relevant.includes(arn));
+      const before = input.prune ? relevant : relevant.filter((arn) => want.policies.includes(arn));
+      if (missing.length > 0 || (input.prune && extras.length > 0)) {
+        const fields: FieldChange[] = [{ field: 'policies', before, after: want.policies }];
+        changes.push({ address: iamAddress.group(account), kind: KIND, action: 'update', account, before: { name: g.name, policies: before }, after: { name: g.name, policies: want.policies }, fields });
+      }
+      if (!input.prune) {
+        for (const arn of extras) {
+          unmanaged.push({ address: `${iamAddress.group(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached to group ${g.name} in ${account} (not in accounts.yaml; --prune detaches it)` });
+        }
+      }
+      for (const name of g.inlinePolicies) {
+        unmanaged.push({ address: `${iamAddress.group(account)}.inline:${name}`, kind: KIND, description: `inline policy ${name} on group ${g.name} in ${account} (lz manages managed policies only; left alone)` });
+      }
+    }
+    for (const g of have?.retired ?? []) {
+      if (input.prune) {
+        // Users leave the group and the MFA policy is detached by their own deletes first, when planned.
+        const dependsOn = [iamAddress.user(account), ...g.members.map((m) => iamAddress.retiredUser(account, m)), iamAddress.mfaPolicy(account), ...have!.ownedElsewhere.map((arn) => iamAddress.retiredMfaPolicy(account, arn.slice(arn.lastIndexOf('/') + 1)))];
+        changes.push({ address: iamAddress.retiredGroup(account, g.name), kind: KIND, action: 'delete', account, before: { name: g.name, policies: g.policies, members: g.members }, after: null, dependsOn });
+      } else {
+        unmanaged.push({ address: iamAddress.retiredGroup(account, g.name), kind: KIND, description: `group ${g.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)` });
+      }
+    }
+    return { changes, unmanaged };
+  },
+
+  async apply(ctx, change) {
+    const iam = ctx.clients.iam;
+    if (change.action === 'create') {
+      const want = change.after as AdminGroupWant;
+      ctx.progress(change.account ?? '', `creating group ${want.name}`);
+      try {
+        await iam.send(new CreateGroupCommand({ GroupName: want.name }));
+      } catch (err) {
+        // Made by an earlier run (or by hand) since the plan: adopt it.
+        if (!isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
+      }
+      for (const arn of want.policies) await iam.send(new AttachGroupPolicyCommand({ GroupName: want.name, PolicyArn: arn }));
+      return;
+    }
+    if (change.action === 'update') {
+      const before = change.before as AdminGroupWant;
+      const after = change.after as AdminGroupWant;
+      for (const arn of after.policies.filter((a) => !before.policies.includes(a))) {
+        await iam.send(new AttachGroupPolicyCommand({ GroupName: after.name, PolicyArn: arn }));
+      }
+      for (const arn of before.policies.filter((a) => !after.policies.includes(a))) await detachGroupPolicy(iam, after.name, arn);
+      return;
+    }
+    if (change.action === 'delete') await deleteGroup(ctx, change.account ?? '', (change.before as { name: string }).name);
+  },
+};
+
+async function detachGroupPolicy(iam: IAMClient, group: string, arn: string): Promise<void> {
+  try {
+    await iam.send(new DetachGroupPolicyCommand({ GroupName: group, PolicyArn: arn }));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Detaches and deletes the group's policies, takes every member out, deletes it. Gone already is done. */
+async function deleteGroup(ctx: AccountApplyContext, account: string, name: string): Promise<void> {
+  const iam = ctx.clients.iam;
+  ctx.progress(account, `deleting group ${name}`);
+  try {
+    for await (const page of paginateListAttachedGroupPolicies({ client: iam }, { GroupName: name })) {
+      for (const p of page.AttachedPolicies ?? []) await detachGroupPolicy(iam, name, p.PolicyArn!);
+    }
+    for await (const page of paginateListGroupPolicies({ client: iam }, { GroupName: name })) {
+      for (const p of page.PolicyNames ?? []) await iam.send(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: p }));
+    }
+    const members: string[] = [];
+    for await (const page of paginateGetGroup({ client: iam }, { GroupName: name })) members.push(...(page.Users ?? []).map((u) => u.UserName!));
+    for (const m of members) await iam.send(new RemoveUserFromGroupCommand({ GroupName: name, UserName: m }));
+    await iam.send(new DeleteGroupCommand({ GroupName: name }));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
