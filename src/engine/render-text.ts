@@ -69,7 +69,41 @@ function attributes(value: unknown): string[] {
   if (!value || typeof value !== 'object') return value === null || value === undefined ? [] : [formatValue(value)];
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   const width = Math.max(0, ...entries.map(([k]) => k.length));
-  return entries.map(([k, v]) => `${k.padEnd(width)} = ${formatValue(v)}`);
+  return entries.flatMap(([k, v]) => {
+    const head = `${k.padEnd(width)} = `;
+    const one = formatValue(v);
+    if (one.length + head.length <= LINE_WIDTH || typeof v !== 'object' || v === null) return [`${head}${one}`];
+    // A policy document or a list of alerts on one line cannot be reviewed: show it as an indented block.
+    const [first, ...rest] = block(v);
+    return [`${head}${first}`, ...rest.map((l) => `${' '.repeat(width + 3)}${l}`)];
+  });
+}
+
+const LINE_WIDTH = 110;
+
+/** Nested values one per line, HCL-like, so a reviewer can read a policy statement by statement. */
+function block(v: unknown): string[] {
+  if (Array.isArray(v)) {
+    if (formatValue(v).length <= LINE_WIDTH - 8) return [formatValue(v)];
+    return ['[', ...v.flatMap((x) => indent(block(x), ',')), ']'];
+  }
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (formatValue(v).length <= LINE_WIDTH - 8) return [formatValue(v)];
+    return [
+      '{',
+      ...entries.flatMap(([k, x]) => {
+        const inner = block(x);
+        return indent([`${k} = ${inner[0]}`, ...inner.slice(1)], '');
+      }),
+      '}',
+    ];
+  }
+  return [formatValue(v)];
+}
+
+function indent(lines: string[], trailer: string): string[] {
+  return lines.map((l, i) => `  ${l}${i === lines.length - 1 ? trailer : ''}`);
 }
 
 export function formatValue(v: unknown): string {
