@@ -32,14 +32,15 @@ export function callsByOperation(log: RequestLogEntry[]): Record<string, number>
 /**
  * The fastest a plan could possibly be, from the calls it made: no quota bucket can be drained faster than
  * its rate once its burst is spent, and calls that depend on each other cannot overlap their latency.
- * The per-account chain is measured (the span of an account's own requests, in latencies), the
- * organization's is its fixed reads plus the longest paginated listing.
+ * `accountChain` is the number of dependent calls in one account's read (calibrated, see
+ * `dependentChain`); the organization's chain is its fixed reads, the unit tree's levels, and the longest
+ * paginated listing.
  */
 export function lowerBound(
   log: RequestLogEntry[],
-  shape: { managementAccountId: string; latencyMs: number; parallelism: number; accounts: number; parents: number; unitLevels: number },
+  shape: { managementAccountId: string; latencyMs: number; parallelism: number; accounts: number; parents: number; unitLevels: number; accountChain: number },
 ): Bounds {
-  const { managementAccountId, latencyMs, parallelism, accounts } = shape;
+  const { managementAccountId, latencyMs, parallelism, accounts, accountChain } = shape;
   const buckets = new Map<string, { calls: number; rate: number; burst: number }>();
   for (const r of log) {
     const q = quotaFor(QUOTAS, r.service, r.operation);
@@ -54,21 +55,22 @@ export function lowerBound(
     const seconds = Math.max(0, b.calls - b.burst) / b.rate;
     if (seconds > quota.seconds) quota = { bucket, calls: b.calls, seconds };
   }
-
-  const byAccount = new Map<string, number[]>();
-  for (const r of log) {
-    if (r.callerAccount === managementAccountId) continue;
-    const times = byAccount.get(r.callerAccount) ?? [];
-    times.push(r.time);
-    byAccount.set(r.callerAccount, times);
-  }
-  const chains = [...byAccount.values()].map((t) => Math.round((Math.max(...t) - Math.min(...t)) / latencyMs) + 2).sort((a, b) => a - b);
-  // +2: the AssumeRole before the account's first call, and the first call itself.
-  const accountChain = chains.length > 0 ? chains[Math.floor(chains.length / 2)]! : 0;
   // GetCallerIdentity, DescribeOrganization, ListRoots; then the unit tree level by level; then the
   // accounts of each parent, pages in sequence, parents side by side.
   const accountPages = log.filter((r) => r.operation === 'ListAccountsForParent').length;
   const organizationChain = 3 + shape.unitLevels + Math.ceil(accountPages / Math.max(1, shape.parents));
   const latencySeconds = ((organizationChain + Math.ceil(accounts / parallelism) * accountChain) * latencyMs) / 1000;
   return { quota, latencySeconds, accountChain, organizationChain, seconds: Math.max(quota.seconds, latencySeconds) };
+}
+
+/**
+ * How many calls in one account's read depend on each other (AssumeRole, then the longest chain among the
+ * modules' reads): measured on a one-account plan at a latency so large that CPU time vanishes beside it.
+ */
+export function dependentChain(log: RequestLogEntry[], managementAccountId: string, latencyMs: number): number {
+  const member = log.filter((r) => r.callerAccount !== managementAccountId);
+  if (member.length === 0) return 0;
+  const times = member.map((r) => r.time);
+  // The span covers all but the last call's latency; AssumeRole (made by the management account) comes first.
+  return Math.round((Math.max(...times) - Math.min(...times)) / latencyMs) + 2;
 }

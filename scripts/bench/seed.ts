@@ -50,6 +50,11 @@ export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string,
   const state = sandbox.state;
   const org = state.organization!;
   const templateRecord = Object.values(state.accounts).find((a) => a.email === template.email)!;
+  settleManualSteps(templateRecord);
+  settleManualSteps(state.accounts[state.managementAccountId]!);
+  // A plan regenerates the template's credential report, which the clones then share as AWS would serve it.
+  const replan = await runCli(['plan'], bufferIO({ cwd: dir, env }));
+  if (replan !== 0) throw new Error('the template did not plan cleanly after its manual steps were settled');
   const unitIds = new Map(Object.values(org.units).map((u) => [pathOf(org.units, u.id), u.id]));
   const text = JSON.stringify(templateRecord);
   for (const a of rest) {
@@ -62,6 +67,22 @@ export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string,
   }
   writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, accounts));
   return dir;
+}
+
+/**
+ * A steady-state organization has its manual steps done too: root MFA on, and the admin user's MFA device
+ * registered. Without them every plan would re-check what a person still has to do.
+ */
+function settleManualSteps(account: AccountRecord): void {
+  account.root = { ...account.root, mfaEnabled: true, accessKeysPresent: false };
+  const now = new Date().toISOString();
+  for (const user of Object.values(account.iam.users)) {
+    const serialNumber = `arn:aws:iam::${account.id}:mfa/${user.userName}`;
+    user.mfaDevices = [{ serialNumber, enableDate: now }];
+    account.iam.virtualMfaDevices[serialNumber] = { serialNumber, userName: user.userName, enableDate: now, createDate: now };
+  }
+  // Dropped so the next plan generates a report that shows the devices (AWS would serve the old one for 4 hours).
+  delete (account.iam as { credentialReport?: unknown }).credentialReport;
 }
 
 function pathOf(units: Record<string, { id: string; name: string; parentId: string }>, id: string): string {
