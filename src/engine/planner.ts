@@ -1,12 +1,13 @@
 import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
-import type { LoadedManifest } from '../manifest/index.js';
+import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import { accountAddress } from '../resources/accounts.js';
 import type { Registry } from '../resources/registry.js';
-import type { OrganizationIndex, PlanOutput } from '../resources/types.js';
+import type { AccountReadContext, OrganizationIndex, OrganizationReadContext, PlanOutput } from '../resources/types.js';
 import { matchAccounts, type AccountMatch } from './match-accounts.js';
 import { readOrganization, readTags, type OrganizationSnapshot } from './organization-snapshot.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type Unmanaged } from './plan.js';
+import { errorMessage, errorName } from '../aws/aws-errors.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type Unmanaged, type UnreadableAccount } from './plan.js';
 
 export interface PlanOptions {
   prune: boolean;
@@ -15,12 +16,31 @@ export interface PlanOptions {
   manifestSha256: string;
   /** Called as accounts are read, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called in each existing account's read task once the modules have read it, with the same clients and
+   * read memo and every module's read result by kind (`lz drift`'s posture checks): what the plan read is
+   * not read again. Not called for accounts that do not exist yet.
+   */
+  inspectAccount?: (input: AccountInspection) => Promise<void>;
+}
+
+/** What `PlanOptions.inspectAccount` sees of one account. */
+export interface AccountInspection {
+  account: ResolvedAccount;
+  accountId: string;
+  ctx: AccountReadContext;
+  /** Each account module's read result (its `have`), by kind. */
+  haves: ReadonlyMap<string, unknown>;
+  /** The file, for checks that depend on organization-level items (e.g. an organization trail). */
+  manifest?: LoadedManifest;
 }
 
 export interface PlanResult {
   plan: Plan;
   /** The ids read while planning, where apply starts from. */
   index: OrganizationIndex;
+  /** Emails of the accounts the organization holds (apply settles journaled creations that completed). */
+  liveEmails: string[];
 }
 
 /** Reads AWS (and nothing else: a plan makes no write call) and diffs it with the file. */
@@ -39,9 +59,13 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
 
   // Each account's tags (a management-account call) are read in the same task as its baseline (calls
   // inside the account), so the two kinds of quota are drained side by side rather than one after the other.
-  const accountOutputs = await planAccounts(manifest, aws, registry, inScope, snapshot, options);
+  // Organization-level modules with a read of their own (S3, CloudTrail, ...) read alongside the accounts.
+  const [accountOutputs, live] = await Promise.all([
+    planAccounts(manifest, aws, registry, inScope, snapshot, options),
+    readOrganizationModules(registry, { aws, manifest, snapshot, matches: inScope, prune: options.prune }),
+  ]);
   const outputs: PlanOutput[] = registry.organization.map((module) =>
-    module.plan({ manifest, snapshot, matches: inScope, prune: options.prune }),
+    module.plan({ manifest, snapshot, matches: inScope, prune: options.prune, live }),
   );
   outputs.push(accountOutputs);
   if (options.targets.length === 0) {
@@ -70,8 +94,15 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     changes: all.filter((c) => c.action !== 'manual'),
     manual: all.filter((c) => c.action === 'manual'),
     unmanaged,
+    ...(accountOutputs.unreadable.length > 0 ? { unreadable: accountOutputs.unreadable } : {}),
   };
-  return { plan, index: indexOf(snapshot, matches) };
+  return { plan, index: indexOf(snapshot, matches), liveEmails: snapshot.accounts.map((a) => a.email) };
+}
+
+async function readOrganizationModules(registry: Registry, ctx: OrganizationReadContext): Promise<ReadonlyMap<string, unknown>> {
+  const withRead = registry.organization.filter((m) => m.read);
+  const results = await Promise.all(withRead.map((m) => m.read!(ctx)));
+  return new Map(withRead.map((m, i) => [m.kind, results[i]]));
 }
 
 function indexOf(snapshot: OrganizationSnapshot, matches: AccountMatch[]): OrganizationIndex {
@@ -92,12 +123,12 @@ async function planAccounts(
   matches: AccountMatch[],
   snapshot: OrganizationSnapshot,
   options: PlanOptions,
-): Promise<PlanOutput> {
+): Promise<PlanOutput & { unreadable: UnreadableAccount[] }> {
   const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
   let done = 0;
   const perAccount = await Promise.all(
     matches.map((match) =>
-      aws.accountLimit(async (): Promise<PlanOutput> => {
+      aws.accountLimit(async (): Promise<PlanOutput & { unreadable?: UnreadableAccount[] }> => {
         const account = match.declared;
         const changes: Change[] = [];
         const unmanaged: Unmanaged[] = [];
@@ -112,14 +143,22 @@ async function planAccounts(
         const wants = registry.account.map((module) => module.desired(account, manifest));
         // The modules' reads are independent: made side by side, an account costs its longest chain of
         // dependent calls in latency, not the sum of all its calls.
+        const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
         const [haves] = await Promise.all([
-          Promise.all(
-            registry.account.map((module, i) =>
-              clients && live ? module.read({ clients, accountId: live.id, account, memo }, wants[i]) : Promise.resolve(undefined),
-            ),
+          readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
+            Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
           ),
           snapshot.organization && live ? readTags(aws, live) : Promise.resolve(),
         ]);
+        if (haves instanceof Unreadable) {
+          // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
+          // changes (unit, tags) are made with the management account's credentials and still planned.
+          options.onProgress?.(++done, matches.length);
+          return { changes: [], unmanaged: [], unreadable: [haves.entry] };
+        }
+        if (readCtx && options.inspectAccount) {
+          await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
+        }
         for (const [i, module] of registry.account.entries()) {
           const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
           for (const c of out.changes) {
@@ -129,12 +168,47 @@ async function planAccounts(
           changes.push(...out.changes);
           unmanaged.push(...out.unmanaged);
         }
+        if (live && live.id !== managementId) aws.release(live.id);
         options.onProgress?.(++done, matches.length);
         return { changes, unmanaged };
       }),
     ),
   );
-  return { changes: perAccount.flatMap((p) => p.changes), unmanaged: perAccount.flatMap((p) => p.unmanaged) };
+  return {
+    changes: perAccount.flatMap((p) => p.changes),
+    unmanaged: perAccount.flatMap((p) => p.unmanaged),
+    unreadable: perAccount.flatMap((p) => p.unreadable ?? []),
+  };
+}
+
+class Unreadable {
+  constructor(readonly entry: UnreadableAccount) {}
+}
+
+/**
+ * Reads one existing account's baseline. Its access role is assumed first, so that a role that refuses
+ * (deleted, or no longer trusting the management account) is named as such. An existing account's role is
+ * not waited for: AccessDenied there is a real failure, not IAM propagation (that wait is only for accounts
+ * apply creates). Any failure makes this one account unreadable instead of failing the whole plan.
+ */
+async function readAccount<T>(aws: AwsContext, name: string, memberId: string | undefined, read: () => Promise<T>): Promise<T | Unreadable> {
+  if (memberId) {
+    try {
+      await aws.credentialsFor(memberId);
+    } catch (err) {
+      return new Unreadable({
+        account: name,
+        address: accountAddress(name),
+        reason: `cannot assume ${aws.roleArn(memberId)}: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}`,
+        hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
+      });
+    }
+  }
+  try {
+    return await read();
+  } catch (err) {
+    return new Unreadable({ account: name, address: accountAddress(name), reason: `could not be read: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}` });
+  }
 }
 
 function checkTargets(manifest: LoadedManifest, targets: string[]): void {

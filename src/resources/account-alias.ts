@@ -39,6 +39,9 @@ export const accountAlias: AccountResource<AliasState, AliasState> = {
     return { changes: [change], unmanaged: [] };
   },
 
+  // For `lz import`.
+  toManifest: (have) => ({ alias: have.alias }),
+
   async apply(ctx, change) {
     const iam = ctx.clients.iam;
     if (change.action === 'delete') {

@@ -69,6 +69,9 @@ export const alternateContacts: AccountResource<Contacts, Contacts> = {
     return { changes, unmanaged };
   },
 
+  // For `lz import`: the contacts AWS has, by type.
+  toManifest: (have) => (Object.keys(have).length > 0 ? { contacts: { ...have } } : undefined),
+
   async apply(ctx, change) {
     const api = ctx.clients.account;
     if (change.action === 'delete') {

@@ -71,6 +71,19 @@ export const budget: AccountResource<ResolvedBudget[], BudgetsRead> = {
     return { changes, unmanaged };
   },
 
+  // For `lz import`: cost budgets with a fixed limit and a period the file knows (others stay unmanaged),
+  // with their alerts (read once the file names the budget).
+  toManifest(have) {
+    const periods = ['MONTHLY', 'QUARTERLY', 'ANNUALLY'] as const;
+    const budgets = have.budgets.flatMap((b) => {
+      const period = periods.find((p) => p === b.period);
+      if (b.budgetType !== 'COST' || b.amount === null || !period) return [];
+      const alerts = (b.alerts ?? []).map((a) => ({ at: a.at, type: a.type, thresholdType: a.thresholdType, comparison: a.comparison, notify: [...a.notify] }));
+      return [{ name: b.name, amount: b.amount, currency: b.currency ?? 'USD', period, alerts }];
+    });
+    return budgets.length > 0 ? { budgets } : undefined;
+  },
+
   async apply(ctx, change) {
     const want = change.after as ResolvedBudget;
     const client = ctx.clients.budgets;

@@ -95,6 +95,13 @@ export const passwordPolicy: AccountResource<PasswordPolicyState, PasswordPolicy
     return { changes: [change], unmanaged: [] };
   },
 
+  // For `lz import`: every field as the file writes it. No reuse prevention (AWS's 0) has no spelling in the
+  // file (1-24), so it is left out; import reports the difference.
+  toManifest(have) {
+    const { reusePrevention, maxPasswordAge, ...rest } = have;
+    return { passwordPolicy: { ...rest, ...(reusePrevention > 0 ? { reusePrevention } : {}), ...(maxPasswordAge ? { maxPasswordAge } : {}) } };
+  },
+
   async apply(ctx, change) {
     const iam = ctx.clients.iam;
     if (change.action === 'delete') {

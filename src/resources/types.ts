@@ -1,7 +1,9 @@
 import type { LimitFunction } from 'p-limit';
+import type { z } from 'zod';
 import type { AccountClients, AwsContext } from '../aws/context.js';
 import type { Logger } from '../log.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
+import type { accountSchema } from '../manifest/schema.js';
 import type { Journal } from '../engine/journal.js';
 import type { AccountMatch } from '../engine/match-accounts.js';
 import type { OrganizationSnapshot } from '../engine/organization-snapshot.js';
@@ -14,6 +16,20 @@ export interface PlanOutput {
 
 /** What the organization-level modules plan from: the file and one shared read of the organization. */
 export interface OrganizationPlanInput {
+  manifest: LoadedManifest;
+  snapshot: OrganizationSnapshot;
+  matches: AccountMatch[];
+  prune: boolean;
+  /**
+   * What modules with their own live read (`OrganizationResource.read`) read, by kind. Absent for modules
+   * that plan from the snapshot alone.
+   */
+  live?: ReadonlyMap<string, unknown>;
+}
+
+/** What an organization-level module's own read sees: the file, the shared snapshot and AWS. */
+export interface OrganizationReadContext {
+  aws: AwsContext;
   manifest: LoadedManifest;
   snapshot: OrganizationSnapshot;
   matches: AccountMatch[];
@@ -52,7 +68,12 @@ export interface ApplyContext {
 export interface OrganizationResource {
   kind: string;
   scope: 'organization';
-  /** Pure: desired state from the file, diffed with the shared read. */
+  /**
+   * Optional live read for modules whose state is not in the shared snapshot (S3, CloudTrail, Data Exports,
+   * IAM organization features). Reads only; its result is `input.live.get(kind)` in `plan`.
+   */
+  read?(ctx: OrganizationReadContext): Promise<unknown>;
+  /** Pure: desired state from the file, diffed with the shared read (and this module's own read). */
   plan(input: OrganizationPlanInput): PlanOutput;
   /** Carries out one change of this kind; idempotent (safe to re-run after a crash). */
   apply(ctx: ApplyContext, change: Change): Promise<void>;
@@ -69,6 +90,8 @@ export interface AccountReadContext {
    * At scale the number of calls per account, not CPU, is what costs.
    */
   memo<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /** The run's AWS context, for reads that need the management account (e.g. sts:AssumeRoot). */
+  aws?: AwsContext;
 }
 
 export interface AccountApplyContext extends ApplyContext {
@@ -87,6 +110,14 @@ export interface AccountResource<Want = unknown, Have = unknown> {
   /** Pure: the changes that make `have` into `want`, addressed `<account>.<kind>[...]`. */
   diff(want: Want | undefined, have: Have | undefined, input: { account: ResolvedAccount; prune: boolean; exists: boolean }): PlanOutput;
   apply(ctx: AccountApplyContext, change: Change): Promise<void>;
+  /**
+   * For `lz import`: the live state (what `read` returned) as fields of an `accounts[]` entry, e.g.
+   * `{ alias: 'x' }`, such that the file's `desired` yields no change against it. undefined: nothing to write.
+   */
+  toManifest?(have: Have): ManifestAccountFields | undefined;
 }
+
+/** Fields of one `accounts[]` entry in accounts.yaml, as written in the file. */
+export type ManifestAccountFields = Partial<z.input<typeof accountSchema>>;
 
 export type ResourceKind = OrganizationResource | AccountResource;

@@ -1,0 +1,242 @@
+import { isDeepStrictEqual } from 'node:util';
+import { Document, isCollection, isMap, isSeq, type YAMLMap } from 'yaml';
+import { errorMessage } from '../aws/aws-errors.js';
+import type { AwsContext } from '../aws/context.js';
+import { LzError } from '../errors.js';
+import { parseManifest, type LoadedManifest, type ResolvedAccount } from '../manifest/index.js';
+import type { Registry } from '../resources/registry.js';
+import type { AccountReadContext, AccountResource, ManifestAccountFields } from '../resources/types.js';
+import { readOrganization, readTags, type LiveAccount, type OrganizationSnapshot } from './organization-snapshot.js';
+
+/**
+ * `lz import`: a live organization written as accounts.yaml, such that `lz plan` on it shows no change for
+ * what it covers: the organization's units, its accounts (name, email, unit, tags) and, per account, every
+ * baseline item whose module can say how its live state reads in the file (`AccountResource.toManifest`).
+ *
+ * Each account is read twice, because some modules read more once they know what the file wants (a
+ * budget's alerts are read only for budgets the file names): pass 1 reads with no want and turns what it
+ * found into file fields; pass 2 reads again with what those fields resolve to and takes its answer. The
+ * result is then diffed against that second read (pure, no call): anything the file cannot express (a
+ * password policy without reuse prevention, say) is reported instead of being silently lost.
+ */
+export interface ImportOptions {
+  accessRole: string;
+  /** Shown in messages and the header comment. */
+  file: string;
+  /** Factor items every account shares into `defaults` (default true). */
+  factorDefaults?: boolean;
+  now?: Date;
+}
+
+export interface ImportResult {
+  text: string;
+  manifest: LoadedManifest;
+  /** Things a person should know: accounts not readable, values the file cannot express. */
+  warnings: string[];
+}
+
+interface Imported {
+  live: LiveAccount;
+  name: string;
+  management: boolean;
+  /** Per module kind: the fields its live state gives; absent when the account could not be read. */
+  fields?: Map<string, ManifestAccountFields>;
+  haves?: Map<string, unknown>;
+}
+
+/** Items whose value is the same everywhere in an organization more often than not. */
+const FACTORABLE = ['passwordPolicy', 'contacts', 'budgets'] as const;
+
+export async function importOrganization(aws: AwsContext, registry: Registry, options: ImportOptions): Promise<ImportResult> {
+  const snapshot = await readOrganization(aws);
+  const org = snapshot.organization;
+  if (!org) {
+    throw new LzError('import.no-organization', `account ${snapshot.callerAccountId} has no organization to import`, {
+      hint: 'run lz import with the management account\'s credentials; to start a new organization, write accounts.yaml and run lz apply',
+    });
+  }
+  const warnings: string[] = [];
+  const imported = nameAccounts(snapshot, warnings);
+  const modules = registry.account.filter((m) => m.toManifest);
+  const memos = new Map<string, AccountReadContext['memo']>();
+  const readContext = (a: Imported, account: ResolvedAccount): AccountReadContext => {
+    let memo = memos.get(a.live.id);
+    if (!memo) {
+      const reads = new Map<string, Promise<unknown>>();
+      memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+        if (!reads.has(key)) reads.set(key, read());
+        return reads.get(key) as Promise<T>;
+      };
+      memos.set(a.live.id, memo);
+    }
+    return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws };
+  };
+
+  // Pass 1: tags (a management call) and every module's read with no want, accounts in parallel.
+  await Promise.all(
+    imported.map((a) =>
+      aws.accountLimit(async () => {
+        await readTags(aws, a.live);
+        if (a.live.status !== 'ACTIVE') {
+          warnings.push(`account ${a.name} (${a.live.id}) is ${a.live.status}: its baseline was not read`);
+          return;
+        }
+        try {
+          const ctx = readContext(a, placeholder(a));
+          const haves = await Promise.all(modules.map((m) => m.read(ctx, undefined)));
+          a.haves = new Map(modules.map((m, i) => [m.kind, haves[i]]));
+          a.fields = new Map(modules.map((m, i) => [m.kind, fieldsOf(m, haves[i])]));
+        } catch (err) {
+          warnings.push(`account ${a.name} (${a.live.id}): its baseline could not be read (${errorMessage(err)}); only its name, email, unit and tags were imported`);
+        }
+      }),
+    ),
+  );
+  let manifest = parseManifest(render(snapshot, imported, options), options.file);
+
+  // Pass 2: read again what the file now wants (modules that found nothing are not asked twice).
+  await Promise.all(
+    imported.map((a) =>
+      aws.accountLimit(async () => {
+        const { fields, haves } = a;
+        const account = manifest.accounts.find((r) => r.name === a.name);
+        if (!fields || !haves || !account) return;
+        const ctx = readContext(a, account);
+        await Promise.all(
+          modules.map(async (m) => {
+            const want = m.desired(account, manifest);
+            if (want === undefined) return;
+            const have = await m.read(ctx, want);
+            haves.set(m.kind, have);
+            fields.set(m.kind, fieldsOf(m, have));
+          }),
+        );
+      }),
+    ),
+  );
+  const text = render(snapshot, imported, options);
+  manifest = parseManifest(text, options.file);
+
+  // What the file cannot express shows as a change against the live state: say so.
+  for (const a of imported) {
+    const account = manifest.accounts.find((r) => r.name === a.name);
+    if (!account || !a.haves) continue;
+    for (const m of modules) {
+      const out = m.diff(m.desired(account, manifest), a.haves.get(m.kind), { account, prune: false, exists: true });
+      for (const c of out.changes.filter((x) => x.action !== 'manual')) {
+        const fields = c.fields?.map((f) => f.field).join(', ');
+        warnings.push(`${c.address}: accounts.yaml cannot express what AWS holds${fields ? ` (${fields})` : ''}; lz plan will show this change`);
+      }
+    }
+  }
+  return { text, manifest, warnings };
+}
+
+function fieldsOf(module: AccountResource, have: unknown): ManifestAccountFields {
+  return (have === undefined ? undefined : module.toManifest?.(have)) ?? {};
+}
+
+/** Names as Organizations has them; a name used twice (the file needs them unique) gets its id's last digits. */
+function nameAccounts(snapshot: OrganizationSnapshot, warnings: string[]): Imported[] {
+  const managementId = snapshot.organization?.managementAccountId;
+  const ordered = [...snapshot.accounts].sort((a, b) => Number(b.id === managementId) - Number(a.id === managementId) || a.name.localeCompare(b.name));
+  const seen = new Set<string>();
+  return ordered.map((live) => {
+    let name = live.name;
+    if (seen.has(name.toLowerCase())) {
+      name = `${live.name.slice(0, 44)}-${live.id.slice(-4)}`;
+      warnings.push(`two accounts are named ${live.name}; ${live.id} is written as ${name} (lz plan will list renaming it as a manual step)`);
+    }
+    seen.add(name.toLowerCase());
+    return { live, name, management: live.id === managementId };
+  });
+}
+
+/** Enough of an account for modules to read it before the file exists. */
+function placeholder(a: Imported): ResolvedAccount {
+  return {
+    name: a.name,
+    email: a.live.email,
+    ...(a.live.unit ? { unit: a.live.unit } : {}),
+    tags: a.live.tags ?? {},
+    billingAccess: true,
+    management: a.management,
+    index: 0,
+    budgets: [],
+    contacts: {},
+    rootCredentials: 'keep',
+  };
+}
+
+/** Units as the file lists them: only the leaves, parents are implied. */
+function leafUnits(snapshot: OrganizationSnapshot): string[] {
+  const paths = snapshot.units.map((u) => u.path);
+  return paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`))).sort();
+}
+
+function render(snapshot: OrganizationSnapshot, imported: Imported[], options: ImportOptions): string {
+  const management = imported.find((a) => a.management);
+  if (!management) throw new Error('The management account is not among the organization\'s accounts');
+  const entries = imported.map((a) => {
+    const baseline: Record<string, unknown> = {};
+    for (const fields of a.fields?.values() ?? []) Object.assign(baseline, fields);
+    // Identity and placement first, as people write them; then the baseline items.
+    const { alias, ...rest } = baseline;
+    const entry: Record<string, unknown> = { name: a.name, email: a.live.email };
+    if (a.live.unit) entry.unit = a.live.unit;
+    if (alias !== undefined) entry.alias = alias;
+    if (a.live.tags && Object.keys(a.live.tags).length > 0) entry.tags = a.live.tags;
+    return Object.assign(entry, rest);
+  });
+  const defaults: Record<string, unknown> = {};
+  if (options.factorDefaults !== false && entries.length > 1 && imported.every((a) => a.fields)) {
+    for (const key of FACTORABLE) {
+      const first = entries[0]?.[key];
+      if (first !== undefined && entries.every((e) => isDeepStrictEqual(e[key], first))) {
+        defaults[key] = first;
+        for (const e of entries) delete e[key];
+      }
+    }
+  }
+  const organization: Record<string, unknown> = { management: management.name };
+  if (options.accessRole !== 'OrganizationAccountAccessRole') organization.accessRole = options.accessRole;
+  const units = leafUnits(snapshot);
+  if (units.length > 0) organization.units = units;
+
+  const doc = new Document({ organization, ...(Object.keys(defaults).length > 0 ? { defaults } : {}), accounts: entries });
+  doc.commentBefore =
+    ` Imported by lz import from organization ${snapshot.organization?.id ?? ''} on ${(options.now ?? new Date()).toISOString().slice(0, 10)}.\n` +
+    ' Review it, then run `lz plan`: it should show no change for what this file covers.';
+  // Small things inline (unit lists, tags, contacts, alerts), the rest as block maps; an account with no
+  // baseline item of its own on one line, like the accounts people write by hand.
+  const root = doc.contents as YAMLMap;
+  const units_ = (root.get('organization', true) as YAMLMap | undefined)?.get('units', true);
+  if (isSeq(units_)) units_.flow = true;
+  for (const key of ['defaults', 'accounts']) inlineSmall(root.get(key, true));
+  const accounts = root.get('accounts', true);
+  if (isSeq(accounts)) {
+    for (const item of accounts.items) {
+      if (!isMap(item)) continue;
+      const tags = item.get('tags', true);
+      if (isMap(tags)) tags.flow = true;
+      const simple = item.items.every((p) => ['name', 'email', 'unit', 'alias', 'tags'].includes(String((p.key as { value?: unknown })?.value ?? p.key)));
+      if (simple) item.flow = true;
+    }
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Bottom-up: a map or list of at most 5 scalars (or inline collections) that fits on a short line goes inline. */
+function inlineSmall(node: unknown): boolean {
+  if (isMap(node)) {
+    const simple = node.items.map((p) => !isCollection(p.value) || inlineSmall(p.value)).every(Boolean);
+    if (simple && node.items.length <= 5 && JSON.stringify(node.toJSON()).length <= 90) node.flow = true;
+    return Boolean(node.flow);
+  }
+  if (isSeq(node)) {
+    const simple = node.items.map((i) => !isCollection(i) || inlineSmall(i)).every(Boolean);
+    if (simple && node.items.length <= 5 && JSON.stringify(node.toJSON()).length <= 90) node.flow = true;
+    return Boolean(node.flow);
+  }
+  return true;
+}

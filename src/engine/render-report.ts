@@ -1,0 +1,237 @@
+import { checkLabel, failing, type CheckResult } from './posture.js';
+import type { Change, FieldChange, Plan } from './plan.js';
+import { unverifiableNotice, visibleManual } from './render-checklist.js';
+import { formatValue, renderPlan } from './render-text.js';
+
+/**
+ * `lz drift`'s report: the plan that should be empty and the posture checks, as data. Every format
+ * (text, json, markdown, junit) renders this one object.
+ */
+export const DRIFT_FORMAT = 'lz-drift';
+export const DRIFT_FORMAT_VERSION = 1;
+
+export interface DriftReport {
+  format: typeof DRIFT_FORMAT;
+  formatVersion: typeof DRIFT_FORMAT_VERSION;
+  createdAt: string;
+  /** The accounts checked (manifest names, file order). */
+  accounts: string[];
+  plan: Plan;
+  /** Every check in every existing account, passing and failing. */
+  posture: CheckResult[];
+  summary: DriftSummary;
+}
+
+export interface DriftSummary {
+  /** Changes apply would make (create, update, delete): drift. */
+  changes: number;
+  /** Manual steps (listed, never drift on their own). */
+  manual: number;
+  unmanaged: number;
+  /** Accounts that could not be read: the report is incomplete (exit 1). */
+  unreadable: number;
+  /** Failing checks. */
+  findings: number;
+  /** Passing checks. */
+  passed: number;
+}
+
+export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'json', 'markdown', 'junit'];
+
+export function driftReport(plan: Plan, posture: CheckResult[], accounts: string[], createdAt = new Date().toISOString()): DriftReport {
+  const findings = failing(posture).length;
+  return {
+    format: DRIFT_FORMAT,
+    formatVersion: DRIFT_FORMAT_VERSION,
+    createdAt,
+    accounts,
+    plan,
+    posture,
+    summary: { changes: plan.changes.length, manual: plan.manual.length, unmanaged: plan.unmanaged.length, unreadable: plan.unreadable?.length ?? 0, findings, passed: posture.length - findings },
+  };
+}
+
+export function renderReport(report: DriftReport, format: ReportFormat, options: { color?: boolean } = {}): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'junit':
+      return renderJunit(report);
+    default:
+      return renderText(report, Boolean(options.color));
+  }
+}
+
+/** One line: what a scheduled run's log shows first. */
+export function summarySentence(report: DriftReport): string {
+  const s = report.summary;
+  const drift = s.changes === 0 ? 'no drift' : `${s.changes} change${s.changes === 1 ? '' : 's'} (drift)`;
+  const unreadable = s.unreadable > 0 ? ` ${s.unreadable} account${s.unreadable === 1 ? '' : 's'} could not be read: the report is incomplete.` : '';
+  return `Drift: ${drift}; posture: ${s.findings} failing check${s.findings === 1 ? '' : 's'}, ${s.passed} passed, across ${report.accounts.length} account${report.accounts.length === 1 ? '' : 's'}.${unreadable}`;
+}
+
+// ---- text ------------------------------------------------------------------------------------------------------
+
+function renderText(report: DriftReport, color: boolean): string {
+  const paint = (code: number, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const lines = [renderPlan(report.plan, { color }).trimEnd(), ''];
+  const failed = failing(report.posture);
+  if (failed.length > 0) {
+    lines.push('Posture findings (CIS AWS Foundations Benchmark v3.0 / AWS Security Hub):', '');
+    for (const f of failed) lines.push(`  ${paint(31, 'x')} [${checkLabel({ id: f.check, ...f })}] ${f.account}: ${f.detail}`);
+    lines.push('');
+  } else if (report.posture.length > 0) {
+    lines.push(`Posture: all ${report.posture.length} checks pass.`, '');
+  }
+  lines.push(summarySentence(report));
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- markdown --------------------------------------------------------------------------------------------------
+
+const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+
+function changeDetail(c: Change): string {
+  if (c.action === 'update' && c.fields) return c.fields.map(fieldText).join('; ');
+  if (c.action === 'create') return 'to create';
+  if (c.action === 'delete') return 'to delete';
+  return c.instructions ?? '';
+}
+
+function fieldText(f: FieldChange): string {
+  if (f.note) return `${f.field}: (${f.note})`;
+  return `${f.field}: ${formatValue(f.before)} → ${formatValue(f.after)}`;
+}
+
+function renderMarkdown(report: DriftReport): string {
+  const s = report.summary;
+  const failed = failing(report.posture);
+  const ok = s.changes === 0 && s.findings === 0;
+  const out: string[] = [];
+  out.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${[s.changes > 0 ? 'drift' : '', s.findings > 0 ? 'failing findings' : ''].filter(Boolean).join(' and ')}`}`, '');
+  out.push(`${summarySentence(report)}`, '');
+  out.push(`Organization \`${report.plan.organization.id ?? '(none yet)'}\`, management account \`${report.plan.organization.managementAccountId}\`, checked ${report.createdAt}.`, '');
+
+  out.push('### Drift', '');
+  if (report.plan.changes.length === 0) out.push('No changes: AWS matches accounts.yaml.', '');
+  else {
+    out.push('| | Address | Action | What differs |', '| --- | --- | --- | --- |');
+    const symbol: Record<string, string> = { create: '+', update: '~', delete: '-', manual: '!' };
+    for (const c of report.plan.changes) out.push(`| ${symbol[c.action]} | \`${cell(c.address)}\` | ${c.action} | ${cell(changeDetail(c))} |`);
+    out.push('');
+  }
+
+  if (report.plan.unreadable?.length) {
+    out.push('### Accounts that could not be read', '', 'Nothing was checked inside them; this report is incomplete.', '');
+    for (const u of report.plan.unreadable) out.push(`- \`${cell(u.address)}\`: ${cell(u.reason)}`);
+    out.push('');
+  }
+
+  out.push('### Posture findings (CIS AWS Foundations Benchmark v3.0)', '');
+  if (failed.length === 0) out.push(`All ${report.posture.length} checks pass.`, '');
+  else {
+    out.push('| Account | CIS | Security Hub | Check | Finding |', '| --- | --- | --- | --- | --- |');
+    for (const f of failed) out.push(`| ${cell(f.account)} | ${f.cis ?? ''} | ${f.control ?? ''} | ${cell(f.title)} | ${cell(f.detail)} |`);
+    out.push('');
+  }
+  const manual = visibleManual(report.plan);
+  if (manual.length > 0) {
+    out.push(`<details><summary>Manual steps (${manual.length})</summary>`, '');
+    for (const m of manual) out.push(`- \`${m.address}\`: ${cell(m.instructions ?? '')}`);
+    out.push('', '</details>', '');
+  }
+  const notice = unverifiableNotice(report.plan);
+  if (notice) out.push(notice, '');
+  if (report.plan.unmanaged.length > 0) {
+    out.push(`<details><summary>In AWS, not in accounts.yaml (${report.plan.unmanaged.length})</summary>`, '');
+    for (const u of report.plan.unmanaged) out.push(`- ${cell(u.description)}`);
+    out.push('', '</details>', '');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+// ---- junit -----------------------------------------------------------------------------------------------------
+
+/** XML 1.0 text: the five entities, and characters XML cannot hold at all dropped. */
+export function xmlEscape(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex -- removing what XML 1.0 forbids
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: { message: string; type: string; body: string };
+}
+
+function suite(name: string, cases: Case[]): string[] {
+  const failures = cases.filter((c) => c.failure).length;
+  const lines = [`  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`];
+  for (const c of cases) {
+    const head = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
+    if (!c.failure) lines.push(`${head}/>`);
+    else {
+      lines.push(`${head}>`);
+      lines.push(`      <failure message="${xmlEscape(c.failure.message)}" type="${xmlEscape(c.failure.type)}">${xmlEscape(c.failure.body)}</failure>`);
+      lines.push('    </testcase>');
+    }
+  }
+  lines.push('  </testsuite>');
+  return lines;
+}
+
+/**
+ * JUnit XML for CI test reporters: suite `drift` has one test case per account (plus `organization` for
+ * the organization and its units), failing when apply would change something there; suite `posture` has
+ * one test case per account and check, failing when the check fails.
+ */
+function renderJunit(report: DriftReport): string {
+  const byAccount = new Map<string, Change[]>();
+  for (const c of report.plan.changes) {
+    const key = c.account ?? 'organization';
+    byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
+  }
+  const driftCases: Case[] = ['organization', ...report.accounts].map((account) => {
+    const changes = byAccount.get(account) ?? [];
+    const name = account === 'organization' ? 'organization and units match accounts.yaml' : `${account} matches accounts.yaml`;
+    const unreadable = report.plan.unreadable?.find((u) => u.account === account);
+    return {
+      classname: `lz.drift.${account}`,
+      name,
+      ...(unreadable ? { failure: { type: 'unreadable', message: `could not be read: nothing was checked inside it`, body: unreadable.reason } } : {}),
+      ...(changes.length > 0 && !unreadable
+        ? {
+            failure: {
+              type: 'drift',
+              message: `${changes.length} change${changes.length === 1 ? '' : 's'}: ${changes.map((c) => c.address).join(', ')}`,
+              body: changes.map((c) => `${c.action} ${c.address}${c.action === 'update' ? `: ${changeDetail(c)}` : ''}`).join('\n'),
+            },
+          }
+        : {}),
+    };
+  });
+  const postureCases: Case[] = report.posture.map((r) => ({
+    classname: `lz.posture.${r.account}`,
+    name: `[${checkLabel({ id: r.check, ...r })}] ${r.title}`,
+    ...(r.status === 'fail' ? { failure: { type: r.control ?? r.cis ?? r.check, message: r.detail, body: `${r.account} (${r.accountId}): ${r.detail}` } } : {}),
+  }));
+  const all = [...driftCases, ...postureCases];
+  const failures = all.filter((c) => c.failure).length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="lz drift" tests="${all.length}" failures="${failures}" errors="0" timestamp="${xmlEscape(report.createdAt)}">`,
+    ...suite('drift', driftCases),
+    ...suite('posture', postureCases),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
