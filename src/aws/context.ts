@@ -95,8 +95,12 @@ export class AccountClients {
     return this.get('bcm-data-exports', (c) => new BCMDataExportsClient({ ...c, region: 'us-east-1' }));
   }
 
+  /**
+   * Lets the clients go. A client's own destroy() would close its request handler, which the context
+   * shares between all clients of the run; those are only dropped here and the context closes the pool.
+   */
   destroy(): void {
-    for (const c of this.cache.values()) c.destroy();
+    if (!this.config.requestHandler) for (const c of this.cache.values()) c.destroy();
     this.cache.clear();
   }
 }
@@ -233,7 +237,8 @@ export class AwsContext {
    * Clients that act as a member account's root user for one task (sts:AssumeRoot with an AWS-managed
    * root-task policy, e.g. `IAMDeleteRootUserCredentials`), from the management account's credentials.
    * Needs centralized root access (RootSessions). Sessions last at most 15 minutes; each call of this
-   * method starts a new one, so use the clients for one task and destroy them.
+   * method starts a new one, so use the clients for one task. Do not destroy() them: they share the run's
+   * connection pool (an SDK client's destroy() closes its request handler).
    */
   forRootTask(accountId: string, taskPolicyArn: string): AccountClients {
     let session: Promise<AwsCredentialIdentity> | undefined;
@@ -249,6 +254,15 @@ export class AwsContext {
       return session;
     };
     return new AccountClients(accountId, this.clientConfig(credentials));
+  }
+
+  /**
+   * Drops a member account's clients once its work is done: at thousands of accounts, keeping five SDK
+   * clients per account for the whole run is most of lz's memory. Its credentials stay cached.
+   */
+  release(accountId: string): void {
+    this.members.get(accountId)?.destroy();
+    this.members.delete(accountId);
   }
 
   /** Forget an account's credentials (after AccessDenied while its role propagates). */
