@@ -60,6 +60,22 @@ export class Journal {
     this.save();
   }
 
+  /**
+   * Forgets the creations whose account the organization now holds (their email is live): a run that died
+   * after sending CreateAccount leaves its request here, and once the account exists no later run creates
+   * it, so nothing else would settle it. A request still in flight has no account yet and is kept.
+   */
+  forgetCompleted(organizationId: string, liveEmails: Iterable<string>): void {
+    const org = this.data.creations[organizationId];
+    if (!org) return;
+    const live = new Set([...liveEmails].map((e) => e.toLowerCase()));
+    const done = Object.keys(org).filter((email) => live.has(email));
+    if (done.length === 0) return;
+    for (const email of done) delete org[email];
+    if (Object.keys(org).length === 0) delete this.data.creations[organizationId];
+    this.save();
+  }
+
   private save(): void {
     writeFileAtomic(this.path, `${JSON.stringify(this.data, null, 2)}\n`, 0o600);
   }

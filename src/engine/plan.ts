@@ -48,6 +48,17 @@ export interface Unmanaged {
   description: string;
 }
 
+/**
+ * An existing account lz could not read (its access role refused, or a read failed): nothing is planned
+ * inside it, so the plan is incomplete. `lz plan` exits 1; apply carries out the rest and reports it failed.
+ */
+export interface UnreadableAccount {
+  account: string;
+  address: string;
+  reason: string;
+  hint?: string;
+}
+
 export interface Plan {
   format: typeof PLAN_FORMAT;
   formatVersion: typeof PLAN_FORMAT_VERSION;
@@ -59,6 +70,8 @@ export interface Plan {
   changes: Change[];
   manual: Change[];
   unmanaged: Unmanaged[];
+  /** Accounts whose baseline could not be read; absent when every account was read. */
+  unreadable?: UnreadableAccount[];
 }
 
 export interface PlanCounts {

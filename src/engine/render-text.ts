@@ -38,6 +38,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     for (const u of plan.unmanaged) lines.push(`  ? ${u.description}`);
     lines.push('');
   }
+  if (plan.unreadable?.length) {
+    lines.push(bold('Accounts lz could not read (nothing is planned inside them; run lz again once fixed):'));
+    for (const u of plan.unreadable) lines.push(`  ${paint(31, 'x')} ${u.address}: ${u.reason}`);
+    lines.push('');
+  }
   lines.push(summaryLine(plan));
   const notice = unverifiableNotice(plan);
   if (notice) lines.push(notice);

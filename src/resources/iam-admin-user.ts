@@ -11,6 +11,7 @@ import {
   DetachUserPolicyCommand,
   RemoveUserFromGroupCommand,
   TagUserCommand,
+  UpdateLoginProfileCommand,
   paginateListAccessKeys,
   paginateListAttachedUserPolicies,
   paginateListGroupsForUser,
@@ -249,8 +250,23 @@ async function createLoginProfile(ctx: AccountApplyContext, account: string, wan
   try {
     await ctx.clients.iam.send(new CreateLoginProfileCommand({ UserName: want.name, Password: password, PasswordResetRequired: true }));
   } catch (err) {
+    const exists = isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists');
+    // The SDK retried the call (a connection reset, a 5xx): an earlier attempt of this very call may be what
+    // made the profile, its answer lost on the way. Then IAM holds this password and nobody else knows it,
+    // so make that certain with the same password rather than lose it.
+    if (exists && ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1) {
+      try {
+        await ctx.clients.iam.send(new UpdateLoginProfileCommand({ UserName: want.name, Password: password, PasswordResetRequired: true }));
+      } catch (updateErr) {
+        staged.discard();
+        throw updateErr;
+      }
+      staged.commit();
+      ctx.progress(account, `initial console password for ${want.name} written to ${displaySecretFile(account, want.name)} (readable by you only; shown nowhere else)`);
+      return;
+    }
     staged.discard();
-    if (isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) {
+    if (exists) {
       ctx.progress(account, `${want.name} already has a console password; lz does not replace it`);
       return;
     }

@@ -6,7 +6,7 @@ import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
 import { acquireLocalLock, currentHolder } from '../../engine/lock.js';
-import { hasChanges, type Plan } from '../../engine/plan.js';
+import { hasChanges, type Plan, type UnreadableAccount } from '../../engine/plan.js';
 import { renderPlan, summaryLine } from '../../engine/render-text.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
 import { defaultRegistry } from '../../resources/registry.js';
@@ -57,6 +57,8 @@ async function lockedApply(
   );
   const { session, index } = planned;
   try {
+    const journal = Journal.inWorkdir(session.workdir);
+    if (index.organizationId) journal.forgetCompleted(index.organizationId, planned.liveEmails);
     let plan: Plan = planned.plan;
     if (saved) {
       checkNotStale(saved, plan);
@@ -64,16 +66,19 @@ async function lockedApply(
     } else {
       io.stdout(renderPlan(plan, { color: useColor(io) }));
     }
+    // Accounts the plan could not read are failures of this run, reported with the others' outcome.
+    const unreadable = planned.plan.unreadable ?? [];
     if (!hasChanges(plan)) {
       if (saved) io.stdout(`${summaryLine(plan)}\n`);
-      return EXIT_OK;
+      if (unreadable.length > 0) io.stdout(renderOutcome({ done: [], failed: [], notRun: [] }, unreadable));
+      return unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
     }
     if (!saved && !opts.autoApprove) await confirm(io);
 
     const ctx: ApplyContext = {
       aws: session.aws,
       index,
-      journal: Journal.inWorkdir(session.workdir),
+      journal,
       accountCreations: pLimit(MAX_ACCOUNT_CREATIONS_IN_FLIGHT),
       workdir: session.workdir,
       logger: session.logger,
@@ -81,8 +86,8 @@ async function lockedApply(
       waits: limits.waits,
     };
     const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: limits.parallelism });
-    io.stdout(renderOutcome(outcome));
-    return outcome.failed.length > 0 || outcome.notRun.length > 0 ? EXIT_ERROR : EXIT_OK;
+    io.stdout(renderOutcome(outcome, unreadable));
+    return outcome.failed.length > 0 || outcome.notRun.length > 0 || unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await session.close();
   }
@@ -104,15 +109,20 @@ function seconds(value: string, flag: string): number {
   return n * 1000;
 }
 
-function renderOutcome(outcome: ApplyOutcome): string {
+function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[]): string {
   const lines = [''];
+  for (const u of unreadable) {
+    lines.push(`  x ${u.address}: ${u.reason}`);
+    if (u.hint) lines.push(`      hint: ${u.hint}`);
+  }
   for (const { change, error } of outcome.failed) {
     lines.push(`  x ${change.address}: ${error instanceof LzError ? error.message : errorMessage(error)}`);
     if (error instanceof LzError && error.hint) lines.push(`      hint: ${error.hint}`);
   }
   for (const { change, reason } of outcome.notRun) lines.push(`  - ${change.address} not run: ${reason}`);
-  const status = outcome.failed.length + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
-  lines.push(`${status} ${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.notRun.length} not run.`);
-  if (outcome.failed.length > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
+  const failed = outcome.failed.length + unreadable.length;
+  const status = failed + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
+  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run.`);
+  if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { hasChanges } from '../../engine/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
 import { renderPlan } from '../../engine/render-text.js';
 import { defaultRegistry } from '../../resources/registry.js';
-import { EXIT_CHANGES, EXIT_OK } from '../exit.js';
+import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { openSession, type AwsCliOptions, type Session } from '../session.js';
@@ -64,6 +64,8 @@ export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<numb
       io.stdout(renderPlan(plan, { color: useColor(io) }));
       if (opts.out) io.stdout(`\nSaved the plan to ${opts.out}. Apply exactly this plan with: lz apply ${opts.out}\n`);
     }
+    // A plan that could not read some account is incomplete: an error, whatever else it found.
+    if (plan.unreadable?.length) return EXIT_ERROR;
     return opts.detailedExitcode && hasChanges(plan) ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await session.close();
