@@ -2,7 +2,8 @@
  * `npm run bench`: how fast a no-change `lz plan` is at 10, 100 and 1,000 accounts (10,000 with --big),
  * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
  * the same plan at --parallelism 1 (N = 100); and an apply creating 50 accounts against its own bound.
- * Options: --big, --json FILE, --sizes 10,100, --no-create, --write-docs (updates docs/performance.md).
+ * Options: --big, --json FILE, --sizes 10,100, --no-plan, --no-create, --parallelism N, --write-docs (updates
+ * docs/performance.md).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -197,9 +198,9 @@ function table(results: RunResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const sizes = (option('--sizes') ?? (flag('--big') ? '10,100,1000,10000' : '10,100,1000')).split(',').map(Number);
+  const sizes = flag('--no-plan') ? [] : (option('--sizes') ?? (flag('--big') ? '10,100,1000,10000' : '10,100,1000')).split(',').map(Number);
   const results: RunResult[] = [];
-  const chain = await calibrateChain();
+  const chain = sizes.length > 0 ? await calibrateChain() : 0;
   process.stderr.write(`bench: one account's read is a chain of ${chain} dependent calls\n`);
   for (const n of sizes) {
     process.stderr.write(`bench: no-change plan of ${n} accounts...\n`);

@@ -214,9 +214,10 @@ export interface ReportWait {
 const DEFAULT_WAIT: ReportWait = { interval: 100, maxInterval: 2000, timeout: 120_000 };
 
 /**
- * GenerateCredentialReport until COMPLETE, then GetCredentialReport. AWS serves a report up to four hours
- * old without regenerating it, so rows can be older than the rest of the plan: modules that need a fresh
- * fact about one user (see `consoleState`) ask IAM directly.
+ * The account's credential report. AWS keeps a report for four hours, and a plan run again within that
+ * time finds it with one GetCredentialReport; otherwise GenerateCredentialReport until COMPLETE, then read
+ * it. Rows can be older than the rest of the plan: modules that need a fresh fact about one user (see
+ * `consoleState`) ask IAM directly.
  */
 export async function fetchCredentialReport(iam: IAMClient, wait: ReportWait = DEFAULT_WAIT): Promise<CredentialReport> {
   const deadline = Date.now() + wait.timeout;
@@ -226,21 +227,36 @@ export async function fetchCredentialReport(iam: IAMClient, wait: ReportWait = D
     await sleep(pause);
     pause = Math.min(pause * 2, wait.maxInterval);
   };
-  for (;;) {
-    const generated = await iam.send(new GenerateCredentialReportCommand({}));
-    if (generated.State !== 'COMPLETE') {
-      await nap();
-      continue;
-    }
+  const read = async (): Promise<CredentialReport | undefined> => {
     try {
       const report = await iam.send(new GetCredentialReportCommand({}));
       return parseCredentialReport(Buffer.from(report.Content ?? new Uint8Array()).toString('utf8'), report.GeneratedTime);
     } catch (err) {
-      if (!isError(err, 'CredentialReportNotReadyException', 'CredentialReportExpiredException', 'CredentialReportNotPresentException', 'ReportInProgress', 'ReportExpired', 'ReportNotPresent')) throw err;
-      await nap();
+      if (isError(err, ...REPORT_NOT_READY)) return undefined;
+      throw err;
     }
+  };
+  const existing = await read();
+  if (existing) return existing;
+  for (;;) {
+    const generated = await iam.send(new GenerateCredentialReportCommand({}));
+    if (generated.State === 'COMPLETE') {
+      const report = await read();
+      if (report) return report;
+    }
+    await nap();
   }
 }
+
+/** GetCredentialReport's ways of saying "no usable report yet" (the SDK's class names and the raw codes). */
+const REPORT_NOT_READY = [
+  'CredentialReportNotReadyException',
+  'CredentialReportExpiredException',
+  'CredentialReportNotPresentException',
+  'ReportInProgress',
+  'ReportExpired',
+  'ReportNotPresent',
+];
 
 /** The account's credential report: one generation/read per account per plan. */
 export function credentialReport(ctx: AccountReadContext): Promise<CredentialReport> {
