@@ -133,12 +133,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await sandboxResetCommand(opts, io);
     });
 
-  program
-    .command('unlock')
-    .description('Release the apply lock left by a run that crashed. Check `lz plan` first.')
-    .action(async () => {
+  awsOptions(program.command('unlock'))
+    .description('Release the apply lock left by a run that crashed (the local one, and the S3 one if accounts.yaml names a lock bucket). Check `lz plan` first.')
+    .action(async (opts) => {
       const { unlockCommand } = await import('./commands/unlock.js');
-      exitCode = await unlockCommand(io);
+      exitCode = await unlockCommand(opts, io);
     });
 
   try {

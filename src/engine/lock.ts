@@ -1,6 +1,8 @@
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isError } from '../aws/aws-errors.js';
 import { LzError } from '../errors.js';
 
 /** Who holds a lock and since when: what the refused run shows, so a person can find them. */
@@ -72,7 +74,15 @@ export function lockedError(holder: LockHolder | undefined, where: string): LzEr
 
 function readHolder(path: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    return parseHolder(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function parseHolder(text: string): LockHolder | undefined {
+  try {
+    return JSON.parse(text) as LockHolder;
   } catch {
     return undefined;
   }
@@ -93,5 +103,61 @@ export function breakLocalLock(workdir: string): LockHolder | undefined | false 
   if (!existsSync(path)) return false;
   const holder = readHolder(path);
   rmSync(path, { force: true });
+  return holder;
+}
+
+/** The object a CI lock lives in, inside the bucket named by `organization.lock.bucket`. */
+export const S3_LOCK_KEY = 'lz/apply.lock';
+
+/**
+ * For CI, where every run is on a fresh machine: the lock is an S3 object created with a conditional write
+ * (If-None-Match: *), which only one writer can win. It is released with If-Match on its own ETag, so a run
+ * never deletes a lock someone else took after `lz unlock`. A crashed run's lock stays until `lz unlock`.
+ */
+export async function acquireS3Lock(s3: S3Client, bucket: string, holder: LockHolder): Promise<Lock> {
+  const where = `s3://${bucket}/${S3_LOCK_KEY}`;
+  let etag: string | undefined;
+  try {
+    const out = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: S3_LOCK_KEY, Body: `${JSON.stringify(holder, null, 2)}\n`, ContentType: 'application/json', IfNoneMatch: '*' }),
+    );
+    etag = out.ETag;
+  } catch (err) {
+    if (!isError(err, 'PreconditionFailed', 'ConditionalRequestConflict')) throw err;
+    throw lockedError(await readS3Holder(s3, bucket), where);
+  }
+  return {
+    release: async () => {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: S3_LOCK_KEY, ...(etag ? { IfMatch: etag } : {}) }));
+      } catch (err) {
+        // Someone broke our lock and took it: theirs now, not ours to delete.
+        if (!isError(err, 'PreconditionFailed', 'NoSuchKey')) throw err;
+      }
+    },
+  };
+}
+
+async function readS3Holder(s3: S3Client, bucket: string): Promise<LockHolder | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: S3_LOCK_KEY }));
+    return parseHolder((await out.Body?.transformToString()) ?? '');
+  } catch {
+    // Released between our write and this read, or unreadable: the refusal still stands, holder unknown.
+    return undefined;
+  }
+}
+
+/** `lz unlock` with a lock bucket: deletes the S3 lock whoever holds it; says who did. */
+export async function breakS3Lock(s3: S3Client, bucket: string): Promise<LockHolder | undefined | false> {
+  let holder: LockHolder | undefined;
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: S3_LOCK_KEY }));
+    holder = parseHolder((await out.Body?.transformToString()) ?? '');
+  } catch (err) {
+    if (isError(err, 'NoSuchKey')) return false;
+    throw err;
+  }
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: S3_LOCK_KEY }));
   return holder;
 }

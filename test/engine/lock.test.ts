@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
@@ -43,7 +48,7 @@ describe('two applies never interleave', () => {
     expect(w.sandbox.requests()).toEqual([]);
 
     const unlocked = await w.lz('unlock');
-    expect(unlocked.out).toContain('Released the lock held by alice@');
+    expect(unlocked.out).toContain('Released the lock here held by alice@');
     expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
     expect((await w.lz('unlock')).out).toContain('No lock is held here.');
   });
@@ -52,5 +57,62 @@ describe('two applies never interleave', () => {
     const holder = { who: 'bob', host: hostname(), pid: 2 ** 22 + 12345, command: 'apply', since: '2026-11-23T09:00:00.000Z' };
     writeFileSync(join(w.dir, '.lz', 'apply.lock'), JSON.stringify(holder));
     expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+  });
+});
+
+describe('in CI, the lock is an S3 object', () => {
+  let w: TestWorld;
+  let s3: S3Client;
+  const bucket = 'lz-ci-locks';
+  const withLock = manifest.replace('organization: { management: General, units: [Teams] }', `organization: { management: General, units: [Teams], lock: { bucket: ${bucket} } }`);
+  /** Another CI machine: a fresh working directory (no local lock) with the same file. */
+  const machine = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lz-ci-'));
+    writeFileSync(join(dir, 'accounts.yaml'), withLock);
+    return async (...args: string[]) => {
+      const io = bufferIO({ cwd: dir, env: process.env });
+      const code = await runCli(args, io);
+      return { code, out: io.out(), err: io.err() };
+    };
+  };
+  const lockHeld = () =>
+    s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'lz/apply.lock' })).then(
+      () => true,
+      () => false,
+    );
+
+  beforeAll(async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' } });
+    s3 = new S3Client({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    s3.destroy();
+    await w.close();
+  });
+
+  it('lets exactly one of two machines apply at once, and leaves no lock behind', async () => {
+    const [a, b] = await Promise.all([machine()('apply', '--auto-approve'), machine()('apply', '--auto-approve')]);
+    const refused = [a, b].filter((r) => r.code === 1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.err).toMatch(/Another lz run holds the lock \(s3:\/\/lz-ci-locks\/lz\/apply\.lock\): .*\(pid \d+, `lz apply`\) since /);
+    expect([a, b].filter((r) => r.code === 0)).toHaveLength(1);
+    expect(await lockHeld()).toBe(false);
+  });
+
+  it("refuses while a crashed run's lock stays, and lz unlock breaks it", async () => {
+    const holder = { who: 'ci', host: 'runner-7', pid: 4242, command: 'apply', since: '2026-11-23T08:00:00.000Z' };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'lz/apply.lock', Body: JSON.stringify(holder) }));
+    const run = machine();
+    w.sandbox.clearRequests();
+    const refused = await run('apply', '--auto-approve');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('ci@runner-7 (pid 4242, `lz apply`) since 2026-11-23T08:00:00.000Z');
+    expect(w.sandbox.requests().filter((r) => !r.readOnly && r.service !== 's3')).toEqual([]);
+    const unlocked = await run('unlock');
+    expect(unlocked.out).toContain('Released the lock in s3://lz-ci-locks held by ci@runner-7');
+    expect(await lockHeld()).toBe(false);
+    expect((await run('apply', '--auto-approve')).code).toBe(0);
+    expect(await lockHeld()).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../../aws/quotas.js';
 import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
-import { acquireLocalLock, currentHolder } from '../../engine/lock.js';
+import { acquireLocalLock, acquireS3Lock, currentHolder } from '../../engine/lock.js';
 import { hasChanges, type Plan, type UnreadableAccount } from '../../engine/plan.js';
 import { renderPlan, summaryLine } from '../../engine/render-text.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
@@ -50,10 +50,15 @@ async function lockedApply(
   io: CliIO,
 ): Promise<number> {
   const progress = new Progress(io);
+  // With organization.lock.bucket (CI, where every run has a fresh .lz/), the lock is an S3 object too.
   const planned = await planFromCli(
     saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
     io,
     progress,
+    async (manifest, session) => {
+      const bucket = manifest.manifest.organization.lock?.bucket;
+      return bucket ? acquireS3Lock(session.aws.management.s3, bucket, currentHolder('apply')) : undefined;
+    },
   );
   const { session, index } = planned;
   try {
@@ -89,6 +94,7 @@ async function lockedApply(
     io.stdout(renderOutcome(outcome, unreadable));
     return outcome.failed.length > 0 || outcome.notRun.length > 0 || unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
+    await planned.lock?.release();
     await session.close();
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../files.js';
+import type { Lock } from '../../engine/lock.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
 import { makePlan, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../engine/plan.js';
@@ -27,23 +28,37 @@ export interface PlanCliOptions extends AwsCliOptions {
 export interface Planned extends PlanResult {
   manifest: LoadedManifest;
   session: Session;
+  /** What `beforeReading` took (apply's S3 lock); the caller releases it before closing the session. */
+  lock?: Lock;
 }
 
-/** Loads the file, opens the AWS session and plans; shared by plan and apply. The caller closes the session. */
-export async function planFromCli(opts: PlanCliOptions, io: CliIO, progress: Progress): Promise<Planned> {
+/**
+ * Loads the file, opens the AWS session and plans; shared by plan and apply. The caller closes the session.
+ * `beforeReading` runs once the session is open and before anything is read (apply takes its S3 lock there);
+ * if planning fails, the lock it returned is released here.
+ */
+export async function planFromCli(
+  opts: PlanCliOptions,
+  io: CliIO,
+  progress: Progress,
+  beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
+): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  let lock: Lock | undefined;
   try {
+    lock = await beforeReading?.(manifest, session);
     const result = await makePlan(manifest, session.aws, defaultRegistry, {
       prune: Boolean(opts.prune),
       targets: opts.target,
       manifestSha256: sha256,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
     });
-    return { ...result, manifest, session };
+    return { ...result, manifest, session, lock };
   } catch (err) {
+    await lock?.release();
     await session.close();
     throw err;
   }
