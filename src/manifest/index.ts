@@ -5,8 +5,9 @@ import { expandUnits, resolveAccount } from './resolve.js';
 import { manifestSchema } from './schema.js';
 import { issuesToErrors } from './schema-errors.js';
 import { semanticChecks } from './semantic-checks.js';
-import type { LoadedManifest, ResolvedAccount } from './types.js';
-import { parseYamlSource, readManifestFile } from './yaml-source.js';
+import type { LoadedManifest, Manifest, ResolvedAccount } from './types.js';
+import { formatPath } from './paths.js';
+import { parseYamlSource, readManifestFile, type DocPath, type YamlSource } from './yaml-source.js';
 
 export type {
   Contact,
@@ -65,6 +66,7 @@ export function parseManifest(text: string, file: string): LoadedManifest {
     });
   }
 
+  if (parsed.success) errors.push(...rootCredentialChecks(accounts, parsed.data, source.locate));
   if (errors.length > 0 || !parsed.success) throw new LzErrors(sortByPosition(errors));
   const manifest = parsed.data;
   const management = accounts.find((a) => a.management);
@@ -96,4 +98,33 @@ function sortByPosition(errors: LzError[]): LzError[] {
       return a.i - b.i;
     })
     .map(({ e }) => e);
+}
+
+/**
+ * `rootCredentials: delete` after defaults are merged (it is usually inherited): centralized root access
+ * deletes member accounts' root credentials only, and only once the organization turns it on. One error
+ * per place in the file, not one per account inheriting it.
+ */
+function rootCredentialChecks(accounts: ResolvedAccount[], manifest: Manifest, locate: YamlSource['locate']): LzError[] {
+  const errors = new Map<string, LzError>();
+  const report = (code: string, where: DocPath, message: string, hint: string) => {
+    const key = `${code} ${formatPath(where)}`;
+    if (!errors.has(key)) errors.set(key, new LzError(code, message, { path: formatPath(where), location: locate(where), hint }));
+  };
+  for (const account of accounts.filter((a) => a.rootCredentials === 'delete')) {
+    // manifest.accounts holds each account's own overrides as written: did it say delete, or inherit it?
+    const own: DocPath = ['accounts', account.index, 'rootCredentials'];
+    const where: DocPath = manifest.accounts[account.index]?.rootCredentials !== undefined ? own : ['defaults', 'rootCredentials'];
+    if (account.management) {
+      report(
+        'manifest.root-credentials-management',
+        where,
+        `${account.name} is the management account: lz never deletes its root user credentials`,
+        `set rootCredentials: keep on ${account.name}${where === own ? '' : ' (it inherits delete from defaults)'}`,
+      );
+    } else if (!manifest.organization.rootAccess?.centralized) {
+      report('manifest.root-credentials-needs-root-access', where, `rootCredentials: delete (account ${account.name}) needs centralized root access`, 'add organization.rootAccess: { centralized: true }');
+    }
+  }
+  return [...errors.values()];
 }

@@ -50,7 +50,9 @@ export const rootUser: AccountResource<{ management: boolean }, RootUserState> =
     if (!exists || !have) return { changes: [], unmanaged: [] };
     const changes: Change[] = [];
     const base = { kind: 'root-user', action: 'manual' as const, account: account.name };
-    if (!have.mfaEnabled) {
+    // An account marked rootCredentials: delete has no root password to protect: lz removes it (centralized
+    // root access), so asking a person to add MFA there would be a step against the file.
+    if (!have.mfaEnabled && account.rootCredentials !== 'delete') {
       changes.push({ ...base, address: rootMfaAddress(account.name), before: { AccountMFAEnabled: 0 }, after: { AccountMFAEnabled: 1 }, instructions: rootMfaInstructions(account) });
     }
     if (have.accessKeysPresent) {

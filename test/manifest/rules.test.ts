@@ -127,8 +127,8 @@ describe('merging defaults into accounts', () => {
     },
     {
       rule: 'billingAccess and rootCredentials override',
-      yaml: '  - { name: Dev, email: d@example.com, billingAccess: false, rootCredentials: delete, unit: Workloads/NonProd }\n',
-      check: (a: ReturnType<typeof account>) => expect(a).toMatchObject({ billingAccess: false, rootCredentials: 'delete', unit: 'Workloads/NonProd' }),
+      yaml: '  - { name: Dev, email: d@example.com, billingAccess: false, rootCredentials: keep, unit: Workloads/NonProd }\n',
+      check: (a: ReturnType<typeof account>) => expect(a).toMatchObject({ billingAccess: false, rootCredentials: 'keep', unit: 'Workloads/NonProd' }),
     },
     {
       rule: 'an item absent from defaults is given by the account alone, with field defaults',

@@ -259,7 +259,7 @@ describe('organization-level services: log archive bucket, organization trail, c
     w.writeManifest(manifest({ managementDelete: true }));
     const { code, err, out } = await w.lz('plan');
     expect(code).toBe(1);
-    expect(err + out).toContain('Account General is the management account: lz never deletes its root user credentials');
+    expect(err + out).toContain('General is the management account: lz never deletes its root user credentials');
     w.writeManifest(manifest({ rootAccess: false }));
     const noFeature = await w.lz('plan');
     expect(noFeature.code).toBe(1);
