@@ -81,6 +81,16 @@ async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Pr
   return { seconds, code, rssKiB: usage.rssKiB, cpuSeconds: usage.cpuMs / 1000, out };
 }
 
+/** Runs lz against the seeded sandbox with AWS's quotas on and the benchmark's latency, and measures both sides. */
+async function underQuotas(sandbox: SandboxHandle, dir: string, env: NodeJS.ProcessEnv, lzArgs: string[]) {
+  sandbox.setQuotas(true);
+  sandbox.setFaults({ latency: LATENCY_MS });
+  sandbox.clearRequests();
+  const cpu = process.cpuUsage();
+  const run = await timeLz(dir, env, lzArgs);
+  return { run, sandboxCpu: process.cpuUsage(cpu), log: sandbox.requests() };
+}
+
 /** One account planned at 300 ms a call: its dependent chain, with lz's CPU time negligible beside it. */
 async function calibrateChain(): Promise<number> {
   const latencyMs = 300;
@@ -102,13 +112,7 @@ async function benchPlan(n: number, parallelism: number, accountChain: number): 
   try {
     const env = sandboxEnv(sandbox);
     const dir = await seedOrganization(sandbox, root, benchAccounts(n), env);
-    sandbox.setQuotas(true);
-    sandbox.setFaults({ latency: LATENCY_MS });
-    sandbox.clearRequests();
-    const cpu = process.cpuUsage();
-    const run = await timeLz(dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)]);
-    const sandboxCpu = process.cpuUsage(cpu);
-    const log = sandbox.requests();
+    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)]);
     if (run.code !== 0) process.stderr.write(`plan of ${n} accounts exited ${run.code}:\n${run.out.slice(-3000)}\n`);
     const bound = lowerBound(log, {
       managementAccountId: sandbox.managementAccountId,
@@ -152,13 +156,7 @@ async function benchCreate(n: number): Promise<RunResult> {
     const seeded = await timeLz(dir, env, ['apply', '--auto-approve']);
     if (seeded.code !== 0) throw new Error(`seeding the organization failed:\n${seeded.out}`);
     writeFileSync(join(dir, 'accounts.yaml'), benchManifest(root, benchAccounts(n)));
-    sandbox.setQuotas(true);
-    sandbox.setFaults({ latency: LATENCY_MS });
-    sandbox.clearRequests();
-    const cpu = process.cpuUsage();
-    const run = await timeLz(dir, env, ['apply', '--auto-approve', '--parallelism', String(PARALLELISM)]);
-    const sandboxCpu = process.cpuUsage(cpu);
-    const log = sandbox.requests();
+    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['apply', '--auto-approve', '--parallelism', String(PARALLELISM)]);
     const q = ORGANIZATIONS_QUOTAS.CreateAccount!;
     // Tokens: the burst at once, then one per 1/rate; the last account still has to be created and built.
     const tokens = Math.max(0, n - q.burst) / q.rate;

@@ -1,3 +1,4 @@
+import { wrap } from './render-text.js';
 import type { ResolvedAccount } from '../manifest/types.js';
 import type { Change, Plan } from './plan.js';
 
@@ -141,15 +142,3 @@ function stepsFor(plan: Plan, account: ResolvedAccount): Step[] {
   return steps;
 }
 
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + word.length + 1 > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}

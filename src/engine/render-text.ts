@@ -122,7 +122,8 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
-function wrap(text: string, width: number): string[] {
+/** Words into lines of at most `width` characters (instructions, checklists). */
+export function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {

@@ -5,7 +5,11 @@ import { LzError } from '../errors.js';
 import type { SourceLocation } from '../errors.js';
 
 /** A manifest is a few kilobytes; anything near this is a mistake (or an attack), so refuse before parsing. */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
+/**
+ * Organizations allows up to 10,000 accounts; a file naming that many, with overrides, is a few megabytes.
+ * Anything far beyond is not a manifest (a wrong -f, a log file) and is refused before it is read.
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /**
  * Anchors and aliases are legitimate (sharing one contact block), but a few nested aliases expand to
  * gigabytes ("billion laughs"). A hand-written manifest never needs more than this many alias expansions.
@@ -48,7 +52,7 @@ export async function readManifestFile(file: string, shownAs: string = file): Pr
     });
   }
   if (info.size > MAX_MANIFEST_BYTES) {
-    throw new LzError('manifest.too-large', `${shownAs} is ${info.size} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (1 MiB)`, {
+    throw new LzError('manifest.too-large', `${shownAs} is ${info.size} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (16 MiB)`, {
       hint: 'a manifest is normally a few kilobytes; check that -f points at accounts.yaml',
     });
   }

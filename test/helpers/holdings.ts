@@ -178,6 +178,24 @@ async function readBudgets(client: BudgetsClient, AccountId: string): Promise<He
 }
 
 /** What every declared account must hold exactly once: the repository's accounts.yaml baseline. */
+/** What the repository's accounts.yaml defaults build in every account, for the given accounts (email → alias). */
+export function repositoryBaseline(aliases: Record<string, string>, workdir: string): Expected {
+  return {
+    emails: Object.keys(aliases),
+    adminUser: 'IAMADMIN',
+    adminGroup: 'Administrators',
+    mfaPolicy: 'lz-require-mfa',
+    groupPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    budget: {
+      name: 'monthly-cost',
+      notifications: ['ACTUAL GREATER_THAN 80 PERCENTAGE', 'FORECASTED GREATER_THAN 100 PERCENTAGE'],
+      subscribers: ['EMAIL:finops@example.com'],
+    },
+    aliases,
+    workdir,
+  };
+}
+
 export interface Expected {
   /** Declared accounts' emails (the management account's included). */
   emails: string[];

@@ -34,10 +34,10 @@ describe('files lz refuses before parsing', () => {
     { what: 'an empty file', name: 'empty.yaml', bytes: Buffer.alloc(0), message: 'empty.yaml:1:1: error: empty.yaml is empty' },
     { what: 'only whitespace', name: 'blank.yaml', bytes: Buffer.from('\n\n   \n'), message: 'blank.yaml is empty' },
     {
-      what: 'a file over 1 MiB',
+      what: 'a file over 16 MiB',
       name: 'huge.yaml',
-      bytes: Buffer.from(`${valid}\n${'# padding\n'.repeat(110_000)}`),
-      message: 'the limit is 1048576 bytes (1 MiB)',
+      bytes: Buffer.from(`${valid}\n${'# padding\n'.repeat(1_700_000)}`),
+      message: 'the limit is 16777216 bytes (16 MiB)',
     },
   ])('$what', async ({ name, bytes, message }) => {
     writeFileSync(join(dir, name), bytes);
@@ -62,10 +62,10 @@ describe('files lz refuses before parsing', () => {
     expect(r.err).toContain('-f FILE');
   });
 
-  it('accepts a file of exactly 1 MiB, and a UTF-8 byte order mark', async () => {
+  it('accepts a file of exactly 16 MiB, and a UTF-8 byte order mark', async () => {
     const body = `\ufeff${valid}`;
-    const padded = body + '#'.repeat(1024 * 1024 - Buffer.byteLength(body) - 1) + '\n';
-    expect(Buffer.byteLength(padded)).toBe(1024 * 1024);
+    const padded = body + '#'.repeat(16 * 1024 * 1024 - Buffer.byteLength(body) - 1) + '\n';
+    expect(Buffer.byteLength(padded)).toBe(16 * 1024 * 1024);
     writeFileSync(join(dir, 'edge.yaml'), padded);
     const r = await validate('edge.yaml');
     expect(r.err).toBe('');

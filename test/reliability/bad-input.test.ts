@@ -48,7 +48,7 @@ describe('bad input makes no AWS call', () => {
       const fd = openSync(p, 'w');
       ftruncateSync(fd, 50 * 1024 * 1024);
       closeSync(fd);
-    }, 'the limit is 1048576 bytes'],
+    }, 'the limit is 16777216 bytes'],
     ['non-UTF-8 bytes', (p) => writeFileSync(p, Buffer.from([0x6f, 0x72, 0x67, 0x3a, 0x20, 0xff, 0xfe, 0x0a])), 'UTF-8'],
     ['an empty file', (p) => writeFileSync(p, ''), 'empty'],
     ['a directory', (p) => mkdirSync(p), 'directory'],

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/sandbox/runtime.js';
-import { problems, readHoldings, type Expected } from '../helpers/holdings.js';
+import { problems, readHoldings, repositoryBaseline, type Expected } from '../helpers/holdings.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -13,25 +13,16 @@ const SEED = 20_240_601;
 
 /** The repository's own accounts.yaml: four accounts (three to create) with the full baseline. */
 const MANIFEST = readFileSync(join(REPO, 'accounts.yaml'), 'utf8');
-const EXPECTED = (workdir: string): Expected => ({
-  emails: ['aws+general@example.com', 'aws+development@example.com', 'aws+testing@example.com', 'aws+production@example.com'],
-  adminUser: 'IAMADMIN',
-  adminGroup: 'Administrators',
-  mfaPolicy: 'lz-require-mfa',
-  groupPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-  budget: {
-    name: 'monthly-cost',
-    notifications: ['ACTUAL GREATER_THAN 80 PERCENTAGE', 'FORECASTED GREATER_THAN 100 PERCENTAGE'],
-    subscribers: ['EMAIL:finops@example.com'],
-  },
-  aliases: {
-    'aws+general@example.com': 'example-general',
-    'aws+development@example.com': 'example-development',
-    'aws+testing@example.com': 'example-testing',
-    'aws+production@example.com': 'example-production',
-  },
-  workdir,
-});
+const EXPECTED = (workdir: string): Expected =>
+  repositoryBaseline(
+    {
+      'aws+general@example.com': 'example-general',
+      'aws+development@example.com': 'example-development',
+      'aws+testing@example.com': 'example-testing',
+      'aws+production@example.com': 'example-production',
+    },
+    workdir,
+  );
 
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ORGANIZATIONS_QUOTAS } from '../../src/aws/quotas.js';
-import { problems, readHoldings, type Expected } from '../helpers/holdings.js';
+import { problems, readHoldings, repositoryBaseline, type Expected } from '../helpers/holdings.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -25,23 +25,14 @@ function manifest(): string {
   return stringify(doc);
 }
 
-const expected = (workdir: string): Expected => ({
-  emails: ['aws+general@example.com', ...Array.from({ length: GENERATED }, (_, i) => `aws+account${i + 1}@example.com`)],
-  adminUser: 'IAMADMIN',
-  adminGroup: 'Administrators',
-  mfaPolicy: 'lz-require-mfa',
-  groupPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-  budget: {
-    name: 'monthly-cost',
-    notifications: ['ACTUAL GREATER_THAN 80 PERCENTAGE', 'FORECASTED GREATER_THAN 100 PERCENTAGE'],
-    subscribers: ['EMAIL:finops@example.com'],
-  },
-  aliases: Object.fromEntries([
-    ['aws+general@example.com', 'example-general'],
-    ...Array.from({ length: GENERATED }, (_, i) => [`aws+account${i + 1}@example.com`, `example-account-${i + 1}`]),
-  ]),
-  workdir,
-});
+const expected = (workdir: string): Expected =>
+  repositoryBaseline(
+    Object.fromEntries([
+      ['aws+general@example.com', 'example-general'],
+      ...Array.from({ length: GENERATED }, (_, i) => [`aws+account${i + 1}@example.com`, `example-account-${i + 1}`]),
+    ]),
+    workdir,
+  );
 
 /**
  * The nastiest weather the sandbox makes, from a seed: 5 % of answers 500/503, connections reset before the
