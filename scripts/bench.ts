@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
 import type { RequestLogEntry } from '../src/sandbox/types.js';
+import { THROTTLING_ERRORS } from '../src/sandbox/quotas.js';
+
+const THROTTLING_CODES = Object.values(THROTTLING_ERRORS).map((e) => e.code);
 import { ORGANIZATIONS_QUOTAS, MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../src/aws/quotas.js';
 import { benchAccounts, benchManifest, seedOrganization, BENCH_UNITS } from './bench/seed.js';
 import { callsByOperation, dependentChain, lowerBound, throttled, type Bounds } from './bench/bounds.js';
@@ -189,8 +192,15 @@ async function benchCreate(n: number): Promise<RunResult> {
  * answer to "is there a bucket by this name?") — and, while a new account's role propagates, AccessDenied
  * on AssumeRole, which apply expects and waits out.
  */
+function failedCalls(log: RequestLogEntry[]): RequestLogEntry[] {
+  const throttling = new Set(THROTTLING_CODES);
+  return log.filter((r) => r.status >= 400 && r.status !== 404 && !(r.operation === 'AssumeRole' && r.status === 403) && !throttling.has(r.errorCode ?? ''));
+}
+
 function failed(log: RequestLogEntry[]): number {
-  return log.filter((r) => r.status >= 400 && r.status !== 404 && !(r.operation === 'AssumeRole' && r.status === 403)).length - throttled(log);
+  const list = failedCalls(log);
+  for (const r of list) process.stderr.write(`bench: failed call ${r.service}:${r.operation} ${r.status} ${r.errorCode ?? ''}\n`);
+  return list.length;
 }
 
 function table(results: RunResult[]): string {

@@ -50,7 +50,11 @@ export interface OrganizationSnapshot {
  * ListAccountsForParent. That yields every account with its place in one call per 20 accounts, where
  * ListAccounts followed by ListParents per account would cost one more call per account.
  */
-export async function readOrganization(aws: AwsContext): Promise<OrganizationSnapshot> {
+export async function readOrganization(
+  aws: AwsContext,
+  /** Called with each page of accounts as it arrives, so their own reads can start before the listing ends. */
+  onAccounts?: (accounts: LiveAccount[], organization: LiveOrganization) => void,
+): Promise<OrganizationSnapshot> {
   const org = aws.management.organizations;
   const caller = await aws.callerIdentity();
   let description;
@@ -102,7 +106,9 @@ export async function readOrganization(aws: AwsContext): Promise<OrganizationSna
       parents.map(async (parent) => {
         const found: LiveAccount[] = [];
         for await (const page of paginateListAccountsForParent({ client: org, pageSize: ORGANIZATIONS_PAGE }, { ParentId: parent.id })) {
-          for (const a of page.Accounts ?? []) found.push(liveAccount(a, parent.path));
+          const accounts = (page.Accounts ?? []).map((a) => liveAccount(a, parent.path));
+          found.push(...accounts);
+          onAccounts?.(accounts, organization);
         }
         return found;
       }),

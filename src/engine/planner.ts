@@ -46,7 +46,26 @@ export interface PlanResult {
 /** Reads AWS (and nothing else: a plan makes no write call) and diffs it with the file. */
 export async function makePlan(manifest: LoadedManifest, aws: AwsContext, registry: Registry, options: PlanOptions): Promise<PlanResult> {
   checkTargets(manifest, options.targets);
-  const snapshot = await readOrganization(aws);
+  const targeted = (a: ResolvedAccount) => options.targets.length === 0 || options.targets.includes(a.name);
+  const planning: AccountPlanning = { manifest, aws, registry, options, done: 0, total: manifest.accounts.filter(targeted).length };
+
+  // An account's reads start as soon as the listing shows it (matched by email, the key AWS keeps unique),
+  // instead of after the whole organization is listed: at thousands of accounts the listing alone takes
+  // seconds of Organizations' quota, which the accounts' own reads can overlap.
+  const started = new Map<string, Promise<AccountPlanOutput>>();
+  const byEmail = new Map(manifest.accounts.filter(targeted).map((a) => [a.email.toLowerCase(), a]));
+  const start = (match: AccountMatch, managementId: string, organizationExists: boolean) => {
+    const task = planOneAccount(planning, match, managementId, organizationExists);
+    // Awaited below; until then a failure must not surface as an unhandled rejection.
+    task.catch(() => undefined);
+    started.set(match.declared.name, task);
+  };
+  const snapshot = await readOrganization(aws, (accounts, organization) => {
+    for (const live of accounts) {
+      const declared = byEmail.get(live.email.toLowerCase());
+      if (declared && !started.has(declared.name)) start({ declared, live, by: 'email' }, organization.managementAccountId, true);
+    }
+  });
   const { matches, unmatched } = matchAccounts(manifest.accounts, snapshot);
   checkManagementAccount(manifest, snapshot, matches);
   // Without an organization nothing can be read yet but the caller's own account.
@@ -54,16 +73,20 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     const m = matches.find((x) => x.declared.management);
     if (m) m.live = { id: snapshot.callerAccountId, name: m.declared.name, email: m.declared.email, status: 'ACTIVE', unit: undefined, tags: {} };
   }
-  const targeted = (m: AccountMatch) => options.targets.length === 0 || options.targets.includes(m.declared.name);
-  const inScope = matches.filter(targeted);
+  const inScope = matches.filter((m) => targeted(m.declared));
+  const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
+  for (const m of inScope) if (!started.has(m.declared.name)) start(m, managementId, Boolean(snapshot.organization));
 
-  // Each account's tags (a management-account call) are read in the same task as its baseline (calls
-  // inside the account), so the two kinds of quota are drained side by side rather than one after the other.
   // Organization-level modules with a read of their own (S3, CloudTrail, ...) read alongside the accounts.
-  const [accountOutputs, live] = await Promise.all([
-    planAccounts(manifest, aws, registry, inScope, snapshot, options),
-    readOrganizationModules(registry, { aws, manifest, snapshot, matches: inScope, prune: options.prune }),
+  const [perAccount, live] = await Promise.all([
+    Promise.all(inScope.map((m) => started.get(m.declared.name)!)),
+    readOrganizationModules(registry, { aws, manifest, snapshot, matches: inScope, prune: options.prune, memo: memoizer() }),
   ]);
+  const accountOutputs = {
+    changes: perAccount.flatMap((p) => p.changes),
+    unmanaged: perAccount.flatMap((p) => p.unmanaged),
+    unreadable: perAccount.flatMap((p) => p.unreadable ?? []),
+  };
   const outputs: PlanOutput[] = registry.organization.map((module) =>
     module.plan({ manifest, snapshot, matches: inScope, prune: options.prune, live }),
   );
@@ -115,69 +138,73 @@ function indexOf(snapshot: OrganizationSnapshot, matches: AccountMatch[]): Organ
   };
 }
 
-/** Each account's baseline is read inside that account, through its access role, accounts in parallel. */
-async function planAccounts(
-  manifest: LoadedManifest,
-  aws: AwsContext,
-  registry: Registry,
-  matches: AccountMatch[],
-  snapshot: OrganizationSnapshot,
-  options: PlanOptions,
-): Promise<PlanOutput & { unreadable: UnreadableAccount[] }> {
-  const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
-  let done = 0;
-  const perAccount = await Promise.all(
-    matches.map((match) =>
-      aws.accountLimit(async (): Promise<PlanOutput & { unreadable?: UnreadableAccount[] }> => {
-        const account = match.declared;
-        const changes: Change[] = [];
-        const unmanaged: Unmanaged[] = [];
-        const exists = Boolean(match.live);
-        const live = match.live;
-        const clients = live ? aws.forAccount(live.id, managementId) : undefined;
-        const reads = new Map<string, Promise<unknown>>();
-        const memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-          if (!reads.has(key)) reads.set(key, read());
-          return reads.get(key) as Promise<T>;
-        };
-        const wants = registry.account.map((module) => module.desired(account, manifest));
-        // The modules' reads are independent: made side by side, an account costs its longest chain of
-        // dependent calls in latency, not the sum of all its calls.
-        const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
-        const [haves] = await Promise.all([
-          readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
-            Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
-          ),
-          snapshot.organization && live ? readTags(aws, live) : Promise.resolve(),
-        ]);
-        if (haves instanceof Unreadable) {
-          // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
-          // changes (unit, tags) are made with the management account's credentials and still planned.
-          options.onProgress?.(++done, matches.length);
-          return { changes: [], unmanaged: [], unreadable: [haves.entry] };
-        }
-        if (readCtx && options.inspectAccount) {
-          await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
-        }
-        for (const [i, module] of registry.account.entries()) {
-          const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
-          for (const c of out.changes) {
-            c.account ??= account.name;
-            if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
-          }
-          changes.push(...out.changes);
-          unmanaged.push(...out.unmanaged);
-        }
-        if (live && live.id !== managementId) aws.release(live.id);
-        options.onProgress?.(++done, matches.length);
-        return { changes, unmanaged };
-      }),
-    ),
-  );
-  return {
-    changes: perAccount.flatMap((p) => p.changes),
-    unmanaged: perAccount.flatMap((p) => p.unmanaged),
-    unreadable: perAccount.flatMap((p) => p.unreadable ?? []),
+interface AccountPlanning {
+  manifest: LoadedManifest;
+  aws: AwsContext;
+  registry: Registry;
+  options: PlanOptions;
+  /** For the progress counter. */
+  done: number;
+  total: number;
+}
+
+type AccountPlanOutput = PlanOutput & { unreadable?: UnreadableAccount[] };
+
+/**
+ * One account's baseline, read inside that account through its access role (tags with the management
+ * account's credentials), within the run's limit of accounts at once.
+ */
+function planOneAccount(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
+  const { manifest, aws, registry, options } = planning;
+  return aws.accountLimit(async (): Promise<AccountPlanOutput> => {
+    const account = match.declared;
+    const changes: Change[] = [];
+    const unmanaged: Unmanaged[] = [];
+    const exists = Boolean(match.live);
+    const live = match.live;
+    const clients = live ? aws.forAccount(live.id, managementId) : undefined;
+    const memo = memoizer();
+    const wants = registry.account.map((module) => module.desired(account, manifest));
+    // The modules' reads are independent: made side by side, an account costs its longest chain of
+    // dependent calls in latency, not the sum of all its calls.
+    const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
+    const [haves] = await Promise.all([
+      readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
+        Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
+      ),
+      organizationExists && live ? readTags(aws, live) : Promise.resolve(),
+    ]);
+    const progress = () => options.onProgress?.(++planning.done, planning.total);
+    if (haves instanceof Unreadable) {
+      // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
+      // changes (unit, tags) are made with the management account's credentials and still planned.
+      progress();
+      return { changes: [], unmanaged: [], unreadable: [haves.entry] };
+    }
+    if (readCtx && options.inspectAccount) {
+      await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
+    }
+    for (const [i, module] of registry.account.entries()) {
+      const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
+      for (const c of out.changes) {
+        c.account ??= account.name;
+        if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
+      }
+      changes.push(...out.changes);
+      unmanaged.push(...out.unmanaged);
+    }
+    if (live && live.id !== managementId) aws.release(live.id);
+    progress();
+    return { changes, unmanaged };
+  });
+}
+
+/** A read made once however many modules ask for it (the first caller's promise is everyone's). */
+function memoizer(): <T>(key: string, read: () => Promise<T>) => Promise<T> {
+  const reads = new Map<string, Promise<unknown>>();
+  return <T>(key: string, read: () => Promise<T>) => {
+    if (!reads.has(key)) reads.set(key, read());
+    return reads.get(key) as Promise<T>;
   };
 }
 

@@ -10,7 +10,7 @@ import { isError } from '../aws/aws-errors.js';
 import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
 import { ORGANIZATION_ADDRESS } from './organization.js';
 import { IAM_PRINCIPAL, modelFor, tolerantRead } from './organization-services.js';
-import { serviceAccessAddress } from './trusted-access.js';
+import { serviceAccess, serviceAccessAddress } from './trusted-access.js';
 import type { OrganizationResource } from './types.js';
 
 export const ROOT_ACCESS_ADDRESS = 'root-access';
@@ -49,6 +49,8 @@ export const rootAccess: OrganizationResource = {
   async read(ctx): Promise<RootAccessState> {
     const none = { RootCredentialsManagement: false, RootSessions: false };
     if (!ctx.snapshot.organization) return none;
+    // Without trusted access for IAM no feature can be on; asking would only earn an error.
+    if (!(await serviceAccess(ctx)).has(IAM_PRINCIPAL)) return none;
     const model = modelFor(ctx, ctx.aws.options.region);
     return tolerantRead(ctx, model.rootAccess, 'IAM organization features', () => readFeatures(ctx.aws.management.iam), none);
   },

@@ -4,7 +4,7 @@ import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import type { Change, Unmanaged } from '../engine/plan.js';
 import { ORGANIZATION_ADDRESS } from './organization.js';
 import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, modelFor } from './organization-services.js';
-import type { OrganizationResource } from './types.js';
+import type { OrganizationReadContext, OrganizationResource } from './types.js';
 
 export const serviceAccessAddress = (principal: string) => `service-access:${principal}`;
 
@@ -18,8 +18,13 @@ export interface ServiceAccessAfter {
   principal: string;
 }
 
+/** The principals with trusted access, read once per plan whichever module asks first. */
+export function serviceAccess(ctx: OrganizationReadContext): Promise<Set<string>> {
+  return ctx.memo('organizations:service-access', () => readServiceAccess(ctx.aws.management.organizations));
+}
+
 /** ListAWSServiceAccessForOrganization: the principals with trusted access. */
-export async function readServiceAccess(org: OrganizationsClient): Promise<Set<string>> {
+async function readServiceAccess(org: OrganizationsClient): Promise<Set<string>> {
   const enabled = new Set<string>();
   try {
     for await (const page of paginateListAWSServiceAccessForOrganization({ client: org, pageSize: ORGANIZATIONS_PAGE }, {})) {
@@ -43,7 +48,7 @@ export const trustedAccess: OrganizationResource = {
 
   async read(ctx) {
     if (!ctx.snapshot.organization) return new Set<string>();
-    return readServiceAccess(ctx.aws.management.organizations);
+    return serviceAccess(ctx);
   },
 
   plan(input) {

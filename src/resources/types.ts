@@ -34,6 +34,8 @@ export interface OrganizationReadContext {
   snapshot: OrganizationSnapshot;
   matches: AccountMatch[];
   prune: boolean;
+  /** Reads several organization-level modules need, made once per plan (as AccountReadContext.memo). */
+  memo<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
 /**
