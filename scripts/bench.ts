@@ -75,12 +75,13 @@ async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Pr
   child.stderr.on('data', (d) => (out += d));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const seconds = (performance.now() - started) / 1000;
-  let usage = { rssKiB: 0, cpuMs: 0 };
+  let usage = { rssKiB: 0, cpuMs: 0, heapUsedMiB: 0 };
   try {
     usage = JSON.parse(readFileSync(rssFile, 'utf8')) as typeof usage;
   } catch {
     // The process died before it could report.
   }
+  if (process.env.LZ_BENCH_VERBOSE) process.stderr.write(`bench: peak heap in use ${usage.heapUsedMiB.toFixed(0)} MiB\n`);
   return { seconds, code, rssKiB: usage.rssKiB, cpuSeconds: usage.cpuMs / 1000, out };
 }
 
