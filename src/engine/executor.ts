@@ -3,7 +3,7 @@ import { errorMessage } from '../aws/aws-errors.js';
 import { LzError } from '../errors.js';
 import { moduleFor, type Registry } from '../resources/registry.js';
 import type { ApplyContext } from '../resources/types.js';
-import type { Change, Plan } from './plan.js';
+import { ACTION_SYMBOL, type Change, type Plan } from './plan.js';
 
 export interface ApplyOutcome {
   done: Change[];
@@ -79,6 +79,8 @@ async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): 
   const accountId = change.account ? ctx.index.accountIds.get(change.account) : undefined;
   if (!accountId) throw new LzError('unknown-account', `Account ${change.account} has no id yet; it was not created.`);
   const clients = ctx.aws.forAccount(accountId, ctx.index.managementAccountId);
-  ctx.progress(change.account ?? '', change.kind);
+  // `+ password-policy`, `~ budget.monthly-cost`: the change as the plan showed it, without the account.
+  const item = change.account && change.address.startsWith(`${change.account}.`) ? change.address.slice(change.account.length + 1) : change.address;
+  ctx.progress(change.account ?? '', `${ACTION_SYMBOL[change.action]} ${item}`);
   await module.apply({ ...ctx, clients, accountId }, change);
 }

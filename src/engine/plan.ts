@@ -8,6 +8,9 @@ export const PLAN_FORMAT_VERSION = 1;
 /** create/update/delete are carried out by apply; manual is for a person (lz cannot or must not do it). */
 export type Action = 'create' | 'update' | 'delete' | 'manual';
 
+/** How the plan shows each action, Terraform-style. */
+export const ACTION_SYMBOL: Record<Action, string> = { create: '+', update: '~', delete: '-', manual: '!' };
+
 export interface FieldChange {
   field: string;
   before: unknown;

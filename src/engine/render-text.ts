@@ -1,7 +1,6 @@
-import { countChanges, type Change, type FieldChange, type Plan } from './plan.js';
+import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan } from './plan.js';
 import { unverifiableNotice, visibleManual } from './render-checklist.js';
 
-const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', delete: '-', manual: '!' };
 const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
 
 export interface RenderOptions {
@@ -20,7 +19,7 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   if (plan.changes.length > 0) {
     lines.push('lz will perform the following actions:', '');
     for (const change of plan.changes) {
-      lines.push(`  ${paint(COLOR[change.action], SYMBOL[change.action])} ${bold(change.address)}`);
+      lines.push(`  ${paint(COLOR[change.action], ACTION_SYMBOL[change.action])} ${bold(change.address)}`);
       lines.push(...describe(change).map((l) => `      ${l}`), '');
     }
   }
