@@ -85,6 +85,33 @@ async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Pr
   return { seconds, code, rssKiB: usage.rssKiB, cpuSeconds: usage.cpuMs / 1000, out };
 }
 
+/** One row of the report, from what a run measured. */
+function result(
+  name: string,
+  shape: { accounts: number; parallelism: number; perAccount: number },
+  measured: Awaited<ReturnType<typeof underQuotas>>,
+  bound: Bounds,
+): RunResult {
+  const { run, sandboxCpu, log } = measured;
+  return {
+    name,
+    accounts: shape.accounts,
+    parallelism: shape.parallelism,
+    wallSeconds: run.seconds,
+    exitCode: run.code,
+    calls: log.length,
+    callsPerAccount: log.length / shape.perAccount,
+    failedCalls: failed(log),
+    throttledRetries: throttled(log),
+    peakRssMiB: run.rssKiB / 1024,
+    cpuSeconds: run.cpuSeconds,
+    sandboxCpuSeconds: (sandboxCpu.user + sandboxCpu.system) / 1e6,
+    byOperation: callsByOperation(log),
+    bound,
+    ratio: run.seconds / bound.seconds,
+  };
+}
+
 /** Runs lz against the seeded sandbox with AWS's quotas on and the benchmark's latency, and measures both sides. */
 async function underQuotas(sandbox: SandboxHandle, dir: string, env: NodeJS.ProcessEnv, lzArgs: string[]) {
   sandbox.setQuotas(true);
@@ -127,23 +154,7 @@ async function benchPlan(n: number, parallelism: number, accountChain: number): 
       unitLevels: 2,
       accountChain,
     });
-    return {
-      name: `no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}`,
-      accounts: n,
-      parallelism,
-      wallSeconds: run.seconds,
-      exitCode: run.code,
-      calls: log.length,
-      callsPerAccount: log.length / (n + 1),
-      failedCalls: failed(log),
-      throttledRetries: throttled(log),
-      peakRssMiB: run.rssKiB / 1024,
-      cpuSeconds: run.cpuSeconds,
-      sandboxCpuSeconds: (sandboxCpu.user + sandboxCpu.system) / 1e6,
-      byOperation: callsByOperation(log),
-      bound,
-      ratio: run.seconds / bound.seconds,
-    };
+    return result(`no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}`, { accounts: n, parallelism, perAccount: n + 1 }, { run, sandboxCpu, log }, bound);
   } finally {
     await sandbox.close();
   }
@@ -166,23 +177,8 @@ async function benchCreate(n: number): Promise<RunResult> {
     const tokens = Math.max(0, n - q.burst) / q.rate;
     const inFlight = Math.ceil(n / MAX_ACCOUNT_CREATIONS_IN_FLIGHT) * (createMs / 1000);
     const seconds = Math.max(tokens, inFlight) + createMs / 1000;
-    return {
-      name: `apply creating ${n} accounts`,
-      accounts: n,
-      parallelism: PARALLELISM,
-      wallSeconds: run.seconds,
-      exitCode: run.code,
-      calls: log.length,
-      callsPerAccount: log.length / n,
-      failedCalls: failed(log),
-      throttledRetries: throttled(log),
-      peakRssMiB: run.rssKiB / 1024,
-      cpuSeconds: run.cpuSeconds,
-      sandboxCpuSeconds: (sandboxCpu.user + sandboxCpu.system) / 1e6,
-      byOperation: callsByOperation(log),
-      bound: { quota: { bucket: 'management organizations:CreateAccount', calls: n, seconds: tokens }, latencySeconds: inFlight, accountChain: 0, organizationChain: 0, seconds },
-      ratio: run.seconds / seconds,
-    };
+    const bound = { quota: { bucket: 'management organizations:CreateAccount', calls: n, seconds: tokens }, latencySeconds: inFlight, accountChain: 0, organizationChain: 0, seconds };
+    return result(`apply creating ${n} accounts`, { accounts: n, parallelism: PARALLELISM, perAccount: n }, { run, sandboxCpu, log }, bound);
   } finally {
     await sandbox.close();
   }

@@ -38,46 +38,45 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace')
       .option('--log-file <file>', 'write structured logs to this file instead of stderr');
   const collect = (value: string, previous: string[]) => [...previous, value];
+  const targetOption = (cmd: Command) => cmd.option('--target <account>', 'only this account (repeatable)', collect, []);
+  const pruneOption = (cmd: Command) => cmd.option('--prune', 'also delete what lz manages and the file no longer names (never accounts)');
+  const waitOptions = (cmd: Command) =>
+    cmd
+      .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')
+      .option('--role-timeout <seconds>', "how long to wait for a new account's access role", '600');
 
-  awsOptions(program.command('plan'))
+  pruneOption(targetOption(awsOptions(program.command('plan'))))
     .description('Read the live organization, diff it with accounts.yaml and print what apply would do. Makes no write call.')
     .option('--json', 'print the plan as JSON (format: docs/usage.md)')
     .option('--out <file>', 'save the plan, to apply exactly it later with `lz apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .option('--target <account>', 'only this account (repeatable)', collect, [])
-    .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
     .option('--manual', 'print the per-account root-user checklist (manual steps, [x] where lz verified them) instead of the plan')
     .action(async (opts) => {
       const { planCommand } = await import('./commands/plan.js');
       exitCode = await planCommand(opts, io);
     });
 
-  awsOptions(program.command('apply'))
+  waitOptions(pruneOption(targetOption(awsOptions(program.command('apply')))))
     .description('Carry out the plan: plan, show it, ask, apply. With PLANFILE, apply that saved plan if it is not stale.')
     .argument('[planFile]', 'a plan saved with `lz plan --out`')
     .option('--auto-approve', 'do not ask for confirmation (needed off a terminal)')
-    .option('--target <account>', 'only this account (repeatable)', collect, [])
-    .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
     .option('--fail-fast', 'stop starting new changes after the first failure')
-    .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')
-    .option('--role-timeout <seconds>', 'how long to wait for a new account\'s access role', '600')
     .action(async (planFile: string | undefined, opts) => {
       const { applyCommand } = await import('./commands/apply.js');
       exitCode = await applyCommand(planFile, opts, io);
     });
 
-  awsOptions(program.command('drift'))
+  targetOption(awsOptions(program.command('drift')))
     .description('Report drift (the plan that should be empty) and posture findings (CIS AWS Foundations v3.0). Reads only. Exit 0 clean, 2 drift or findings, 1 error.')
     .option('--format <format>', 'text, json, markdown or junit', 'text')
     .option('--output <file>', 'write the report to this file (stdout gets a summary line)')
     .option('--fail-on <what>', 'what makes exit code 2: drift, findings, all or none (comma-separated)', 'drift,findings')
-    .option('--target <account>', 'only this account (repeatable)', collect, [])
     .action(async (opts) => {
       const { driftCommand } = await import('./commands/drift.js');
       exitCode = await driftCommand(opts, io);
     });
 
-  awsOptions(program.command('onboard'))
+  waitOptions(awsOptions(program.command('onboard')))
     .description('Add an account to accounts.yaml (the rest of the file unchanged) and plan it; --apply applies it.')
     .argument('<name>', 'the new account\'s name')
     .option('--email <email>', "the account's root email (default: organization.emailPattern with {name})")
@@ -87,8 +86,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--tag <key=value>', 'a tag (repeatable)', collect, [])
     .option('--apply', 'apply the plan for the new account')
     .option('--auto-approve', 'with --apply: do not ask for confirmation (needed off a terminal)')
-    .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')
-    .option('--role-timeout <seconds>', 'how long to wait for a new account\'s access role', '600')
     .action(async (name: string, opts) => {
       const { onboardCommand } = await import('./commands/onboard.js');
       exitCode = await onboardCommand(name, opts, io);

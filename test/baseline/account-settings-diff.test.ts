@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/engine/plan.js';
 import { unverifiableNotice } from '../../src/engine/render-checklist.js';
-import type { ResolvedAccount } from '../../src/manifest/types.js';
+import { resolvedAccount } from '../helpers/accounts.js';
 import { accountAlias } from '../../src/resources/account-alias.js';
 import { alternateContacts } from '../../src/resources/alternate-contacts.js';
 import { billingAccess } from '../../src/resources/billing-access.js';
@@ -9,17 +9,7 @@ import { contactFields } from '../../src/resources/contact-information.js';
 import { fromAws, passwordPolicy, policyFields, type PasswordPolicyState } from '../../src/resources/password-policy.js';
 import { rootUser } from '../../src/resources/root-user.js';
 
-const account: ResolvedAccount = {
-  name: 'Prod',
-  email: 'prod@example.com',
-  tags: {},
-  billingAccess: true,
-  management: false,
-  index: 1,
-  budgets: [],
-  contacts: {},
-  rootCredentials: 'keep',
-};
+const account = resolvedAccount();
 const CIS: PasswordPolicyState = {
   minimumLength: 14,
   requireSymbols: true,

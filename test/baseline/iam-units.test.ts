@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateLoginProfileCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResolvedAccount } from '../../src/manifest/types.js';
+import { resolvedAccount } from '../helpers/accounts.js';
 import { consoleMfa } from '../../src/resources/console-mfa.js';
 import { iamAdminGroup, type AdminGroupHave } from '../../src/resources/iam-admin-group.js';
 import { iamAdminUser, type AdminUserHave } from '../../src/resources/iam-admin-user.js';
@@ -16,19 +16,10 @@ import { generatePassword, passwordLength, safeSegment } from '../../src/secrets
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const RO = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const MFA_ARN = 'arn:aws:iam::111111111111:policy/lz-require-mfa';
-const account: ResolvedAccount = {
-  name: 'Prod',
-  email: 'prod@example.com',
-  tags: {},
-  billingAccess: true,
-  management: false,
-  index: 1,
-  budgets: [],
-  contacts: {},
-  rootCredentials: 'keep',
+const account = resolvedAccount({
   iamAdmin: { user: 'IAMADMIN', group: 'Administrators', policies: [ADMIN], consoleAccess: true, requireMfa: true, mfaPolicyName: 'lz-require-mfa' },
   passwordPolicy: { minimumLength: 32, requireSymbols: true, requireNumbers: true, requireUppercase: true, requireLowercase: true, allowUsersToChangePassword: true, reusePrevention: 24, hardExpiry: false },
-};
+});
 const input = (o: Partial<{ prune: boolean; exists: boolean }> = {}) => ({ account, prune: false, exists: true, ...o });
 const summary = (out: { changes: { action: string; address: string }[]; unmanaged: { address: string }[] }) => ({
   changes: out.changes.map((c) => `${c.action} ${c.address}`),
