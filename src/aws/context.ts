@@ -1,3 +1,4 @@
+import { LzError } from '../errors.js';
 import { AccountClient } from '@aws-sdk/client-account';
 import { BCMDataExportsClient } from '@aws-sdk/client-bcm-data-exports';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
@@ -217,9 +218,7 @@ export class AwsContext {
       const out = await this.management.sts.send(
         new AssumeRoleCommand({ RoleArn: this.roleArn(accountId), RoleSessionName: sessionName, DurationSeconds: 3600 }),
       );
-      const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole into ${accountId} returned no credentials`);
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return sessionIdentity(out.Credentials, `AssumeRole into ${accountId}`);
     });
     this.assumed.set(accountId, pending);
     pending.catch(() => this.assumed.delete(accountId));
@@ -246,9 +245,7 @@ export class AwsContext {
       session ??= this.management.sts
         .send(new AssumeRootCommand({ TargetPrincipal: accountId, TaskPolicyArn: { arn: taskPolicyArn }, DurationSeconds: 900 }))
         .then((out) => {
-          const c = out.Credentials;
-          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRoot into ${accountId} returned no credentials`);
-          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+          return sessionIdentity(out.Credentials, `AssumeRoot into ${accountId}`);
         });
       session.catch(() => (session = undefined));
       return session;
@@ -275,4 +272,13 @@ export class AwsContext {
     for (const c of this.members.values()) c.destroy();
     this.requestHandler.destroy();
   }
+}
+
+/** STS session credentials as the SDK's identity; a session without keys is AWS's failure, said plainly. */
+function sessionIdentity(
+  c: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+  what: string,
+): AwsCredentialIdentity {
+  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new LzError('sts-no-credentials', `${what} returned no credentials.`, { hint: 'Run again; if it persists, check the role and STS in the account.' });
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
 }

@@ -43,17 +43,18 @@ function describeAwsFailure(err: unknown): LzError | undefined {
       hint: 'Use the management account\'s credentials: --profile NAME (or AWS_PROFILE), `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lz without AWS, add --sandbox.',
     });
   }
+  // Before the $metadata check: the SDK's retry step attaches $metadata to network errors too.
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '')) {
+    return new LzError('network', `Cannot reach AWS: ${e.message ?? e.code}`, {
+      hint: 'Check the network, and AWS_ENDPOINT_URL if it is set.',
+    });
+  }
   if (e.$metadata) {
     const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(e.name ?? '');
     return new LzError('aws-error', `AWS refused: ${e.name ?? 'Error'}: ${e.message ?? ''}`, {
       hint: denied
         ? 'The principal lz runs as lacks a permission; docs/permissions.md lists what plan and apply need.'
         : 'Run again with --log-level debug for the request details.',
-    });
-  }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '')) {
-    return new LzError('network', `Cannot reach AWS: ${e.message ?? e.code}`, {
-      hint: 'Check the network, and AWS_ENDPOINT_URL if it is set.',
     });
   }
   return undefined;

@@ -32,10 +32,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     cmd
       .addOption(fileOption())
       .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
-      .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, else us-east-1)')
+      .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
       .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
       .option('--parallelism <n>', 'how many accounts to work in at once', '16')
-      .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace')
+      .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
       .option('--log-file <file>', 'write structured logs to this file instead of stderr');
   const collect = (value: string, previous: string[]) => [...previous, value];
   const targetOption = (cmd: Command) => cmd.option('--target <account>', 'only this account (repeatable)', collect, []);
@@ -98,10 +98,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--force', 'overwrite --out if it exists')
     .option('--access-role <role>', 'the role lz assumes in member accounts', 'OrganizationAccountAccessRole')
     .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
-    .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, else us-east-1)')
+    .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
     .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
     .option('--parallelism <n>', 'how many accounts to work in at once', '16')
-    .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace')
+    .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
     .option('--log-file <file>', 'write structured logs to this file instead of stderr')
     .action(async (opts) => {
       const { importCommand } = await import('./commands/import.js');

@@ -1,3 +1,4 @@
+import { memoizer } from './planner.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document, isCollection, isMap, isSeq, type YAMLMap } from 'yaml';
 import { errorMessage } from '../aws/aws-errors.js';
@@ -62,11 +63,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
   const readContext = (a: Imported, account: ResolvedAccount): AccountReadContext => {
     let memo = memos.get(a.live.id);
     if (!memo) {
-      const reads = new Map<string, Promise<unknown>>();
-      memo = <T>(key: string, read: () => Promise<T>): Promise<T> => {
-        if (!reads.has(key)) reads.set(key, read());
-        return reads.get(key) as Promise<T>;
-      };
+      memo = memoizer();
       memos.set(a.live.id, memo);
     }
     return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws };

@@ -95,7 +95,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     outputs.push({
       changes: [],
       unmanaged: unmatched.map<Unmanaged>((a) => ({
-        address: `account:${a.id}`,
+        address: accountAddress(a.id),
         kind: 'account',
         description: `account ${a.name} (${a.id}, ${a.email}${a.unit ? `, in ${a.unit}` : ''})`,
       })),
@@ -155,52 +155,60 @@ type AccountPlanOutput = PlanOutput & { unreadable?: UnreadableAccount[] };
  * account's credentials), within the run's limit of accounts at once.
  */
 function planOneAccount(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
-  const { manifest, aws, registry, options } = planning;
+  const { aws } = planning;
   return aws.accountLimit(async (): Promise<AccountPlanOutput> => {
-    const account = match.declared;
-    const changes: Change[] = [];
-    const unmanaged: Unmanaged[] = [];
-    const exists = Boolean(match.live);
-    const live = match.live;
-    const clients = live ? aws.forAccount(live.id, managementId) : undefined;
-    const memo = memoizer();
-    const wants = registry.account.map((module) => module.desired(account, manifest));
-    // The modules' reads are independent: made side by side, an account costs its longest chain of
-    // dependent calls in latency, not the sum of all its calls.
-    const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
-    const [haves] = await Promise.all([
-      readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
-        Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
-      ),
-      organizationExists && live ? readTags(aws, live) : Promise.resolve(),
-    ]);
-    const progress = () => options.onProgress?.(++planning.done, planning.total);
-    if (haves instanceof Unreadable) {
-      // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
-      // changes (unit, tags) are made with the management account's credentials and still planned.
-      progress();
-      return { changes: [], unmanaged: [], unreadable: [haves.entry] };
+    try {
+      return await planAccountTask(planning, match, managementId, organizationExists);
+    } finally {
+      if (match.live && match.live.id !== managementId) aws.release(match.live.id);
     }
-    if (readCtx && options.inspectAccount) {
-      await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
-    }
-    for (const [i, module] of registry.account.entries()) {
-      const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
-      for (const c of out.changes) {
-        c.account ??= account.name;
-        if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
-      }
-      changes.push(...out.changes);
-      unmanaged.push(...out.unmanaged);
-    }
-    if (live && live.id !== managementId) aws.release(live.id);
-    progress();
-    return { changes, unmanaged };
   });
 }
 
+async function planAccountTask(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
+  const { manifest, aws, registry, options } = planning;
+  const account = match.declared;
+  const changes: Change[] = [];
+  const unmanaged: Unmanaged[] = [];
+  const exists = Boolean(match.live);
+  const live = match.live;
+  const clients = live ? aws.forAccount(live.id, managementId) : undefined;
+  const memo = memoizer();
+  const wants = registry.account.map((module) => module.desired(account, manifest));
+  // The modules' reads are independent: made side by side, an account costs its longest chain of
+  // dependent calls in latency, not the sum of all its calls.
+  const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
+  const [haves] = await Promise.all([
+    readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
+      Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
+    ),
+    organizationExists && live ? readTags(aws, live) : Promise.resolve(),
+  ]);
+  const progress = () => options.onProgress?.(++planning.done, planning.total);
+  if (haves instanceof Unreadable) {
+    // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
+    // changes (unit, tags) are made with the management account's credentials and still planned.
+    progress();
+    return { changes: [], unmanaged: [], unreadable: [haves.entry] };
+  }
+  if (readCtx && options.inspectAccount) {
+    await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
+  }
+  for (const [i, module] of registry.account.entries()) {
+    const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
+    for (const c of out.changes) {
+      c.account ??= account.name;
+      if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
+    }
+    changes.push(...out.changes);
+    unmanaged.push(...out.unmanaged);
+  }
+  progress();
+  return { changes, unmanaged };
+}
+
 /** A read made once however many modules ask for it (the first caller's promise is everyone's). */
-function memoizer(): <T>(key: string, read: () => Promise<T>) => Promise<T> {
+export function memoizer(): <T>(key: string, read: () => Promise<T>) => Promise<T> {
   const reads = new Map<string, Promise<unknown>>();
   return <T>(key: string, read: () => Promise<T>) => {
     if (!reads.has(key)) reads.set(key, read());

@@ -1,3 +1,4 @@
+import { ACTION_SYMBOL } from './plan.js';
 import { checkLabel, failing, type CheckResult } from './posture.js';
 import type { Change, FieldChange, Plan } from './plan.js';
 import { unverifiableNotice, visibleManual } from './render-checklist.js';
@@ -119,8 +120,7 @@ function renderMarkdown(report: DriftReport): string {
   if (report.plan.changes.length === 0) out.push('No changes: AWS matches accounts.yaml.', '');
   else {
     out.push('| | Address | Action | What differs |', '| --- | --- | --- | --- |');
-    const symbol: Record<string, string> = { create: '+', update: '~', delete: '-', manual: '!' };
-    for (const c of report.plan.changes) out.push(`| ${symbol[c.action]} | \`${cell(c.address)}\` | ${c.action} | ${cell(changeDetail(c))} |`);
+    for (const c of report.plan.changes) out.push(`| ${ACTION_SYMBOL[c.action]} | \`${cell(c.address)}\` | ${c.action} | ${cell(changeDetail(c))} |`);
     out.push('');
   }
 

@@ -17,7 +17,7 @@ export function readSavedPlan(path: string): Plan {
   } catch {
     throw new LzError('plan-invalid', `${path} is not a saved plan: it is not JSON.`, { hint: 'Save one with `lz plan --out plan.json`.' });
   }
-  if (data?.format !== PLAN_FORMAT || !Array.isArray(data.changes) || !Array.isArray(data.manual) || !data.organization) {
+  if (data?.format !== PLAN_FORMAT || !Array.isArray(data.changes) || !Array.isArray(data.manual) || !data.organization || !data.options) {
     throw new LzError('plan-invalid', `${path} is not a saved plan (no "format": "${PLAN_FORMAT}").`, { hint: 'Save one with `lz plan --out plan.json`.' });
   }
   if (data.formatVersion !== PLAN_FORMAT_VERSION) {

@@ -1,3 +1,4 @@
+import { isVirtualMfaSerial } from './virtual-mfa.js';
 import {
   AddUserToGroupCommand,
   CreateLoginProfileCommand,
@@ -290,7 +291,7 @@ async function deleteUser(ctx: AccountApplyContext, account: string, name: strin
     for await (const page of paginateListMFADevices({ client: iam }, { UserName: name })) devices.push(...(page.MFADevices ?? []).map((d) => d.SerialNumber!));
     for (const serial of devices) {
       await iam.send(new DeactivateMFADeviceCommand({ UserName: name, SerialNumber: serial }));
-      if (serial.includes(':mfa/')) await ignoreNotFound(() => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
+      if (isVirtualMfaSerial(serial)) await ignoreNotFound(() => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
     }
     const groups: string[] = [];
     for await (const page of paginateListGroupsForUser({ client: iam }, { UserName: name })) groups.push(...(page.Groups ?? []).map((g) => g.GroupName!));

@@ -1,3 +1,4 @@
+import { isVirtualMfaSerial } from './virtual-mfa.js';
 import {
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
@@ -151,8 +152,8 @@ export const rootCredentials: AccountResource<{ delete: true }, RootCredentials>
     for (const device of (await iam.send(new ListMFADevicesCommand({}))).MFADevices ?? []) {
       if (!device.SerialNumber) continue;
       await iam.send(new DeactivateMFADeviceCommand({ SerialNumber: device.SerialNumber })).catch(gone);
-      // A virtual device (an ARN) is deleted too; a hardware device's serial is not an ARN.
-      if (device.SerialNumber.startsWith('arn:')) await iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: device.SerialNumber })).catch(gone);
+      // A virtual device is deleted too; a security key's or hardware token's is not a virtual device.
+      if (isVirtualMfaSerial(device.SerialNumber)) await iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: device.SerialNumber })).catch(gone);
     }
   },
 };

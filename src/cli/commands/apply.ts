@@ -33,6 +33,11 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
     pollInterval: 1000,
   };
   const parallelism = parseParallelism(opts.parallelism);
+  if (planFile && (opts.target.length > 0 || opts.prune)) {
+    throw new LzError('bad-option', '--target and --prune belong to the plan: a saved plan is applied as it was made.', {
+      hint: `Make the plan with them (lz plan --out ${planFile} --target ... / --prune), then lz apply ${planFile}.`,
+    });
+  }
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile)) : undefined;
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));

@@ -70,9 +70,9 @@ export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<numb
   try {
     if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
     if (opts.manual && !opts.json) {
-      // The checklist is for a person; manual steps never change the exit code.
+      // The checklist is for a person; manual steps never change the exit code, unreadable accounts do.
       io.stdout(renderChecklist(plan, manifest.accounts, { color: useColor(io) }));
-      return EXIT_OK;
+      return plan.unreadable?.length ? EXIT_ERROR : EXIT_OK;
     }
     if (opts.json) io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
     else {
