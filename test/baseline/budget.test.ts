@@ -233,6 +233,9 @@ describe('the budget baseline item', () => {
 
     const plan = await w.lz('plan', '--detailed-exitcode');
     expect(plan.code).toBe(2);
+    // Nothing else changes: in particular not the cost filter set out of band, which lz must keep.
+    expect(plan.out).toContain('Plan: 0 to add, 3 to change, 0 to destroy.');
+    expect(plan.out).not.toMatch(/costFilters|CostFilters/);
     const budgetLines = plan.out.split('\n').filter((l) => /\.budget\.|^\s+[~+-] (amount|currency|period|alert|subscriber)\b/.test(l)).map((l) => l.trim());
     expect(budgetLines).toEqual([
       '~ General.budget.lz-monthly',

@@ -57,6 +57,16 @@ describe('two applies never interleave', () => {
     const holder = { who: 'bob', host: hostname(), pid: 2 ** 22 + 12345, command: 'apply', since: '2026-11-23T09:00:00.000Z' };
     writeFileSync(join(w.dir, '.lz', 'apply.lock'), JSON.stringify(holder));
     expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+    expect(existsSync(join(w.dir, '.lz', 'apply.lock'))).toBe(false);
+  });
+
+  it('never takes over a lock from another host: whether that process lives cannot be known here', async () => {
+    const holder = { who: 'carol', host: 'another-host', pid: 2 ** 22 + 12345, command: 'apply', since: '2026-11-23T09:00:00.000Z' };
+    writeFileSync(join(w.dir, '.lz', 'apply.lock'), JSON.stringify(holder));
+    const refused = await w.lz('apply', '--auto-approve');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('carol@another-host');
+    expect((await w.lz('unlock')).code).toBe(0);
   });
 });
 

@@ -80,7 +80,9 @@ describe('plan and apply: the organization, its units and its accounts', () => {
     expect(plan.out).toContain('~ account:Testing');
     expect(plan.out).toContain('~ unit: "Workloads/NonProd" -> "Workloads/Prod"');
     expect(plan.out).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+    w.sandbox.clearRequests();
     expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+    expect(w.sandbox.requests().filter((r) => !r.readOnly).map((r) => r.operation)).toEqual(['MoveAccount']);
     expect((await heldAccounts(w.organizations)).find((a) => a.name === 'Testing')!.unit).toBe('Workloads/Prod');
   });
 
@@ -108,7 +110,9 @@ describe('plan and apply: the organization, its units and its accounts', () => {
     expect(plan.out).toMatch(/\? account Legacy \(\d{12}, legacy@example.com/);
     expect(plan.code).toBe(0);
     w.sandbox.clearRequests();
-    await w.lz('apply', '--auto-approve', '--prune');
+    const pruned = await w.lz('apply', '--auto-approve', '--prune');
+    expect(pruned.code, pruned.err).toBe(0);
+    expect(pruned.out).toMatch(/\? account Legacy/);
     const touching = w.sandbox.requests().filter((r) => !r.readOnly);
     expect(touching).toEqual([]);
     expect((await heldAccounts(w.organizations)).find((a) => a.name === 'Legacy')!.unit).toBe('(root)');

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutAlternateContactCommand } from '@aws-sdk/client-account';
 import { CreateBudgetCommand } from '@aws-sdk/client-budgets';
@@ -93,6 +93,8 @@ describe('lz import', () => {
     const plan = await w.lz('plan', '--detailed-exitcode');
     expect(plan.err).toBe('');
     expect(plan.out).toContain('No changes. Your organization matches accounts.yaml.');
+    // Nothing the organization holds was left out of the file (it would show as unmanaged).
+    expect(plan.out).not.toMatch(/^\s*\? /m);
     expect(plan.code).toBe(0);
   });
 
@@ -108,6 +110,7 @@ describe('lz import', () => {
     const doc = parseManifest(r.out, 'stdout');
     expect(doc.manifest.defaults.passwordPolicy).toMatchObject({ minimumLength: 16, reusePrevention: 12 });
     expect(r.out.match(/minimumLength/g)).toHaveLength(1);
+    expect(doc.accounts.map((a) => a.email).sort()).toEqual(Object.values(ids).map((id) => w.sandbox.state.accounts[id]!.email).sort());
     expect(doc.accounts.every((a) => a.passwordPolicy?.minimumLength === 16)).toBe(true);
     writeFileSync(join(w.dir, 'accounts.yaml'), r.out);
     const plan = await w.lz('plan', '--detailed-exitcode');
@@ -134,7 +137,8 @@ describe('lz import', () => {
     expect(readFileSync(join(w.dir, 'accounts.yaml'), 'utf8')).toBe(before);
     const forced = await w.lz('import', '--out', 'accounts.yaml', '--force');
     expect(forced.code).toBe(0);
-    expect(readFileSync(join(w.dir, 'accounts.yaml'), 'utf8')).not.toBe(before);
-    expect(existsSync(join(w.dir, 'accounts.yaml'))).toBe(true);
+    const written = readFileSync(join(w.dir, 'accounts.yaml'), 'utf8');
+    expect(written).not.toBe(before);
+    expect(written).toBe((await w.lz('import')).out);
   });
 });

@@ -94,10 +94,12 @@ describe('lz onboard', () => {
 
   it('needs --auto-approve for --apply off a terminal, and changes nothing without it', async () => {
     const before = file();
+    w.sandbox.clearRequests();
     const r = await w.lz('onboard', 'Analytics', '--apply');
     expect(r.code).toBe(1);
     expect(r.err).toContain('--auto-approve');
     expect(file()).toBe(before);
+    expect(w.sandbox.requests().filter((q) => !q.readOnly)).toEqual([]);
   });
 
   it('with --apply, creates the account where the file says', async () => {

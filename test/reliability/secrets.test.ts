@@ -64,6 +64,7 @@ describe('secrets never leave their files', () => {
   it('keeps each password in a 0600 file inside 0700 directories', () => {
     const secretsDir = join(w.dir, '.lz', 'secrets');
     expect(statSync(secretsDir).mode & 0o777).toBe(0o700);
+    expect(files(secretsDir)).toHaveLength(3);
     for (const f of files(secretsDir)) {
       expect(statSync(f).mode & 0o777, f).toBe(0o600);
       expect(statSync(join(f, '..')).mode & 0o777, f).toBe(0o700);
