@@ -40,9 +40,4 @@ export function createLogger(options: { level?: string; destination?: string | n
   );
 }
 
-/** For library callers and tests that want no log output. */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
-
 export type { Logger };

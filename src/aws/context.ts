@@ -30,8 +30,6 @@ export interface AwsContextOptions {
   parallelism: number;
   /** The SDK's attempts per call (its standard retry strategy with back-off); configured once here. */
   maxAttempts?: number;
-  /** Shape the management account's calls to AWS's published quotas before sending them. */
-  respectQuotas?: boolean;
   logger: Logger;
 }
 
@@ -162,7 +160,6 @@ export class AwsContext {
    * share that account's quotas; a member account's Account API calls draw from that account's own.
    */
   private shapeCalls(key: string, client: MiddlewareHost, service: string): void {
-    if (this.options.respectQuotas === false) return;
     if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
     if (service === 'account') {
       let table = this.accountApiQuotas.get(key);

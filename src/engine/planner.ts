@@ -2,6 +2,7 @@ import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import { accountAddress } from '../resources/accounts.js';
+import { ORGANIZATION_ADDRESS } from '../resources/organization.js';
 import type { Registry } from '../resources/registry.js';
 import type { AccountReadContext, OrganizationIndex, OrganizationReadContext, PlanOutput } from '../resources/types.js';
 import { matchAccounts, type AccountMatch } from './match-accounts.js';
@@ -90,6 +91,12 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
   const outputs: PlanOutput[] = registry.organization.map((module) =>
     module.plan({ manifest, snapshot, matches: inScope, prune: options.prune, live }),
   );
+  // Before the organization exists, everything in it waits for its creation; modules need not say so.
+  if (!snapshot.organization) {
+    for (const c of outputs.flatMap((o) => o.changes)) {
+      if (c.address !== ORGANIZATION_ADDRESS && !c.dependsOn?.includes(ORGANIZATION_ADDRESS)) c.dependsOn = [...(c.dependsOn ?? []), ORGANIZATION_ADDRESS];
+    }
+  }
   outputs.push(accountOutputs);
   if (options.targets.length === 0) {
     outputs.push({

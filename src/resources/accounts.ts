@@ -3,7 +3,6 @@ import { isError } from '../aws/aws-errors.js';
 import type { AccountMatch } from '../engine/match-accounts.js';
 import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
 import { createAccount, waitForAccessRole, type NewAccount } from './account-creation.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import { unitAddress } from './organizational-units.js';
 import type { ApplyContext, OrganizationPlanInput, OrganizationResource } from './types.js';
 
@@ -60,10 +59,7 @@ function creation(input: OrganizationPlanInput, match: AccountMatch, liveUnits: 
     billingAccess: d.billingAccess,
     accessRole: input.manifest.accessRole,
   };
-  const dependsOn = [
-    ...(input.snapshot.organization ? [] : [ORGANIZATION_ADDRESS]),
-    ...(d.unit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : []),
-  ];
+  const dependsOn = d.unit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : [];
   return { address: accountAddress(d.name), kind: 'account', action: 'create', account: d.name, before: null, after, dependsOn };
 }
 
@@ -82,10 +78,7 @@ function placementAndTags(input: OrganizationPlanInput, match: AccountMatch, liv
     for (const [key, value] of Object.entries(haveTags)) if (!(key in d.tags)) fields.push({ field: `tags.${key}`, before: value, after: null });
   }
   if (fields.length === 0) return undefined;
-  const dependsOn = [
-    ...(input.snapshot.organization ? [] : [ORGANIZATION_ADDRESS]),
-    ...(d.unit && d.unit !== haveUnit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : []),
-  ];
+  const dependsOn = d.unit && d.unit !== haveUnit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : [];
   return {
     address: accountAddress(d.name),
     kind: 'account',

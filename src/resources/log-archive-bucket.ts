@@ -17,11 +17,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { errorName, isError } from '../aws/aws-errors.js';
 import type { AccountClients } from '../aws/context.js';
-import { canonical, fieldDiff, sameValue } from '../engine/fields.js';
+import { fieldDiff, sameValue } from '../engine/fields.js';
 import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
 import { LzError } from '../errors.js';
 import { accountAddress } from './accounts.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import {
   LZ_TAG_KEY,
   bucketPolicy,
@@ -199,7 +198,7 @@ export const logArchiveBucket: OrganizationResource = {
           hint: 'Name another bucket in accounts.yaml (organization.trail.bucket or organization.costExport.bucket).',
         });
       }
-      changes.push(...planBucket(bucket, have, region, input.snapshot.organization ? undefined : ORGANIZATION_ADDRESS));
+      changes.push(...planBucket(bucket, have, region));
       changes.push(...planPolicy(bucket, have, model));
     }
     for (const left of read.buckets) {
@@ -274,10 +273,10 @@ function desiredSettings(have: BucketSettings | undefined): BucketSettings {
   };
 }
 
-function planBucket(bucket: BucketModel, have: BucketRead | undefined, region: string, organizationDependency: string | undefined): Change[] {
+function planBucket(bucket: BucketModel, have: BucketRead | undefined, region: string): Change[] {
   const settings = desiredSettings(have?.settings);
   const after: BucketAfter = { bucket: bucket.name, account: bucket.owner.name, ...(bucket.owner.id ? { accountId: bucket.owner.id } : {}), region, settings };
-  const dependsOn = [...(bucket.owner.id ? [] : [accountAddress(bucket.owner.name)]), ...(organizationDependency && !bucket.owner.management ? [organizationDependency] : [])];
+  const dependsOn = bucket.owner.id ? [] : [accountAddress(bucket.owner.name)];
   if (!have?.exists || !have.settings) {
     return [{ address: bucketAddress(bucket.name), kind: 'bucket', action: 'create', before: null, after, dependsOn }];
   }
@@ -293,7 +292,7 @@ function planBucket(bucket: BucketModel, have: BucketRead | undefined, region: s
 function planPolicy(bucket: BucketModel, have: BucketRead | undefined, model: { managementId: string; organizationId?: string }): Change[] {
   const document = bucketPolicy(bucket, model);
   const after: BucketPolicyAfter = { bucket: bucket.name, account: bucket.owner.name, ...(bucket.owner.id ? { accountId: bucket.owner.id } : {}), document };
-  const dependsOn = [bucketAddress(bucket.name), ...(model.organizationId ? [] : [ORGANIZATION_ADDRESS])];
+  const dependsOn = [bucketAddress(bucket.name)];
   const exists = Boolean(have?.exists);
   if (!exists || have?.policy === undefined) {
     return [{ address: bucketPolicyAddress(bucket.name), kind: 'bucket-policy', action: 'create', before: null, after, dependsOn }];
@@ -312,7 +311,7 @@ export function policyFields(want: unknown, have: unknown): FieldChange[] {
   for (const [sid, statement] of w) {
     const before = h.get(sid);
     if (before === undefined) fields.push({ field: `statement ${sid}`, before: null, after: statement });
-    else if (canonical(before) !== canonical(statement)) fields.push({ field: `statement ${sid}`, before, after: statement });
+    else if (!sameValue(before, statement)) fields.push({ field: `statement ${sid}`, before, after: statement });
   }
   for (const [sid, statement] of h) if (!w.has(sid)) fields.push({ field: `statement ${sid}`, before: statement, after: null });
   if (fields.length === 0 && typeof have === 'string') fields.push({ field: 'policy', before: have, after: '(lz\'s policy)' });

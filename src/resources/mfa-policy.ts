@@ -12,7 +12,7 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { isError, isNotFound } from '../aws/aws-errors.js';
-import { canonical, sameValue } from '../engine/fields.js';
+import { sameValue } from '../engine/fields.js';
 import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
 import {
   POLICY_MARKER,
@@ -205,7 +205,7 @@ async function ensureDocument(iam: IAMClient, want: MfaPolicyWant): Promise<stri
   const details = await fetchAuthorizationDetails(iam, ['LocalManagedPolicy']);
   const policy = findPolicyByName(details, want.name);
   if (!policy) throw new Error(`Policy ${want.name} does not exist.`);
-  const same = (doc: unknown) => canonical(doc) === canonical(want.document);
+  const same = (doc: unknown) => sameValue(doc, want.document);
   if (policy.versions.some((v) => v.isDefault && same(v.document))) return policy.arn;
   const match = policy.versions.find((v) => same(v.document));
   if (match) {

@@ -14,7 +14,6 @@ import { fieldDiff } from '../engine/fields.js';
 import type { Change, Unmanaged } from '../engine/plan.js';
 import { LzError } from '../errors.js';
 import { bucketAddress, bucketPolicyAddress } from './log-archive-bucket.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import { CLOUDTRAIL_PRINCIPAL, LZ_TAG_KEY, lzTagged, modelFor, tolerantRead } from './organization-services.js';
 import { serviceAccessAddress } from './trusted-access.js';
 import type { AccountReadContext, OrganizationResource } from './types.js';
@@ -126,7 +125,6 @@ export const organizationTrail: OrganizationResource = {
         serviceAccessAddress(CLOUDTRAIL_PRINCIPAL),
         bucketAddress(model.trail.bucket),
         bucketPolicyAddress(model.trail.bucket),
-        ...(input.snapshot.organization ? [] : [ORGANIZATION_ADDRESS]),
       ];
       const have = read.trail;
       if (!have) {

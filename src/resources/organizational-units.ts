@@ -2,7 +2,6 @@ import { CreateOrganizationalUnitCommand, paginateListOrganizationalUnitsForPare
 import { isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import type { Change, Unmanaged } from '../engine/plan.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import type { ApplyContext, OrganizationResource } from './types.js';
 
 export const unitAddress = (path: string) => `unit:${path}`;
@@ -30,7 +29,7 @@ export const organizationalUnits: OrganizationResource = {
       if (live.has(path)) continue;
       const parent = parentPath(path);
       const after: UnitAfter = { path };
-      const dependsOn = parent && creating.has(parent) ? [unitAddress(parent)] : snapshot.organization ? [] : [ORGANIZATION_ADDRESS];
+      const dependsOn = parent && creating.has(parent) ? [unitAddress(parent)] : [];
       changes.push({ address: unitAddress(path), kind: 'unit', action: 'create', before: null, after, dependsOn });
       creating.add(path);
     }

@@ -8,14 +8,12 @@ import {
 } from '@aws-sdk/client-iam';
 import { isError } from '../aws/aws-errors.js';
 import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import { IAM_PRINCIPAL, modelFor, tolerantRead } from './organization-services.js';
 import { serviceAccess, serviceAccessAddress } from './trusted-access.js';
 import type { OrganizationResource } from './types.js';
 
 export const ROOT_ACCESS_ADDRESS = 'root-access';
 export const ROOT_FEATURES = ['RootCredentialsManagement', 'RootSessions'] as const;
-export type RootFeature = (typeof ROOT_FEATURES)[number];
 
 export interface RootAccessState {
   RootCredentialsManagement: boolean;
@@ -64,7 +62,7 @@ export const rootAccess: OrganizationResource = {
     if (model.rootAccess) {
       const want: RootAccessState = { RootCredentialsManagement: true, RootSessions: true };
       const fields: FieldChange[] = ROOT_FEATURES.filter((f) => !have[f]).map((f) => ({ field: f, before: false, after: true }));
-      const dependsOn = [serviceAccessAddress(IAM_PRINCIPAL), ...(input.snapshot.organization ? [] : [ORGANIZATION_ADDRESS])];
+      const dependsOn = [serviceAccessAddress(IAM_PRINCIPAL)];
       if (enabled.length === 0) changes.push({ address: ROOT_ACCESS_ADDRESS, kind: 'root-access', action: 'create', before: null, after: want, dependsOn });
       else if (fields.length > 0) changes.push({ address: ROOT_ACCESS_ADDRESS, kind: 'root-access', action: 'update', before: have, after: want, fields, dependsOn });
     } else if (enabled.length > 0) {

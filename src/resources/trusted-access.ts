@@ -2,7 +2,6 @@ import { EnableAWSServiceAccessCommand, paginateListAWSServiceAccessForOrganizat
 import { isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import type { Change, Unmanaged } from '../engine/plan.js';
-import { ORGANIZATION_ADDRESS } from './organization.js';
 import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, modelFor } from './organization-services.js';
 import type { OrganizationReadContext, OrganizationResource } from './types.js';
 
@@ -64,7 +63,7 @@ export const trustedAccess: OrganizationResource = {
         action: 'create',
         before: null,
         after,
-        dependsOn: input.snapshot.organization ? [] : [ORGANIZATION_ADDRESS],
+        dependsOn: [],
       });
     }
     const unmanaged: Unmanaged[] = Object.keys(PURPOSE)
