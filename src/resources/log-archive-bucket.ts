@@ -14,6 +14,7 @@ import {
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
+  ListBucketsCommand,
 } from '@aws-sdk/client-s3';
 import { errorName, isError } from '../aws/aws-errors.js';
 import type { AccountClients } from '../aws/context.js';
@@ -107,8 +108,16 @@ async function readBucket(s3: S3Client, name: string, ownerId: string, withEmpti
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404 || isError(err, 'NotFound', 'NoSuchBucket')) return { name, ownerId, exists: false };
-    if (status === 403 || isError(err, 'Forbidden')) return { name, ownerId, exists: false, foreign: true };
-    throw err;
+    if (status !== 403 && !isError(err, 'Forbidden')) throw err;
+    // 403 means both "another account owns this name" and "lz may not look at it": ask which, once.
+    const mine = await s3.send(new ListBucketsCommand({})).then(
+      (out) => Boolean(out.Buckets?.some((b) => b.Name === name)),
+      () => undefined,
+    );
+    if (mine === false) return { name, ownerId, exists: false, foreign: true };
+    throw new LzError('bucket-access-denied', `S3 refused to show bucket ${name} to lz in account ${ownerId} (403), although it is not known to belong to another account.`, {
+      hint: 'Grant the principal lz uses there the S3 read actions in docs/permissions.md (s3:ListBucket, s3:ListAllMyBuckets, s3:GetBucket*).',
+    });
   }
   const orNull = async <T>(read: () => Promise<T>, ...missing: string[]): Promise<T | null> => {
     try {

@@ -45,6 +45,7 @@ function actionFor(service: string, operation: string): string | undefined {
       HeadBucket: 'ListBucket',
       HeadObject: 'GetObject',
       ListObjectsV2: 'ListBucket',
+      ListBuckets: 'ListAllMyBuckets',
     };
     return `s3:${renamed[operation] ?? operation}`;
   }
