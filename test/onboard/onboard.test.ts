@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldAccounts } from '../helpers/organization.js';
@@ -115,5 +115,18 @@ describe('lz onboard', () => {
     const held = await heldAccounts(w.organizations);
     expect(held.find((a) => a.name === 'Analytics')).toMatchObject({ email: 'aws+analytics@example.com', unit: 'Teams' });
     expect(held.some((a) => a.name === 'Data')).toBe(false);
+  });
+
+  it('edits the file a symlinked accounts.yaml points at, keeping its mode', async () => {
+    const real = join(w.dir, 'org', 'real-accounts.yaml');
+    mkdirSync(join(w.dir, 'org'), { recursive: true });
+    renameSync(join(w.dir, 'accounts.yaml'), real);
+    symlinkSync(real, join(w.dir, 'accounts.yaml'));
+    chmodSync(real, 0o640);
+    const r = await w.lz('onboard', 'Billing', '--unit', 'Teams');
+    expect(r.code, r.err).toBe(0);
+    expect(lstatSync(join(w.dir, 'accounts.yaml')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toContain('name: Billing');
+    expect(statSync(real).mode & 0o777).toBe(0o640);
   });
 });

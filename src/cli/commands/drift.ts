@@ -78,8 +78,10 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
     });
     const accounts = manifest.accounts.filter((a) => opts.target.length === 0 || opts.target.includes(a.name)).map((a) => a.name);
     // Accounts finish in any order: report them in file order, checks in CIS order.
-    const order: string[] = Object.values(CHECKS).map((c) => c.id);
-    posture.sort((a, b) => accounts.indexOf(a.account) - accounts.indexOf(b.account) || order.indexOf(a.check) - order.indexOf(b.check));
+    const accountRank = new Map(accounts.map((name, i) => [name, i]));
+    const checkRank = new Map<string, number>(Object.values(CHECKS).map((c, i) => [c.id, i]));
+    const rank = (m: Map<string, number>, key: string) => m.get(key) ?? m.size;
+    posture.sort((a, b) => rank(accountRank, a.account) - rank(accountRank, b.account) || rank(checkRank, a.check) - rank(checkRank, b.check));
     report = driftReport(plan, posture, accounts);
   } finally {
     await session.close();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LzError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
@@ -95,7 +95,10 @@ export async function onboardCommand(name: string, opts: OnboardCliOptions, io: 
   const { text: updated, inserted } = insertAccount(text, entry, opts.file);
   // Validated in full before a byte is written: a file lz edits is never left invalid.
   parseManifest(updated, opts.file);
-  writeFileAtomic(path, updated);
+  // Through a symlink to the real file, keeping its permissions: a dotfiles-managed or read-restricted
+  // accounts.yaml stays what it was.
+  const real = realpathSync(path);
+  writeFileAtomic(real, updated, statSync(real).mode & 0o777);
   io.stdout(`Added ${name} to ${opts.file}:\n${inserted.replace(/^\n/, '').trimEnd()}\n\n`);
 
   const target = { ...opts, target: [name], prune: false };
