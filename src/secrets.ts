@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { ResolvedPasswordPolicy } from './manifest/types.js';
 
 /**
  * Secrets lz makes (initial console passwords) are shown to the person once: written to a file under
@@ -21,7 +20,7 @@ export const MIN_GENERATED_LENGTH = 20;
 const MAX_LENGTH = 128;
 
 /** How long a generated password is for an account: max(policy minimum, 20), AWS's default policy otherwise. */
-export function passwordLength(policy: Pick<ResolvedPasswordPolicy, 'minimumLength'> | undefined): number {
+export function passwordLength(policy: { minimumLength: number } | undefined): number {
   return Math.min(MAX_LENGTH, Math.max(policy?.minimumLength ?? 8, MIN_GENERATED_LENGTH));
 }
 

@@ -14,6 +14,27 @@ export function errorMessage(err: unknown): string {
 }
 
 /** IAM answers NoSuchEntity for "not there"; Account and Budgets answer ResourceNotFound / NotFound. */
+export const NOT_FOUND = ['NoSuchEntityException', 'NoSuchEntity', 'ResourceNotFoundException', 'NotFoundException'] as const;
+
 export function isNotFound(err: unknown): boolean {
-  return isError(err, 'NoSuchEntityException', 'NoSuchEntity', 'ResourceNotFoundException', 'NotFoundException');
+  return isError(err, ...NOT_FOUND);
+}
+
+/**
+ * The call's result, or undefined when AWS answers one of `codes`: the one way lz says "already gone",
+ * "already there" or "not set" (a delete repeated after a crash, a read of something absent). Any other
+ * error is thrown as it came.
+ */
+export async function ignoreCodes<T>(call: Promise<T>, codes: readonly string[]): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isError(err, ...codes)) return undefined;
+    throw err;
+  }
+}
+
+/** HTTP status of an SDK error, when AWS answered at all. */
+export function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }

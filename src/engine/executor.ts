@@ -1,9 +1,8 @@
 import pLimit from 'p-limit';
 import { errorMessage } from '../aws/aws-errors.js';
 import { LzError } from '../errors.js';
-import { moduleFor, type Registry } from '../resources/registry.js';
-import type { ApplyContext } from '../resources/types.js';
-import { ACTION_SYMBOL, type Change, type Plan } from './plan.js';
+import { moduleFor, runsInAccount, type AnyKind, type ApplyContext, type Registry } from '../core/module.js';
+import { ACTION_SYMBOL, type Change, type Plan } from '../core/plan.js';
 
 export interface ApplyOutcome {
   done: Change[];
@@ -43,7 +42,8 @@ export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyCont
       }
       // Work inside accounts is bounded by --parallelism; organization-level calls are bounded by their own
       // quotas (the management account's rate limiters, and at most 5 account creations in flight).
-      const gate = (work: () => Promise<boolean>) => (moduleFor(registry, change.kind).scope === 'account' ? limit(work) : work());
+      const module = moduleFor(registry, change.kind);
+      const gate = (work: () => Promise<boolean>) => (module && runsInAccount(module) ? limit(work) : work());
       return gate(async () => {
         if (stopped) {
           outcome.notRun.push({ change, reason: 'stopped after an earlier failure (--fail-fast)' });
@@ -71,9 +71,12 @@ export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyCont
 }
 
 async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): Promise<void> {
-  const module = moduleFor(registry, change.kind);
-  if (module.scope === 'organization') {
-    await module.apply(ctx, change);
+  const module = kindOf(registry, change);
+  // The payload was checked against the module's schema when a saved plan was loaded; a plan made in this
+  // run has the payloads the modules made. Parsing again costs little and keeps the two paths one.
+  const payload = module.payload.parse(change.payload);
+  if (!runsInAccount(module)) {
+    await module.apply(ctx, { ...change, payload });
     return;
   }
   const accountId = change.account ? ctx.index.accountIds.get(change.account) : undefined;
@@ -82,5 +85,11 @@ async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): 
   // `+ password-policy`, `~ budget.monthly-cost`: the change as the plan showed it, without the account.
   const item = change.account && change.address.startsWith(`${change.account}.`) ? change.address.slice(change.account.length + 1) : change.address;
   ctx.progress(change.account ?? '', `${ACTION_SYMBOL[change.action]} ${item}`);
-  await module.apply({ ...ctx, clients, accountId }, change);
+  await module.apply({ ...ctx, clients, accountId }, { ...change, payload });
+}
+
+function kindOf(registry: Registry, change: Change): AnyKind {
+  const module = moduleFor(registry, change.kind);
+  if (!module) throw new LzError('unknown-kind', `${change.address}: no resource module handles kind "${change.kind}".`);
+  return module;
 }

@@ -1,13 +1,13 @@
-import { memoizer } from './planner.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Document, isCollection, isMap, isSeq, type YAMLMap } from 'yaml';
 import { errorMessage } from '../aws/aws-errors.js';
 import type { AwsContext } from '../aws/context.js';
+import { sectionsOf, type AccountReadContext, type AnyAccountKind, type ManifestAccountFields, type Registry } from '../core/module.js';
+import type { LiveAccount, OrganizationSnapshot } from '../core/organization.js';
 import { LzError } from '../errors.js';
-import { parseManifest, type LoadedManifest, type ResolvedAccount } from '../manifest/index.js';
-import type { Registry } from '../resources/registry.js';
-import type { AccountReadContext, AccountResource, ManifestAccountFields } from '../resources/types.js';
-import { readOrganization, readTags, type LiveAccount, type OrganizationSnapshot } from './organization-snapshot.js';
+import { parseManifest, type LoadedManifest, type ManifestSections, type ResolvedAccount } from '../manifest/index.js';
+import { readOrganization, readTags } from './organization-snapshot.js';
+import { memoizer } from './planner.js';
 
 /**
  * `lz import`: a live organization written as accounts.yaml, such that `lz plan` on it shows no change for
@@ -45,9 +45,6 @@ interface Imported {
   haves?: Map<string, unknown>;
 }
 
-/** Items whose value is the same everywhere in an organization more often than not. */
-const FACTORABLE = ['passwordPolicy', 'contacts', 'budgets'] as const;
-
 export async function importOrganization(aws: AwsContext, registry: Registry, options: ImportOptions): Promise<ImportResult> {
   const snapshot = await readOrganization(aws);
   const org = snapshot.organization;
@@ -57,6 +54,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
     });
   }
   const warnings: string[] = [];
+  const sections = sectionsOf(registry);
   const imported = nameAccounts(snapshot, warnings);
   const modules = registry.account.filter((m) => m.toManifest);
   const memos = new Map<string, AccountReadContext['memo']>();
@@ -79,7 +77,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
           return;
         }
         try {
-          const ctx = readContext(a, placeholder(a));
+          const ctx = readContext(a, bareAccount(a));
           const haves = await Promise.all(modules.map((m) => m.read(ctx, undefined)));
           a.haves = new Map(modules.map((m, i) => [m.kind, haves[i]]));
           a.fields = new Map(modules.map((m, i) => [m.kind, fieldsOf(m, haves[i])]));
@@ -89,7 +87,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
       }),
     ),
   );
-  let manifest = parseManifest(render(snapshot, imported, options), options.file);
+  let manifest = parseManifest(render(snapshot, imported, options, sections), options.file, sections);
 
   // Pass 2: read again what the file now wants (modules that found nothing are not asked twice).
   await Promise.all(
@@ -111,8 +109,8 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
       }),
     ),
   );
-  const text = render(snapshot, imported, options);
-  manifest = parseManifest(text, options.file);
+  const text = render(snapshot, imported, options, sections);
+  manifest = parseManifest(text, options.file, sections);
 
   // What the file cannot express shows as a change against the live state: say so.
   for (const a of imported) {
@@ -129,7 +127,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
   return { text, manifest, warnings };
 }
 
-function fieldsOf(module: AccountResource, have: unknown): ManifestAccountFields {
+function fieldsOf(module: AnyAccountKind, have: unknown): ManifestAccountFields {
   return (have === undefined ? undefined : module.toManifest?.(have)) ?? {};
 }
 
@@ -149,20 +147,9 @@ function nameAccounts(snapshot: OrganizationSnapshot, warnings: string[]): Impor
   });
 }
 
-/** Enough of an account for modules to read it before the file exists. */
-function placeholder(a: Imported): ResolvedAccount {
-  return {
-    name: a.name,
-    email: a.live.email,
-    ...(a.live.unit ? { unit: a.live.unit } : {}),
-    tags: a.live.tags ?? {},
-    billingAccess: true,
-    management: a.management,
-    index: 0,
-    budgets: [],
-    contacts: {},
-    rootCredentials: 'keep',
-  };
+/** An account as the file would resolve it with no item of any section: what modules read before the file exists. */
+function bareAccount(a: Imported): ResolvedAccount {
+  return { name: a.name, email: a.live.email, ...(a.live.unit ? { unit: a.live.unit } : {}), tags: a.live.tags ?? {}, management: a.management, index: 0, sections: {} };
 }
 
 /** Units as the file lists them: only the leaves, parents are implied. */
@@ -171,23 +158,22 @@ function leafUnits(snapshot: OrganizationSnapshot): string[] {
   return paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`))).sort();
 }
 
-function render(snapshot: OrganizationSnapshot, imported: Imported[], options: ImportOptions): string {
+function render(snapshot: OrganizationSnapshot, imported: Imported[], options: ImportOptions, sections: ManifestSections): string {
   const management = imported.find((a) => a.management);
   if (!management) throw new Error('The management account is not among the organization\'s accounts');
   const entries = imported.map((a) => {
     const baseline: Record<string, unknown> = {};
     for (const fields of a.fields?.values() ?? []) Object.assign(baseline, fields);
-    // Identity and placement first, as people write them; then the baseline items.
-    const { alias, ...rest } = baseline;
+    // Identity and placement first, as people write them; then the baseline items, in the sections' order.
     const entry: Record<string, unknown> = { name: a.name, email: a.live.email };
     if (a.live.unit) entry.unit = a.live.unit;
-    if (alias !== undefined) entry.alias = alias;
     if (a.live.tags && Object.keys(a.live.tags).length > 0) entry.tags = a.live.tags;
-    return Object.assign(entry, rest);
+    for (const section of sections.account) if (baseline[section.key] !== undefined) entry[section.key] = baseline[section.key];
+    return entry;
   });
   const defaults: Record<string, unknown> = {};
   if (options.factorDefaults !== false && entries.length > 1 && imported.every((a) => a.fields)) {
-    for (const key of FACTORABLE) {
+    for (const key of sections.account.filter((s) => s.factorable).map((s) => s.key)) {
       const first = entries[0]?.[key];
       if (first !== undefined && entries.every((e) => isDeepStrictEqual(e[key], first))) {
         defaults[key] = first;
@@ -216,7 +202,7 @@ function render(snapshot: OrganizationSnapshot, imported: Imported[], options: I
       if (!isMap(item)) continue;
       const tags = item.get('tags', true);
       if (isMap(tags)) tags.flow = true;
-      const simple = item.items.every((p) => ['name', 'email', 'unit', 'alias', 'tags'].includes(String((p.key as { value?: unknown })?.value ?? p.key)));
+      const simple = item.items.every((p) => !isCollection(p.value) || String((p.key as { value?: unknown })?.value ?? p.key) === 'tags');
       if (simple) item.flow = true;
     }
   }

@@ -2,14 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LzError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
-
-/** A CreateAccount that was sent: kept until the account is known, so a crash never creates it twice. */
-export interface PendingCreation {
-  requestId: string;
-  accountName: string;
-  email: string;
-  requestedAt: string;
-}
+import type { CreationJournal, PendingCreation } from '../core/organization.js';
 
 interface JournalFile {
   version: 1;
@@ -21,7 +14,7 @@ interface JournalFile {
  * What apply must remember across a crash: the CreateAccount requests in flight. Everything else apply
  * does is idempotent against live state, so it needs no record. Written atomically after every change.
  */
-export class Journal {
+export class Journal implements CreationJournal {
   private data: JournalFile;
 
   constructor(readonly path: string) {

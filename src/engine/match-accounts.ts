@@ -1,12 +1,5 @@
 import type { ResolvedAccount } from '../manifest/index.js';
-import type { LiveAccount, OrganizationSnapshot } from './organization-snapshot.js';
-
-export interface AccountMatch {
-  declared: ResolvedAccount;
-  live?: LiveAccount;
-  /** How the pair was found; anything but 'email' means name or email differ and a person must reconcile. */
-  by?: 'email' | 'management' | 'name';
-}
+import type { AccountMatch, LiveAccount, OrganizationSnapshot } from '../core/organization.js';
 
 /**
  * Pairs the file's accounts with live ones. Email is the key AWS keeps unique; the management account is

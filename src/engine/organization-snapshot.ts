@@ -10,40 +10,7 @@ import type { AwsContext } from '../aws/context.js';
 import { isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { LzError } from '../errors.js';
-
-export interface LiveOrganization {
-  id: string;
-  arn: string;
-  featureSet: string;
-  managementAccountId: string;
-  rootId: string;
-}
-
-export interface LiveUnit {
-  id: string;
-  name: string;
-  path: string;
-  parentId: string;
-}
-
-export interface LiveAccount {
-  id: string;
-  name: string;
-  email: string;
-  status: string;
-  /** OU path, undefined for the root. */
-  unit: string | undefined;
-  /** Read only for accounts the file names (see readTags). */
-  tags?: Record<string, string>;
-}
-
-/** The organization as AWS holds it, read once per run and shared by the organization-level modules. */
-export interface OrganizationSnapshot {
-  callerAccountId: string;
-  organization?: LiveOrganization;
-  units: LiveUnit[];
-  accounts: LiveAccount[];
-}
+import type { LiveAccount, LiveOrganization, LiveUnit, OrganizationSnapshot } from '../core/organization.js';
 
 /**
  * Reads the organization's tree top-down: units level by level, and each parent's accounts with

@@ -1,14 +1,12 @@
 import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
-import { accountAddress } from '../resources/accounts.js';
-import { ORGANIZATION_ADDRESS } from '../resources/organization.js';
-import type { Registry } from '../resources/registry.js';
-import type { AccountReadContext, OrganizationIndex, OrganizationReadContext, PlanOutput } from '../resources/types.js';
-import { matchAccounts, type AccountMatch } from './match-accounts.js';
-import { readOrganization, readTags, type OrganizationSnapshot } from './organization-snapshot.js';
+import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
+import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
+import { matchAccounts } from './match-accounts.js';
+import { readOrganization, readTags } from './organization-snapshot.js';
 import { errorMessage, errorName } from '../aws/aws-errors.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type Unmanaged, type UnreadableAccount } from './plan.js';
 
 export interface PlanOptions {
   prune: boolean;
@@ -30,10 +28,10 @@ export interface AccountInspection {
   account: ResolvedAccount;
   accountId: string;
   ctx: AccountReadContext;
-  /** Each account module's read result (its `have`), by kind. */
-  haves: ReadonlyMap<string, unknown>;
+  /** Each account module with its read result (its `have`), in registry order. */
+  haves: readonly { module: AnyAccountKind; have: unknown }[];
   /** The file, for checks that depend on organization-level items (e.g. an organization trail). */
-  manifest?: LoadedManifest;
+  manifest: LoadedManifest;
 }
 
 export interface PlanResult {
@@ -79,18 +77,18 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
   for (const m of inScope) if (!started.has(m.declared.name)) start(m, managementId, Boolean(snapshot.organization));
 
   // Organization-level modules with a read of their own (S3, CloudTrail, ...) read alongside the accounts.
-  const [perAccount, live] = await Promise.all([
+  const readCtx: OrganizationReadContext = { aws, manifest, snapshot, matches: inScope, prune: options.prune, memo: memoizer() };
+  const [perAccount, lives] = await Promise.all([
     Promise.all(inScope.map((m) => started.get(m.declared.name)!)),
-    readOrganizationModules(registry, { aws, manifest, snapshot, matches: inScope, prune: options.prune, memo: memoizer() }),
+    Promise.all(registry.organization.map((module) => module.read?.(readCtx))),
   ]);
   const accountOutputs = {
     changes: perAccount.flatMap((p) => p.changes),
     unmanaged: perAccount.flatMap((p) => p.unmanaged),
     unreadable: perAccount.flatMap((p) => p.unreadable ?? []),
   };
-  const outputs: PlanOutput[] = registry.organization.map((module) =>
-    module.plan({ manifest, snapshot, matches: inScope, prune: options.prune, live }),
-  );
+  const input = { manifest, snapshot, matches: inScope, unmatched, prune: options.prune, region: aws.options.region };
+  const outputs: PlanOutput[] = registry.organization.map((module, i) => module.plan(input, lives[i]));
   // Before the organization exists, everything in it waits for its creation; modules need not say so.
   if (!snapshot.organization) {
     for (const c of outputs.flatMap((o) => o.changes)) {
@@ -98,16 +96,6 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     }
   }
   outputs.push(accountOutputs);
-  if (options.targets.length === 0) {
-    outputs.push({
-      changes: [],
-      unmanaged: unmatched.map<Unmanaged>((a) => ({
-        address: accountAddress(a.id),
-        kind: 'account',
-        description: `account ${a.name} (${a.id}, ${a.email}${a.unit ? `, in ${a.unit}` : ''})`,
-      })),
-    });
-  }
 
   const all = outputs.flatMap((o) => o.changes);
   const unmanaged = options.targets.length === 0 ? outputs.flatMap((o) => o.unmanaged) : [];
@@ -127,12 +115,6 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     ...(accountOutputs.unreadable.length > 0 ? { unreadable: accountOutputs.unreadable } : {}),
   };
   return { plan, index: indexOf(snapshot, matches), liveEmails: snapshot.accounts.map((a) => a.email) };
-}
-
-async function readOrganizationModules(registry: Registry, ctx: OrganizationReadContext): Promise<ReadonlyMap<string, unknown>> {
-  const withRead = registry.organization.filter((m) => m.read);
-  const results = await Promise.all(withRead.map((m) => m.read!(ctx)));
-  return new Map(withRead.map((m, i) => [m.kind, results[i]]));
 }
 
 function indexOf(snapshot: OrganizationSnapshot, matches: AccountMatch[]): OrganizationIndex {
@@ -199,7 +181,7 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
     return { changes: [], unmanaged: [], unreadable: [haves.entry] };
   }
   if (readCtx && options.inspectAccount) {
-    await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: new Map(registry.account.map((m, i) => [m.kind, haves[i]])), manifest });
+    await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: registry.account.map((module, i) => ({ module, have: haves[i] })), manifest });
   }
   for (const [i, module] of registry.account.entries()) {
     const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });

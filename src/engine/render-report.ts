@@ -1,7 +1,6 @@
-import { ACTION_SYMBOL } from './plan.js';
+import { ACTION_SYMBOL, type Change, type FieldChange, type Plan } from '../core/plan.js';
+import { unverifiableNotice, visibleManual } from './manual-steps.js';
 import { checkLabel, failing, type CheckResult } from './posture.js';
-import type { Change, FieldChange, Plan } from './plan.js';
-import { unverifiableNotice, visibleManual } from './render-checklist.js';
 import { formatValue, renderPlan } from './render-text.js';
 
 /**

@@ -1,5 +1,5 @@
-import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan } from './plan.js';
-import { unverifiableNotice, visibleManual } from './render-checklist.js';
+import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan } from '../core/plan.js';
+import { unverifiableNotice, visibleManual } from './manual-steps.js';
 
 const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
 

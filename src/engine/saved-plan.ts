@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { LzError } from '../errors.js';
-import { canonical } from './fields.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan } from './plan.js';
+import { moduleFor, type Registry } from '../core/module.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan } from '../core/plan.js';
+import { canonical } from '../core/values.js';
 
-/** Reads a plan saved with `lz plan --out`, refusing anything that is not one. */
-export function readSavedPlan(path: string): Plan {
+/**
+ * Reads a plan saved with `lz plan --out`, refusing anything that is not one: every change must name a kind
+ * lz knows, and its payload (what apply carries out) must be what that kind's module would have made. A
+ * plan edited by hand, or made by another version of lz, is refused before anything is read or applied.
+ */
+export function readSavedPlan(path: string, registry: Registry): Plan {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -25,7 +30,28 @@ export function readSavedPlan(path: string): Plan {
       hint: 'Make a new plan with this version of lz.',
     });
   }
-  return data as Plan;
+  const plan = data as Plan;
+  for (const change of plan.changes) checkChange(path, change, registry);
+  return plan;
+}
+
+const ACTIONS = new Set(['create', 'update', 'delete']);
+
+function checkChange(path: string, change: Change, registry: Registry): void {
+  const address = typeof change?.address === 'string' ? change.address : '(a change without an address)';
+  const refuse = (why: string) =>
+    new LzError('plan-invalid', `${path}: change ${address} ${why}; the plan was edited or made by another version of lz.`, {
+      hint: 'Make a new plan with `lz plan --out plan.json`, review it, and apply that.',
+    });
+  if (!ACTIONS.has(change?.action)) throw refuse(`has action "${String(change?.action)}", not one apply carries out`);
+  const module = moduleFor(registry, change.kind);
+  if (!module) throw refuse(`is of kind "${String(change.kind)}", which no resource module handles`);
+  const result = module.payload.safeParse(change.payload);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` at payload.${issue.path.join('.')}` : '';
+    throw refuse(`has a payload the ${change.kind} module cannot apply${where}: ${issue?.message ?? 'invalid'}`);
+  }
 }
 
 /**
@@ -41,7 +67,7 @@ export function checkNotStale(saved: Plan, fresh: Plan): void {
       { hint: 'Apply it with the credentials it was made with, or make a new plan.' },
     );
   }
-  const key = (c: Change) => canonical({ action: c.action, before: c.before, after: c.after, fields: c.fields ?? null });
+  const key = (c: Change) => canonical({ action: c.action, before: c.before, after: c.after, fields: c.fields ?? null, payload: c.payload ?? null });
   const was = new Map(saved.changes.map((c) => [c.address, key(c)]));
   const now = new Map(fresh.changes.map((c) => [c.address, key(c)]));
   const differ = [...new Set([...was.keys(), ...now.keys()])].filter((a) => was.get(a) !== now.get(a));

@@ -1,34 +1,26 @@
 import { resolve as resolvePath } from 'node:path';
 import { LzError, LzErrors } from '../errors.js';
 import { isMapping } from './merge.js';
-import { expandUnits, resolveAccount } from './resolve.js';
-import { manifestSchema } from './schema.js';
+import { FRAME_DOC_SECTIONS, formatPath } from './paths.js';
+import { expandUnits, originOf, resolveAccount, type AccountResolver } from './resolve.js';
+import { buildManifestSchema, buildResolvedAccountSchema } from './schema.js';
 import { issuesToErrors } from './schema-errors.js';
+import type { ManifestSections, SectionProblem } from './sections.js';
 import { semanticChecks } from './semantic-checks.js';
 import type { LoadedManifest, Manifest, ResolvedAccount } from './types.js';
-import { formatPath } from './paths.js';
 import { parseYamlSource, readManifestFile, type DocPath, type YamlSource } from './yaml-source.js';
 
-export type {
-  Contact,
-  ContactInformation,
-  LoadedManifest,
-  Manifest,
-  ResolvedAccount,
-  ResolvedBudget,
-  ResolvedBudgetAlert,
-  ResolvedIamAdmin,
-  ResolvedPasswordPolicy,
-} from './types.js';
-export { manifestSchema } from './schema.js';
+export type { LoadedManifest, Manifest, ResolvedAccount } from './types.js';
+export type { ManifestSections } from './sections.js';
 export { summarize } from './summary.js';
 export type { ManifestSummary, AccountSummary } from './summary.js';
 
 /**
- * Reads, parses and validates a manifest. Throws LzErrors holding every problem found, each with its
- * `file:line:col`. `file` is used in messages as given; it is read relative to `opts.cwd` when relative.
+ * Reads, parses and validates a manifest against the frame and the sections it is handed (the registry's).
+ * Throws LzErrors holding every problem found, each with its `file:line:col`. `file` is used in messages as
+ * given; it is read relative to `opts.cwd` when relative.
  */
-export async function loadManifest(file: string, opts: { cwd?: string } = {}): Promise<LoadedManifest> {
+export async function loadManifest(file: string, sections: ManifestSections, opts: { cwd?: string } = {}): Promise<LoadedManifest> {
   let text: string;
   try {
     text = await readManifestFile(opts.cwd ? resolvePath(opts.cwd, file) : file, file);
@@ -36,18 +28,21 @@ export async function loadManifest(file: string, opts: { cwd?: string } = {}): P
     if (err instanceof LzError) throw new LzErrors([err]);
     throw err;
   }
-  return parseManifest(text, file);
+  return parseManifest(text, file, sections);
 }
 
-/** The same as loadManifest, from text already in memory (tests, `lz onboard`). */
-export function parseManifest(text: string, file: string): LoadedManifest {
+/** The same as loadManifest, from text already in memory (tests, `lz onboard`, `lz import`). */
+export function parseManifest(text: string, file: string, sections: ManifestSections): LoadedManifest {
   const source = parseYamlSource(text, file);
   if (source.errors.length > 0) throw new LzErrors(source.errors);
 
-  const parsed = manifestSchema.safeParse(source.value, { reportInput: true });
+  const schema = buildManifestSchema(sections);
+  const documented = [...sections.account.map((s) => s.key), ...FRAME_DOC_SECTIONS];
+  const resolver: AccountResolver = { sections, schema: buildResolvedAccountSchema(sections), documented };
+  const parsed = schema.safeParse(source.value, { reportInput: true });
   const errors: LzError[] = [];
-  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, { schema: manifestSchema, basePath: [], locate: source.locate }));
-  errors.push(...semanticChecks(source.value, source));
+  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, { schema, basePath: [], locate: source.locate, documented }));
+  errors.push(...semanticChecks(source.value, source, sections));
 
   // Merge defaults only into parts that passed the schema; merging broken input would repeat its errors.
   const broken = (prefix: readonly (string | number)[]) =>
@@ -60,15 +55,15 @@ export function parseManifest(text: string, file: string): LoadedManifest {
   if (!broken(['defaults'])) {
     rawAccounts.forEach((rawAccount, index) => {
       if (broken(['accounts', index])) return;
-      const result = resolveAccount(raw.defaults, rawAccount, index, managementName, source);
+      const result = resolveAccount(resolver, raw.defaults, rawAccount, index, managementName, source);
       errors.push(...result.errors);
       if (result.account) accounts.push(result.account);
     });
   }
 
-  if (parsed.success) errors.push(...rootCredentialChecks(accounts, parsed.data, source.locate));
+  if (parsed.success) errors.push(...sectionChecks(sections, accounts, parsed.data as Manifest, source));
   if (errors.length > 0 || !parsed.success) throw new LzErrors(sortByPosition(errors));
-  const manifest = parsed.data;
+  const manifest = parsed.data as Manifest;
   const management = accounts.find((a) => a.management);
   if (!management) {
     // semanticChecks reports this; reaching here would mean the two disagree.
@@ -85,6 +80,19 @@ export function parseManifest(text: string, file: string): LoadedManifest {
   };
 }
 
+/** The sections' own rules over the resolved accounts; one error per place in the file, however many accounts inherit it. */
+function sectionChecks(sections: ManifestSections, accounts: ResolvedAccount[], manifest: Manifest, source: Pick<YamlSource, 'locate' | 'depth'>): LzError[] {
+  const errors = new Map<string, LzError>();
+  const report = (account: ResolvedAccount, path: DocPath, problem: SectionProblem) => {
+    const where = originOf(source, account.index, path);
+    const key = `${problem.code} ${formatPath(where)}`;
+    if (!errors.has(key)) errors.set(key, new LzError(problem.code, problem.message, { path: formatPath(where), location: source.locate(where), ...(problem.hint ? { hint: problem.hint } : {}) }));
+  };
+  const line = (account: ResolvedAccount, path: DocPath) => source.locate(originOf(source, account.index, path))?.line;
+  for (const section of sections.account) section.check?.({ accounts, manifest, report, line });
+  return [...errors.values()];
+}
+
 function sortByPosition(errors: LzError[]): LzError[] {
   // Stable: errors without a position keep their order, after the positioned ones.
   return errors
@@ -98,33 +106,4 @@ function sortByPosition(errors: LzError[]): LzError[] {
       return a.i - b.i;
     })
     .map(({ e }) => e);
-}
-
-/**
- * `rootCredentials: delete` after defaults are merged (it is usually inherited): centralized root access
- * deletes member accounts' root credentials only, and only once the organization turns it on. One error
- * per place in the file, not one per account inheriting it.
- */
-function rootCredentialChecks(accounts: ResolvedAccount[], manifest: Manifest, locate: YamlSource['locate']): LzError[] {
-  const errors = new Map<string, LzError>();
-  const report = (code: string, where: DocPath, message: string, hint: string) => {
-    const key = `${code} ${formatPath(where)}`;
-    if (!errors.has(key)) errors.set(key, new LzError(code, message, { path: formatPath(where), location: locate(where), hint }));
-  };
-  for (const account of accounts.filter((a) => a.rootCredentials === 'delete')) {
-    // manifest.accounts holds each account's own overrides as written: did it say delete, or inherit it?
-    const own: DocPath = ['accounts', account.index, 'rootCredentials'];
-    const where: DocPath = manifest.accounts[account.index]?.rootCredentials !== undefined ? own : ['defaults', 'rootCredentials'];
-    if (account.management) {
-      report(
-        'manifest.root-credentials-management',
-        where,
-        `${account.name} is the management account: lz never deletes its root user credentials`,
-        `set rootCredentials: keep on ${account.name}${where === own ? '' : ' (it inherits delete from defaults)'}`,
-      );
-    } else if (!manifest.organization.rootAccess?.centralized) {
-      report('manifest.root-credentials-needs-root-access', where, `rootCredentials: delete (account ${account.name}) needs centralized root access`, 'add organization.rootAccess: { centralized: true }');
-    }
-  }
-  return [...errors.values()];
 }

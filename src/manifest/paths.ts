@@ -10,23 +10,11 @@ export function formatPath(path: DocPath): string {
   return out;
 }
 
-const DOC_SECTIONS = [
-  'iamAdmin',
-  'passwordPolicy',
-  'budget',
-  'budgets',
-  'contacts',
-  'contactInformation',
-  'billingAccess',
-  'tags',
-  'rootCredentials',
-  'organization',
-  'defaults',
-  'accounts',
-] as const;
+/** The docs/manifest.md headings the loader knows itself; each account section has its own too. */
+export const FRAME_DOC_SECTIONS = ['tags', 'organization', 'defaults', 'accounts'] as const;
 
-/** The docs/manifest.md section that explains the node at `path` (its innermost known item). */
-export function docLink(path: DocPath): string {
-  const found = [...path].reverse().find((s): s is string => typeof s === 'string' && (DOC_SECTIONS as readonly string[]).includes(s));
+/** The docs/manifest.md section that explains the node at `path` (its innermost documented item). */
+export function docLink(path: DocPath, documented: readonly string[]): string {
+  const found = [...path].reverse().find((s): s is string => typeof s === 'string' && documented.includes(s));
   return `docs/manifest.md#${(found ?? 'accounts').toLowerCase()}`;
 }

@@ -1,17 +1,37 @@
+import type * as z from 'zod';
 import type { LzError } from '../errors.js';
 import { mergeOverride } from './merge.js';
-import { resolvedAccountSchema } from './schema.js';
-import type { Budget, ResolvedAccountData } from './schema.js';
+import type { ManifestSections } from './sections.js';
 import { issuesToErrors } from './schema-errors.js';
-import type { ResolvedAccount, ResolvedBudget } from './types.js';
+import type { ResolvedAccount } from './types.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
+
+export interface AccountResolver {
+  sections: ManifestSections;
+  /** buildResolvedAccountSchema(sections). */
+  schema: z.ZodType;
+  documented: readonly string[];
+}
+
+/**
+ * Where a value of account `index` at `path` (inside its entry) was written: the account's own node when it
+ * wrote it, else the defaults item it inherited.
+ */
+export function originOf(source: Pick<YamlSource, 'depth'>, index: number, path: DocPath): DocPath {
+  const own: DocPath = ['accounts', index, ...path];
+  const inherited: DocPath = ['defaults', ...path];
+  const ownDepth = source.depth(own) - 2;
+  const inheritedDepth = source.depth(inherited) - 1;
+  return inheritedDepth > ownDepth && inheritedDepth > 0 ? inherited : own;
+}
 
 /**
  * Merges `defaults` into one account and fills the field defaults. Errors found only after merging (a
- * budget whose amount neither side gives, two budgets with one name) point at the account's own node
- * when it wrote the value, else at the defaults item it inherited.
+ * budget whose amount neither side gives) point at the account's own node when it wrote the value, else at
+ * the defaults item it inherited.
  */
 export function resolveAccount(
+  resolver: AccountResolver,
   rawDefaults: unknown,
   rawAccount: unknown,
   index: number,
@@ -19,61 +39,22 @@ export function resolveAccount(
   source: Pick<YamlSource, 'locate' | 'depth'>,
 ): { account?: ResolvedAccount; errors: LzError[] } {
   const merged = mergeOverride(rawDefaults ?? {}, rawAccount);
-  const result = resolvedAccountSchema.safeParse(merged, { reportInput: true });
+  const result = resolver.schema.safeParse(merged, { reportInput: true });
   if (!result.success) {
     const accountPath = ['accounts', index] as const;
-    const locate = (path: DocPath, opts?: { key?: boolean }) => {
-      const inAccount = path.slice(accountPath.length);
-      const fromDefaults = ['defaults', ...inAccount];
-      const own = source.depth(path) - accountPath.length;
-      const inherited = source.depth(fromDefaults) - 1;
-      return inherited > own && inherited > 0 ? source.locate(fromDefaults, opts) : source.locate(path, opts);
-    };
-    return { errors: issuesToErrors(result.error.issues, { schema: resolvedAccountSchema, basePath: accountPath, locate }) };
+    const locate = (path: DocPath, opts?: { key?: boolean }) => source.locate(originOf(source, index, path.slice(accountPath.length)), opts);
+    return { errors: issuesToErrors(result.error.issues, { schema: resolver.schema, basePath: accountPath, locate, documented: resolver.documented }) };
   }
-  return { account: toResolvedAccount(result.data, index, managementName), errors: [] };
-}
-
-function toResolvedAccount(data: ResolvedAccountData, index: number, managementName: string): ResolvedAccount {
-  const budgets = [...(data.budget ? [data.budget] : []), ...data.budgets].map(toResolvedBudget);
-  const contacts: ResolvedAccount['contacts'] = {};
-  if (data.contacts.billing) contacts.billing = data.contacts.billing;
-  if (data.contacts.operations) contacts.operations = data.contacts.operations;
-  if (data.contacts.security) contacts.security = data.contacts.security;
-  const account: ResolvedAccount = {
-    name: data.name,
-    email: data.email,
-    tags: data.tags,
-    billingAccess: data.billingAccess,
-    management: data.name === managementName,
-    index,
-    budgets,
-    contacts,
-    rootCredentials: data.rootCredentials,
-  };
-  // Optional keys are left out rather than set to undefined, so JSON output and deep equality stay clean.
+  const data = result.data as Record<string, unknown> & { name: string; email: string; unit?: string; tags: Record<string, string> };
+  const sections: Record<string, unknown> = {};
+  // Absent keys stay absent rather than undefined, so JSON output and deep equality stay clean.
+  for (const section of resolver.sections.account) {
+    const value = data[section.key];
+    if (value !== undefined) sections[section.key] = section.resolve(value);
+  }
+  const account: ResolvedAccount = { name: data.name, email: data.email, tags: data.tags, management: data.name === managementName, index, sections };
   if (data.unit !== undefined) account.unit = data.unit;
-  if (data.alias !== undefined) account.alias = data.alias;
-  if (data.iamAdmin) account.iamAdmin = data.iamAdmin;
-  if (data.passwordPolicy) account.passwordPolicy = data.passwordPolicy;
-  if (data.contactInformation) account.contactInformation = data.contactInformation;
-  return account;
-}
-
-function toResolvedBudget(budget: Budget): ResolvedBudget {
-  return {
-    name: budget.name,
-    amount: budget.amount,
-    currency: budget.currency,
-    period: budget.period,
-    alerts: budget.alerts.map((alert) => ({
-      at: alert.at,
-      type: alert.type,
-      thresholdType: alert.thresholdType,
-      comparison: alert.comparison,
-      notify: [...(alert.notify ?? budget.notify)],
-    })),
-  };
+  return { account, errors: [] };
 }
 
 /** Every OU path with its parents, parents first (a prefix sorts before what extends it). */

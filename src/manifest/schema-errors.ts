@@ -14,6 +14,8 @@ export interface IssueContext {
   /** Prepended to each issue's path (an account parsed on its own is `accounts[i]`). */
   basePath: DocPath;
   locate(path: DocPath, opts?: { key?: boolean }): SourceLocation | undefined;
+  /** Keys with a heading of their own in docs/manifest.md, for the "see ..." pointer. */
+  documented: readonly string[];
 }
 
 /** Turns zod's issues into one LzError per problem, each with position, path, a plain message and a hint. */
@@ -37,7 +39,7 @@ function issueToErrors(issue: Issue, local: DocPath, ctx: IssueContext): LzError
   const label = labelOf(path);
   const input = (issue as { input?: unknown }).input;
   const [ruleMessage, ruleHint] = issue.message.split(HINT_SEPARATOR);
-  const more = `see ${docLink(path)}`;
+  const more = `see ${docLink(path, ctx.documented)}`;
 
   switch (issue.code) {
     case 'unrecognized_keys': {

@@ -3,6 +3,7 @@ import { isMapping } from './merge.js';
 import { formatPath } from './paths.js';
 import { UNIT_PATH } from './schema.js';
 import { suggest } from './suggest.js';
+import type { ManifestSections } from './sections.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
 /**
@@ -10,7 +11,7 @@ import type { DocPath, YamlSource } from './yaml-source.js';
  * document rather than the parsed one so that they still run, and still report, when some other part
  * of the file fails the schema: the person sees every problem in one pass.
  */
-export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'>): LzError[] {
+export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'>, sections: ManifestSections): LzError[] {
   const errors: LzError[] = [];
   const fail = (code: string, path: DocPath, message: string, hint: string) =>
     errors.push(new LzError(code, message, { path: formatPath(path), location: source.locate(path), hint }));
@@ -49,11 +50,10 @@ export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'
 
   const names = new Map<string, number>();
   const emails = new Map<string, number>();
-  const aliases = new Map<string, number>();
   const accountNames: string[] = [];
   accounts.forEach((account, i) => {
     if (!isMapping(account)) return;
-    const { name, email, alias, unit } = account;
+    const { name, email, unit } = account;
     if (typeof name === 'string') {
       accountNames.push(name);
       const first = names.get(name.toLowerCase());
@@ -67,12 +67,6 @@ export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'
         fail('manifest.duplicate-email', ['accounts', i, 'email'], `email "${email}" is already used by accounts[${first}] (line ${lineOf(['accounts', first, 'email'])}); emails are compared case-insensitively`, 'every AWS account needs its own root email; with plus-addressing, e.g. aws+name@example.com');
       } else emails.set(email.toLowerCase(), i);
     }
-    if (typeof alias === 'string') {
-      const first = aliases.get(alias.toLowerCase());
-      if (first !== undefined) {
-        fail('manifest.duplicate-alias', ['accounts', i, 'alias'], `alias "${alias}" is already used by accounts[${first}] (line ${lineOf(['accounts', first, 'alias'])})`, 'account aliases are unique across all of AWS; give each account its own');
-      } else aliases.set(alias.toLowerCase(), i);
-    }
     if (typeof unit === 'string' && UNIT_PATH.test(unit) && !knownUnits.includes(unit)) {
       const guess = suggest(unit, knownUnits);
       fail(
@@ -84,15 +78,20 @@ export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'
     }
   });
 
-  for (const key of ['management', 'logArchive'] as const) {
+  // The management account, and any organization section that names an account, must name a listed one.
+  const references = [
+    { key: 'management', label: 'management account' },
+    ...sections.organization.flatMap((s) => (s.namesAccount ? [{ key: s.key, label: s.namesAccount }] : [])),
+  ];
+  for (const { key, label } of references) {
     const wanted = org[key];
     if (typeof wanted !== 'string' || accounts.length === 0 || accountNames.includes(wanted)) continue;
     const caseMatch = accountNames.find((n) => n.toLowerCase() === wanted.toLowerCase());
     const guess = caseMatch ?? suggest(wanted, accountNames);
     fail(
-      key === 'management' ? 'manifest.management-not-listed' : 'manifest.log-archive-not-listed',
+      `manifest.${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-not-listed`,
       ['organization', key],
-      `${key === 'management' ? 'management' : 'log archive'} account "${wanted}" is not listed in accounts`,
+      `${label} "${wanted}" is not listed in accounts`,
       guess ? `did you mean "${guess}"? Names must match exactly` : `add an account named "${wanted}" to accounts, or name one that is listed`,
     );
   }

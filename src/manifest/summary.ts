@@ -1,3 +1,4 @@
+import type { ManifestSections } from './sections.js';
 import type { LoadedManifest, ResolvedAccount } from './types.js';
 
 export interface AccountSummary {
@@ -8,7 +9,8 @@ export interface AccountSummary {
   management: boolean;
   /** Short words for what the account gets, in a fixed order, e.g. `iamAdmin mfa password-policy budget(100 USD)`. */
   baseline: string[];
-  account: ResolvedAccount;
+  /** The account as resolved, each section's value under its key (`lz validate --json`). */
+  account: Omit<ResolvedAccount, 'sections'> & Record<string, unknown>;
 }
 
 export interface ManifestSummary {
@@ -18,25 +20,22 @@ export interface ManifestSummary {
   accounts: AccountSummary[];
 }
 
-export function baselineOf(account: ResolvedAccount): string[] {
-  const words: string[] = [];
-  if (account.management) words.push('management');
-  if (account.iamAdmin) {
-    words.push('iamAdmin');
-    if (account.iamAdmin.requireMfa) words.push('mfa');
+/** Words for what the account gets, from each section's own summary, in the sections' order. */
+export function baselineOf(account: ResolvedAccount, sections: ManifestSections): string[] {
+  const words: string[] = account.management ? ['management'] : [];
+  for (const section of sections.account) {
+    const value = section.of(account);
+    if (value !== undefined && section.summary) words.push(...section.summary(value));
   }
-  if (account.passwordPolicy) words.push('password-policy');
-  if (account.alias) words.push('alias');
-  for (const budget of account.budgets) words.push(`budget(${budget.amount} ${budget.currency})`);
-  if (account.contacts.billing || account.contacts.operations || account.contacts.security) words.push('contacts');
-  if (account.contactInformation) words.push('contact-information');
-  if (account.billingAccess) words.push('billing-access');
-  if (account.rootCredentials === 'delete') words.push('delete-root-credentials');
   return words;
 }
 
+function flatten({ sections, ...identity }: ResolvedAccount): AccountSummary['account'] {
+  return { ...identity, ...sections };
+}
+
 /** Accounts grouped by OU, root first, then OUs in `units` order; file order within a unit. */
-export function summarize(loaded: LoadedManifest): ManifestSummary {
+export function summarize(loaded: LoadedManifest, sections: ManifestSections): ManifestSummary {
   const order = (a: ResolvedAccount) => (a.unit === undefined ? -1 : loaded.units.indexOf(a.unit));
   const accounts = [...loaded.accounts]
     .sort((a, b) => order(a) - order(b) || a.index - b.index)
@@ -45,8 +44,8 @@ export function summarize(loaded: LoadedManifest): ManifestSummary {
       email: account.email,
       unit: account.unit ?? null,
       management: account.management,
-      baseline: baselineOf(account),
-      account,
+      baseline: baselineOf(account, sections),
+      account: flatten(account),
     }));
   return { file: loaded.file, management: loaded.management.name, units: loaded.units, accounts };
 }

@@ -1,28 +1,20 @@
 import type { SourceLocation } from '../errors.js';
-import type { Contact, ContactInformation, IamAdmin, Manifest, PasswordPolicy } from './schema.js';
 
-export type { Contact, ContactInformation, Manifest };
-
-export type ResolvedIamAdmin = IamAdmin;
-
-/** Every field present; `maxPasswordAge` undefined means passwords never expire. */
-export type ResolvedPasswordPolicy = PasswordPolicy;
-
-export interface ResolvedBudgetAlert {
-  at: number;
-  type: 'ACTUAL' | 'FORECASTED';
-  thresholdType: 'PERCENTAGE' | 'ABSOLUTE_VALUE';
-  comparison: 'GREATER_THAN' | 'LESS_THAN' | 'EQUAL_TO';
-  /** The alert's own subscribers, or else the budget's. Never empty. */
-  notify: string[];
-}
-
-export interface ResolvedBudget {
-  name: string;
-  amount: number;
-  currency: string;
-  period: 'MONTHLY' | 'QUARTERLY' | 'ANNUALLY';
-  alerts: ResolvedBudgetAlert[];
+/**
+ * The document as parsed, field defaults filled: the frame the loader reads typed, each section's value
+ * read through the section that declares it (`section.of(...)`).
+ */
+export interface Manifest {
+  organization: {
+    management: string;
+    accessRole: string;
+    units: string[];
+    emailPattern?: string;
+    lock?: { bucket: string };
+  } & Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  /** Each entry as written (its overrides, not yet merged with defaults). */
+  accounts: ({ name: string; email: string; unit?: string; tags?: Record<string, string | null> } & Record<string, unknown>)[];
 }
 
 /** One account with `defaults` merged in and every field default filled: what lz makes true in AWS. */
@@ -31,20 +23,15 @@ export interface ResolvedAccount {
   email: string;
   /** OU path; undefined = the organization root. */
   unit?: string;
-  alias?: string;
   tags: Record<string, string>;
-  billingAccess: boolean;
   management: boolean;
   /** Position in accounts[]. */
   index: number;
-  /** Undefined when switched off (`iamAdmin: null`) or never declared. */
-  iamAdmin?: ResolvedIamAdmin;
-  passwordPolicy?: ResolvedPasswordPolicy;
-  /** `budget` (unless null) first, then `budgets[]`. */
-  budgets: ResolvedBudget[];
-  contacts: { billing?: Contact; operations?: Contact; security?: Contact };
-  contactInformation?: ContactInformation;
-  rootCredentials: 'keep' | 'delete';
+  /**
+   * Each section's value by key, absent when neither the account nor `defaults` gives one (or `null`
+   * switched it off). Read through the section that declares it (`section.of(account)`), which types it.
+   */
+  sections: Readonly<Record<string, unknown>>;
 }
 
 export interface LoadedManifest {

@@ -1,71 +1,106 @@
 import { CreateAccountAliasCommand, DeleteAccountAliasCommand, ListAccountAliasesCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { isError, isNotFound } from '../aws/aws-errors.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { defineAccountKind } from '../core/module.js';
+import { singletonDiff } from '../core/reconcile.js';
 import { LzError } from '../errors.js';
-import type { Change } from '../engine/plan.js';
-import type { AccountResource } from './types.js';
+import { ACCOUNT_ALIAS, rule } from '../manifest/schema.js';
+import { accountSection, type SectionCheckInput } from '../manifest/sections.js';
+import type { ResolvedAccount } from '../manifest/types.js';
 
 export const accountAliasAddress = (account: string) => `${account}.account-alias`;
+
+export const aliasSchema = z
+  .string()
+  .regex(ACCOUNT_ALIAS, rule('must be 3-63 lowercase letters, digits and single hyphens, not starting or ending with a hyphen (AWS account alias rule)', 'e.g. example-production'))
+  .describe('IAM account alias (sign-in URL), unique.');
+
+/** `alias`, written in `accounts[]` only: aliases are global across AWS, so no two accounts can share one. */
+export const aliasSection = accountSection({
+  key: 'alias',
+  schema: aliasSchema,
+  inherit: 'none',
+  summary: () => ['alias'],
+  check: uniqueAliases,
+});
+
+function uniqueAliases({ accounts, report, line }: SectionCheckInput): void {
+  const first = new Map<string, ResolvedAccount>();
+  for (const account of accounts) {
+    const alias = aliasSection.of(account);
+    if (alias === undefined) continue;
+    const earlier = first.get(alias.toLowerCase());
+    if (!earlier) {
+      first.set(alias.toLowerCase(), account);
+      continue;
+    }
+    report(account, [aliasSection.key], {
+      code: 'manifest.duplicate-alias',
+      message: `alias "${alias}" is already used by accounts[${earlier.index}] (line ${line(earlier, [aliasSection.key])})`,
+      hint: 'account aliases are unique across all of AWS; give each account its own',
+    });
+  }
+}
 
 export interface AliasState {
   alias: string;
 }
 
+/** Apply's instruction: set this alias (create and rename alike), or delete it. */
+const payload = z.strictObject({ op: z.enum(['put', 'delete']), alias: z.string() });
+type Payload = z.output<typeof payload>;
+
 /**
  * The IAM account alias (the sign-in URL `https://ALIAS.signin.aws.amazon.com/console`). An account has at
  * most one; aliases are global across all of AWS, so one can be taken by a stranger's account.
  */
-export const accountAlias: AccountResource<AliasState, AliasState> = {
+export const accountAlias = defineAccountKind<AliasState, AliasState, Payload>({
   kind: 'account-alias',
-  scope: 'account',
+  sections: [aliasSection],
+  payload,
 
-  desired: (account) => (account.alias ? { alias: account.alias } : undefined),
+  desired: (account) => {
+    const alias = aliasSection.of(account);
+    return alias ? { alias } : undefined;
+  },
 
   async read(ctx) {
     const alias = await currentAlias(ctx.clients.iam);
     return alias ? { alias } : undefined;
   },
 
-  diff(want, have, { account, prune }) {
-    const address = accountAliasAddress(account.name);
-    const base = { address, kind: 'account-alias', account: account.name };
-    if (!want) {
-      if (!have) return { changes: [], unmanaged: [] };
-      if (prune) return { changes: [{ ...base, action: 'delete', before: have, after: null }], unmanaged: [] };
-      return { changes: [], unmanaged: [{ address, kind: 'account-alias', description: `account alias ${have.alias} on account ${account.name}; accounts.yaml declares none` }] };
-    }
-    if (!have) return { changes: [{ ...base, action: 'create', before: null, after: want }], unmanaged: [] };
-    if (have.alias === want.alias) return { changes: [], unmanaged: [] };
-    const change: Change = { ...base, action: 'update', before: have, after: want, fields: [{ field: 'alias', before: have.alias, after: want.alias }] };
-    return { changes: [change], unmanaged: [] };
-  },
+  diff: (want, have, { account, prune }) =>
+    singletonDiff({
+      address: accountAliasAddress(account.name),
+      kind: 'account-alias',
+      account: account.name,
+      want,
+      have,
+      prune,
+      fields: (w, h) => (w.alias === h.alias ? [] : [{ field: 'alias', before: h.alias, after: w.alias }]),
+      payload: { put: (w): Payload => ({ op: 'put', alias: w.alias }), delete: (h): Payload => ({ op: 'delete', alias: h.alias }) },
+      unmanaged: (h) => `account alias ${h.alias} on account ${account.name}; accounts.yaml declares none`,
+    }),
 
   // For `lz import`.
-  toManifest: (have) => ({ alias: have.alias }),
+  toManifest: (have) => ({ [aliasSection.key]: have.alias }),
 
-  async apply(ctx, change) {
+  async apply(ctx, { account, payload: p }) {
     const iam = ctx.clients.iam;
-    if (change.action === 'delete') {
-      await deleteAlias(iam, (change.before as AliasState).alias);
+    if (p.op === 'delete') {
+      await ignoreCodes(iam.send(new DeleteAccountAliasCommand({ AccountAlias: p.alias })), NOT_FOUND);
       return;
     }
     // One call for create and rename alike: an account holds one alias, and CreateAccountAlias overwrites
     // the old one (IAM User Guide). Deleting first would leave the account without a sign-in alias should
     // the new one turn out to be taken.
-    await createAlias(iam, change.account ?? ctx.accountId, (change.after as AliasState).alias);
+    await createAlias(iam, account ?? ctx.accountId, p.alias);
   },
-};
+});
 
 async function currentAlias(iam: IAMClient): Promise<string | undefined> {
   const out = await iam.send(new ListAccountAliasesCommand({}));
   return out.AccountAliases?.[0];
-}
-
-async function deleteAlias(iam: IAMClient, alias: string): Promise<void> {
-  try {
-    await iam.send(new DeleteAccountAliasCommand({ AccountAlias: alias }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }
 
 async function createAlias(iam: IAMClient, account: string, alias: string): Promise<void> {

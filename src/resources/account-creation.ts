@@ -5,18 +5,23 @@ import {
   paginateListCreateAccountStatus,
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
-import { errorMessage, isError } from '../aws/aws-errors.js';
+import * as z from 'zod';
+import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
+import type { ApplyContext } from '../core/module.js';
 import { LzError } from '../errors.js';
-import type { ApplyContext } from './types.js';
 
-export interface NewAccount {
-  name: string;
-  email: string;
-  tags: Record<string, string>;
-  billingAccess: boolean;
-  accessRole: string;
-}
+/** What CreateAccount is sent: everything about a new account that can only be set when it is created. */
+export const newAccountSchema = z.strictObject({
+  name: z.string(),
+  email: z.string(),
+  tags: z.record(z.string(), z.string()),
+  /** IamUserAccessToBilling, which only CreateAccount sets. */
+  billingAccess: z.boolean(),
+  /** The role Organizations creates in it, which lz then assumes. */
+  accessRole: z.string(),
+});
+export type NewAccount = z.output<typeof newAccountSchema>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,14 +89,13 @@ async function waitForCreation(ctx: ApplyContext, name: string, requestId: strin
   const started = Date.now();
   let interval = ctx.waits.pollInterval;
   for (;;) {
-    let status: CreateAccountStatus | undefined;
-    try {
-      status = (await ctx.aws.management.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }))).CreateAccountStatus;
-    } catch (err) {
-      // A journaled request AWS no longer knows (expired, or another organization's): start over.
-      if (isError(err, 'CreateAccountStatusNotFoundException')) return undefined;
-      throw err;
-    }
+    const described = await ignoreCodes(
+      ctx.aws.management.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId })),
+      ['CreateAccountStatusNotFoundException'],
+    );
+    // A journaled request AWS no longer knows (expired, or another organization's): start over.
+    if (!described) return undefined;
+    const status = described.CreateAccountStatus;
     if (status && status.State !== 'IN_PROGRESS') return status;
     const elapsed = Date.now() - started;
     if (elapsed > ctx.waits.createAccountTimeout) {

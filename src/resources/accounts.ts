@@ -1,30 +1,40 @@
 import { MoveAccountCommand, ListParentsCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
+import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
-import type { AccountMatch } from '../engine/match-accounts.js';
-import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
-import { createAccount, waitForAccessRole, type NewAccount } from './account-creation.js';
+import { defineOrganizationKind, type ApplyContext, type OrganizationPlanInput } from '../core/module.js';
+import { accountAddress, type AccountMatch, type LiveAccount } from '../core/organization.js';
+import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
+import { tagDiff, type TagDiff } from '../core/reconcile.js';
+import { createAccount, newAccountSchema, waitForAccessRole } from './account-creation.js';
+import { billingAccessSection } from './billing-access.js';
 import { unitAddress } from './organizational-units.js';
-import type { ApplyContext, OrganizationPlanInput, OrganizationResource } from './types.js';
-
-export const accountAddress = (name: string) => `account:${name}`;
 
 /** How the root of the organization is shown where a unit path would be. */
 export const ROOT = '(root)';
 
-export interface AccountAfter extends NewAccount {
-  unit: string;
-}
+/** Apply's instruction: create the account (then move it out of the root), or move and retag an existing one. */
+const payload = z.union([
+  z.strictObject({ create: newAccountSchema.extend({ unit: z.string().describe(`Unit path, or ${ROOT}`) }) }),
+  z.strictObject({
+    update: z.strictObject({
+      accountId: z.string(),
+      move: z.strictObject({ from: z.string(), to: z.string() }).optional(),
+      tags: z.strictObject({ set: z.record(z.string(), z.string()), unset: z.array(z.string()) }),
+    }),
+  }),
+]);
+type Payload = z.output<typeof payload>;
 
 /**
  * Each declared account exists, sits in its declared unit and carries its declared tags. Accounts are never
  * closed and never renamed by lz: what it cannot do safely is a manual step.
  */
-export const accounts: OrganizationResource = {
+export const accounts = defineOrganizationKind<undefined, Payload>({
   kind: 'account',
-  scope: 'organization',
+  payload,
 
   plan(input) {
-    const changes: Change[] = [];
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     const liveUnits = new Set(input.snapshot.units.map((u) => u.path));
     for (const match of input.matches) {
@@ -32,70 +42,82 @@ export const accounts: OrganizationResource = {
         if (!match.declared.management) changes.push(creation(input, match, liveUnits));
         continue;
       }
-      const update = placementAndTags(input, match, liveUnits);
+      const d = match.declared;
+      const haveTags = match.live.tags ?? {};
+      const tags = tagDiff(d.tags, haveTags, input.prune);
+      const update = placementAndTags(match, match.live, tags, liveUnits);
       if (update) changes.push(update);
-      changes.push(...identitySteps(match));
-      for (const [key, value] of Object.entries(match.live.tags ?? {})) {
-        if (key in match.declared.tags || input.prune) continue;
-        unmanaged.push({ address: `${accountAddress(match.declared.name)}.tags.${key}`, kind: 'account-tag', description: `tag ${key}=${value} on account ${match.declared.name}` });
+      changes.push(...identitySteps(match, match.live));
+      for (const key of tags.unmanaged) {
+        unmanaged.push({ address: `${accountAddress(d.name)}.tags.${key}`, kind: 'account-tag', description: `tag ${key}=${haveTags[key]} on account ${d.name}` });
       }
+    }
+    for (const a of input.unmatched) {
+      unmanaged.push({ address: accountAddress(a.id), kind: 'account', description: `account ${a.name} (${a.id}, ${a.email}${a.unit ? `, in ${a.unit}` : ''})` });
     }
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
-    if (change.action === 'create') return applyCreation(ctx, change);
-    if (change.action === 'update') return applyUpdate(ctx, change);
+  async apply(ctx, { account: name = '', payload: p }) {
+    if ('create' in p) {
+      const { unit, ...want } = p.create;
+      const accountId = await ctx.accountCreations(() => createAccount(ctx, want));
+      ctx.index.accountIds.set(want.name, accountId);
+      if (unit !== ROOT) await moveAccount(ctx, want.name, accountId, ROOT, unit);
+      await waitForAccessRole(ctx, want.name, accountId);
+      return;
+    }
+    const { accountId, move, tags } = p.update;
+    if (move) await moveAccount(ctx, name, accountId, move.from, move.to);
+    const org = ctx.aws.management.organizations;
+    const set = Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value }));
+    if (set.length > 0) {
+      ctx.progress(name, 'tagging');
+      await org.send(new TagResourceCommand({ ResourceId: accountId, Tags: set }));
+    }
+    if (tags.unset.length > 0) await org.send(new UntagResourceCommand({ ResourceId: accountId, TagKeys: tags.unset }));
   },
-};
+});
 
-function creation(input: OrganizationPlanInput, match: AccountMatch, liveUnits: Set<string>): Change {
+function creation(input: OrganizationPlanInput, match: AccountMatch, liveUnits: Set<string>): Change<Payload> {
   const d = match.declared;
-  const after: AccountAfter = {
+  const create = {
     name: d.name,
     email: d.email,
     unit: d.unit ?? ROOT,
     tags: d.tags,
-    billingAccess: d.billingAccess,
+    billingAccess: billingAccessSection.of(d) ?? true,
     accessRole: input.manifest.accessRole,
   };
   const dependsOn = d.unit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : [];
-  return { address: accountAddress(d.name), kind: 'account', action: 'create', account: d.name, before: null, after, dependsOn };
+  return { address: accountAddress(d.name), kind: 'account', action: 'create', account: d.name, before: null, after: create, payload: { create }, dependsOn };
 }
 
-function placementAndTags(input: OrganizationPlanInput, match: AccountMatch, liveUnits: Set<string>): Change | undefined {
+function placementAndTags(match: AccountMatch, live: LiveAccount, tags: TagDiff, liveUnits: Set<string>): Change<Payload> | undefined {
   const d = match.declared;
-  const live = match.live!;
-  const fields: FieldChange[] = [];
   const wantUnit = d.unit ?? ROOT;
   const haveUnit = live.unit ?? ROOT;
-  if (wantUnit !== haveUnit) fields.push({ field: 'unit', before: haveUnit, after: wantUnit });
-  const haveTags = live.tags ?? {};
-  for (const [key, value] of Object.entries(d.tags)) {
-    if (haveTags[key] !== value) fields.push({ field: `tags.${key}`, before: haveTags[key] ?? null, after: value });
-  }
-  if (input.prune) {
-    for (const [key, value] of Object.entries(haveTags)) if (!(key in d.tags)) fields.push({ field: `tags.${key}`, before: value, after: null });
-  }
+  const move = wantUnit !== haveUnit ? { from: haveUnit, to: wantUnit } : undefined;
+  const fields: FieldChange[] = [...(move ? [{ field: 'unit', before: haveUnit, after: wantUnit }] : []), ...tags.fields];
   if (fields.length === 0) return undefined;
-  const dependsOn = d.unit && d.unit !== haveUnit && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : [];
+  const dependsOn = d.unit && move && !liveUnits.has(d.unit) ? [unitAddress(d.unit)] : [];
   return {
     address: accountAddress(d.name),
     kind: 'account',
     action: 'update',
     account: d.name,
-    before: { id: live.id, unit: haveUnit, tags: haveTags },
+    before: { id: live.id, unit: haveUnit, tags: live.tags ?? {} },
     after: { unit: wantUnit, tags: d.tags },
     fields,
+    payload: { update: { accountId: live.id, ...(move ? { move } : {}), tags: { set: tags.set, unset: tags.unset } } },
     dependsOn,
   };
 }
 
 /** Renames and email changes touch the root user's identity: a person does them, lz says which. */
-function identitySteps(match: AccountMatch): Change[] {
+function identitySteps(match: AccountMatch, live: LiveAccount): Change<Payload>[] {
   const d = match.declared;
-  const live = match.live!;
-  const steps: Change[] = [];
+  const steps: Change<Payload>[] = [];
   if (live.name && live.name !== d.name) {
     steps.push({
       address: `${accountAddress(d.name)}.name`,
@@ -119,32 +141,6 @@ function identitySteps(match: AccountMatch): Change[] {
     });
   }
   return steps;
-}
-
-async function applyCreation(ctx: ApplyContext, change: Change): Promise<void> {
-  const want = change.after as AccountAfter;
-  const accountId = await ctx.accountCreations(() => createAccount(ctx, want));
-  ctx.index.accountIds.set(want.name, accountId);
-  if (want.unit !== ROOT) await moveAccount(ctx, want.name, accountId, ROOT, want.unit);
-  await waitForAccessRole(ctx, want.name, accountId);
-}
-
-async function applyUpdate(ctx: ApplyContext, change: Change): Promise<void> {
-  const before = change.before as { id: string; unit: string };
-  const name = change.account!;
-  const accountId = ctx.index.accountIds.get(name) ?? before.id;
-  const org = ctx.aws.management.organizations;
-  for (const f of change.fields ?? []) {
-    if (f.field === 'unit') await moveAccount(ctx, name, accountId, String(f.before), String(f.after));
-  }
-  const tagFields = (change.fields ?? []).filter((f) => f.field.startsWith('tags.'));
-  const set = tagFields.filter((f) => f.after !== null).map((f) => ({ Key: f.field.slice(5), Value: String(f.after) }));
-  const unset = tagFields.filter((f) => f.after === null).map((f) => f.field.slice(5));
-  if (set.length > 0) {
-    ctx.progress(name, 'tagging');
-    await org.send(new TagResourceCommand({ ResourceId: accountId, Tags: set }));
-  }
-  if (unset.length > 0) await org.send(new UntagResourceCommand({ ResourceId: accountId, TagKeys: unset }));
 }
 
 async function moveAccount(ctx: ApplyContext, name: string, accountId: string, from: string, to: string): Promise<void> {

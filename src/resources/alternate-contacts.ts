@@ -5,11 +5,13 @@ import {
   type AccountClient,
   type AlternateContactType,
 } from '@aws-sdk/client-account';
-import { isNotFound } from '../aws/aws-errors.js';
-import { fieldDiff } from '../engine/fields.js';
-import type { Change, Unmanaged } from '../engine/plan.js';
-import type { Contact } from '../manifest/types.js';
-import type { AccountResource } from './types.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
+import { defineAccountKind } from '../core/module.js';
+import type { Change, Unmanaged } from '../core/plan.js';
+import { fieldDiff } from '../core/reconcile.js';
+import { PHONE, emailAddress, rule, text } from '../manifest/schema.js';
+import { accountSection, overrideOf } from '../manifest/sections.js';
 
 export const CONTACT_TYPES = ['billing', 'operations', 'security'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];
@@ -18,23 +20,65 @@ export const contactAddress = (account: string, type: ContactType) => `${account
 
 const AWS_TYPE: Record<ContactType, AlternateContactType> = { billing: 'BILLING', operations: 'OPERATIONS', security: 'SECURITY' };
 
-export type Contacts = Partial<Record<ContactType, Contact>>;
+// ---------------------------------------------------------------------------------------------- the file
 
-/** What a contact change carries: its type and the contact (after) or what was there (before). */
-export interface ContactChangeValue extends Contact {
-  type: ContactType;
-}
+export const contactSchema = z
+  .strictObject({
+    name: text(1, 64, 'alternate contact names are 1-64 characters').describe('Contact name, 1-64 characters.'),
+    title: text(1, 50, 'alternate contact titles are 1-50 characters').describe('Job title, 1-50 characters.'),
+    email: emailAddress(254).describe('Email address, at most 254 characters.'),
+    phone: text(1, 25, 'alternate contact phone numbers are 1-25 characters')
+      .regex(PHONE, rule('must contain only digits, spaces and ( ) + - (AWS alternate contact phone pattern)', 'e.g. "+1 555 0100"'))
+      .describe('Phone number: digits, spaces, ( ) + -; at most 25 characters.'),
+  })
+  .describe('An alternate contact (PutAlternateContact).');
+
+export const contactsSchema = z
+  .strictObject({
+    billing: contactSchema.optional(),
+    operations: contactSchema.optional(),
+    security: contactSchema.optional(),
+  })
+  .describe('Alternate contacts by type.');
+
+export type Contact = z.output<typeof contactSchema>;
+export type Contacts = z.output<typeof contactsSchema>;
+
+/** `contacts`, merged over `defaults.contacts` type by type, and within a type key by key. */
+export const contactsSection = accountSection({
+  key: 'contacts',
+  schema: contactsSchema,
+  inherit: 'merge',
+  override: z
+    .strictObject({
+      billing: overrideOf(contactSchema).nullable().optional(),
+      operations: overrideOf(contactSchema).nullable().optional(),
+      security: overrideOf(contactSchema).nullable().optional(),
+    })
+    .nullable()
+    .optional()
+    .describe('Alternate contacts, merged over defaults.contacts.'),
+  factorable: true,
+  summary: (contacts) => (CONTACT_TYPES.some((t) => contacts[t]) ? ['contacts'] : []),
+});
+
+// ---------------------------------------------------------------------------------------------- the kind
+
+/** Apply's instruction: put this contact of `type`, or (put null) delete it. */
+const payload = z.strictObject({ type: z.enum(CONTACT_TYPES), put: contactSchema.nullable() });
+type Payload = z.output<typeof payload>;
 
 /**
  * The billing, operations and security alternate contacts. They are read and written inside each account
  * with that account's own credentials (no AccountId), so the Account API's request quota is the account's
  * own, not the management account's shared one, and no trusted access for account.amazonaws.com is needed.
  */
-export const alternateContacts: AccountResource<Contacts, Contacts> = {
+export const alternateContacts = defineAccountKind<Contacts, Contacts, Payload>({
   kind: 'alternate-contacts',
-  scope: 'account',
+  sections: [contactsSection],
+  payload,
 
-  desired: (account) => account.contacts,
+  desired: (account) => contactsSection.of(account),
 
   async read(ctx) {
     const api = ctx.clients.account;
@@ -45,7 +89,7 @@ export const alternateContacts: AccountResource<Contacts, Contacts> = {
   },
 
   diff(want = {}, have = {}, { account, prune }) {
-    const changes: Change[] = [];
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     for (const type of CONTACT_TYPES) {
       const w = want[type];
@@ -54,54 +98,72 @@ export const alternateContacts: AccountResource<Contacts, Contacts> = {
       const base = { address, kind: 'alternate-contacts', account: account.name };
       if (!w) {
         if (!h) continue;
-        if (prune) changes.push({ ...base, action: 'delete', before: { type, ...h }, after: null });
+        if (prune) changes.push({ ...base, action: 'delete', before: { type, ...h }, after: null, payload: { type, put: null } });
         else unmanaged.push({ address, kind: 'alternate-contact', description: `${type} contact ${h.name} <${h.email}> on account ${account.name}; accounts.yaml declares none` });
         continue;
       }
-      const after: ContactChangeValue = { type, ...pick(w) };
+      const put = pick(w);
+      const after = { type, ...put };
       if (!h) {
-        changes.push({ ...base, action: 'create', before: null, after });
+        changes.push({ ...base, action: 'create', before: null, after, payload: { type, put } });
         continue;
       }
-      const fields = fieldDiff(pick(w) as unknown as Record<string, unknown>, pick(h) as unknown as Record<string, unknown>);
-      if (fields.length > 0) changes.push({ ...base, action: 'update', before: { type, ...pick(h) }, after, fields });
+      const fields = fieldDiff(put, pick(h));
+      if (fields.length > 0) changes.push({ ...base, action: 'update', before: { type, ...pick(h) }, after, fields, payload: { type, put } });
     }
     return { changes, unmanaged };
   },
 
   // For `lz import`: the contacts AWS has, by type.
-  toManifest: (have) => (Object.keys(have).length > 0 ? { contacts: { ...have } } : undefined),
+  toManifest: (have) => (Object.keys(have).length > 0 ? { [contactsSection.key]: { ...have } } : undefined),
 
-  async apply(ctx, change) {
+  async apply(ctx, { payload: { type, put } }) {
     const api = ctx.clients.account;
-    if (change.action === 'delete') {
-      const { type } = change.before as ContactChangeValue;
-      try {
-        await api.send(new DeleteAlternateContactCommand({ AlternateContactType: AWS_TYPE[type] }));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+    if (!put) {
+      await ignoreCodes(api.send(new DeleteAlternateContactCommand({ AlternateContactType: AWS_TYPE[type] })), NOT_FOUND);
       return;
     }
-    const c = change.after as ContactChangeValue;
-    await api.send(
-      new PutAlternateContactCommand({ AlternateContactType: AWS_TYPE[c.type], Name: c.name, Title: c.title, EmailAddress: c.email, PhoneNumber: c.phone }),
-    );
+    await api.send(new PutAlternateContactCommand({ AlternateContactType: AWS_TYPE[type], Name: put.name, Title: put.title, EmailAddress: put.email, PhoneNumber: put.phone }));
   },
-};
+
+  posture: [
+    {
+      id: 'security-contact',
+      cis: '1.2',
+      control: 'Account.1',
+      title: 'Security contact information is registered',
+      evaluate: ({ have }) =>
+        have?.security
+          ? { failing: [], detail: `security contact ${have.security.email}`.trim() }
+          : { failing: ['security contact'], detail: 'no security alternate contact is registered' },
+    },
+  ],
+
+  checklist({ account, pending }) {
+    const contacts = contactsSection.of(account) ?? {};
+    const declared = CONTACT_TYPES.filter((t) => contacts[t]);
+    const missing = CONTACT_TYPES.filter((t) => !contacts[t]);
+    if (missing.length > 0) {
+      return [
+        {
+          done: false,
+          title: `Alternate contacts: accounts.yaml declares no ${missing.join(', ')} contact`,
+          detail: `Add contacts.${missing[0]} (and the others) to accounts.yaml under defaults or the account, so AWS reaches the right people (CIS 1.2 asks for a security contact); lz then keeps them.${declared.length > 0 ? ` lz keeps ${declared.join(', ')} already.` : ''}`,
+        },
+      ];
+    }
+    if (pending.length > 0) return [{ done: false, title: 'Alternate contacts and contact information: lz apply will set them (see lz plan)' }];
+    return [{ done: true, title: 'Alternate contacts (billing, operations, security): kept by lz from accounts.yaml (verified by this plan)' }];
+  },
+});
 
 function pick(c: Contact): Contact {
   return { name: c.name, title: c.title, email: c.email, phone: c.phone };
 }
 
 async function getContact(api: AccountClient, type: ContactType): Promise<Contact | undefined> {
-  try {
-    const out = await api.send(new GetAlternateContactCommand({ AlternateContactType: AWS_TYPE[type] }));
-    const c = out.AlternateContact;
-    if (!c) return undefined;
-    return { name: c.Name ?? '', title: c.Title ?? '', email: c.EmailAddress ?? '', phone: c.PhoneNumber ?? '' };
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const out = await ignoreCodes(api.send(new GetAlternateContactCommand({ AlternateContactType: AWS_TYPE[type] })), NOT_FOUND);
+  const c = out?.AlternateContact;
+  if (!c) return undefined;
+  return { name: c.Name ?? '', title: c.Title ?? '', email: c.EmailAddress ?? '', phone: c.PhoneNumber ?? '' };
 }

@@ -1,7 +1,18 @@
+import * as z from 'zod';
+import { defineAccountKind } from '../core/module.js';
+import { accountSection } from '../manifest/sections.js';
 import type { ResolvedAccount } from '../manifest/types.js';
-import type { AccountResource } from './types.js';
 
 export const billingAccessAddress = (account: string) => `${account}.billing-access`;
+
+/** `billingAccess`; true when neither the account nor `defaults` says. */
+export const billingAccessSection = accountSection({
+  key: 'billingAccess',
+  schema: z.boolean().default(true).describe('IAM user and role access to billing (IamUserAccessToBilling); true when absent.'),
+  inherit: 'replace',
+  override: z.boolean().optional().describe('Overrides defaults.billingAccess.'),
+  summary: (allow) => (allow ? ['billing-access'] : []),
+});
 
 export function billingAccessInstructions(a: ResolvedAccount, allow: boolean): string {
   const where = `Sign in as the root user (${a.email}), open the account menu (top right) > Account > IAM user and role access to Billing information > Edit`;
@@ -17,11 +28,13 @@ export function billingAccessInstructions(a: ResolvedAccount, allow: boolean): s
  * exists this is a manual step lz can never verify (`unverifiable`): the text plan only counts such
  * accounts in one closing line, and `lz plan --manual` lists the step with what to click. Makes no call.
  */
-export const billingAccess: AccountResource<boolean, true> = {
+export const billingAccess = defineAccountKind<boolean, true, never>({
   kind: 'billing-access',
-  scope: 'account',
+  sections: [billingAccessSection],
+  // Its only change is a manual step, which carries no payload and is never applied.
+  payload: z.never(),
 
-  desired: (account) => account.billingAccess,
+  desired: (account) => billingAccessSection.of(account),
 
   // Nothing to read (no API); `true` only says the account exists.
   read: () => Promise.resolve(true),
@@ -46,5 +59,15 @@ export const billingAccess: AccountResource<boolean, true> = {
     };
   },
 
-  async apply() {},
-};
+  apply: () => Promise.resolve(),
+
+  checklist({ account, exists, manual }) {
+    const allow = billingAccessSection.of(account) ?? true;
+    const step = manual.find((c) => c.address === billingAccessAddress(account.name));
+    if (step) {
+      return [{ done: false, title: `IAM user and role access to billing: ${allow ? 'activated' : 'deactivated'} (lz cannot verify)`, detail: step.instructions, covers: [step.address] }];
+    }
+    if (!exists) return [{ done: true, title: `IAM user and role access to billing: ${allow ? 'ALLOW' : 'DENY'}, set by lz apply when it creates the account (CreateAccount IamUserAccessToBilling)` }];
+    return [];
+  },
+});

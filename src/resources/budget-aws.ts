@@ -15,12 +15,20 @@ import {
   type Notification,
   type Subscriber,
 } from '@aws-sdk/client-budgets';
-import { isError } from '../aws/aws-errors.js';
-import type { ResolvedBudget } from '../manifest/index.js';
-import { alertKey, formatAmount, parseAmount, type Alert, type AlertKey, type LiveBudget, type Step } from './budget-model.js';
+import { ignoreCodes, isError } from '../aws/aws-errors.js';
+import { alertKey, formatAmount, parseAmount, type Alert, type AlertKey, type LiveBudget, type ResolvedBudget, type Step } from './budget-model.js';
 
 /** Page size for the three Describe calls: AWS's default for DescribeBudgets and the maximum of the other two. */
 const PAGE = 100;
+
+/** AWS Budgets' "not found", which it also answers for an empty listing. */
+const NOT_FOUND_CODE = 'NotFoundException';
+
+/** A listing AWS answers NotFoundException for reads as empty. */
+const emptyIfNotFound = (read: () => Promise<void>) => ignoreCodes(read(), [NOT_FOUND_CODE]);
+
+/** What AWS Budgets answers for a budget, notification or subscriber that exists already. */
+export const DUPLICATE_CODE = 'DuplicateRecordException';
 
 // ---- read ---------------------------------------------------------------------------------------------------
 
@@ -46,16 +54,11 @@ export async function readBudgets(client: BudgetsClient, accountId: string, name
 
 /** One budget with its alerts (after a conflict in apply); undefined when it does not exist. */
 export async function readBudget(client: BudgetsClient, accountId: string, name: string): Promise<LiveBudget | undefined> {
-  try {
-    const out = await client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: name }));
-    if (!out.Budget) return undefined;
-    const live = liveBudget(out.Budget);
-    live.alerts = await readAlerts(client, accountId, name);
-    return live;
-  } catch (err) {
-    if (isError(err, 'NotFoundException')) return undefined;
-    throw err;
-  }
+  const out = await ignoreCodes(client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: name })), [NOT_FOUND_CODE]);
+  if (!out?.Budget) return undefined;
+  const live = liveBudget(out.Budget);
+  live.alerts = await readAlerts(client, accountId, name);
+  return live;
 }
 
 function liveBudget(b: Budget): LiveBudget {
@@ -103,14 +106,6 @@ function alertFrom(n: Notification): AlertKey {
   } as AlertKey;
 }
 
-async function emptyIfNotFound(read: () => Promise<void>): Promise<void> {
-  try {
-    await read();
-  } catch (err) {
-    if (!isError(err, 'NotFoundException')) throw err;
-  }
-}
-
 // ---- write --------------------------------------------------------------------------------------------------
 
 export const notificationOf = (a: AlertKey): Notification => ({
@@ -155,19 +150,21 @@ export async function runSteps(client: BudgetsClient, accountId: string, want: R
           await updateBudget(client, accountId, want);
           break;
         case 'delete-notification':
-          await ignoring('NotFoundException', () => client.send(new DeleteNotificationCommand({ ...base, Notification: notificationOf(step.alert) })));
+          await ignoreCodes(client.send(new DeleteNotificationCommand({ ...base, Notification: notificationOf(step.alert) })), [NOT_FOUND_CODE]);
           break;
         case 'update-notification':
           await client.send(new UpdateNotificationCommand({ ...base, OldNotification: notificationOf(step.from), NewNotification: notificationOf(step.to) }));
           break;
         case 'delete-subscriber':
-          await ignoring('NotFoundException', () =>
+          await ignoreCodes(
             client.send(new DeleteSubscriberCommand({ ...base, Notification: notificationOf(step.alert), Subscriber: subscriberOf(step.address) })),
+            [NOT_FOUND_CODE],
           );
           break;
         case 'create-subscriber':
-          await ignoring('DuplicateRecordException', () =>
+          await ignoreCodes(
             client.send(new CreateSubscriberCommand({ ...base, Notification: notificationOf(step.alert), Subscriber: subscriberOf(step.address) })),
+            [DUPLICATE_CODE],
           );
           break;
         case 'create-notification':
@@ -175,7 +172,7 @@ export async function runSteps(client: BudgetsClient, accountId: string, want: R
           break;
       }
     } catch (err) {
-      if (isError(err, 'NotFoundException', 'DuplicateRecordException')) throw new BudgetConflict(err);
+      if (isError(err, NOT_FOUND_CODE, DUPLICATE_CODE)) throw new BudgetConflict(err);
       throw err;
     }
   }
@@ -196,12 +193,4 @@ async function updateBudget(client: BudgetsClient, accountId: string, want: Reso
     next.TimePeriod = live.TimePeriod?.End ? { End: live.TimePeriod.End } : undefined;
   }
   await client.send(new UpdateBudgetCommand({ AccountId: accountId, NewBudget: next }));
-}
-
-async function ignoring(code: string, call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (err) {
-    if (!isError(err, code)) throw err;
-  }
 }

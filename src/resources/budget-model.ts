@@ -1,15 +1,35 @@
-import type { FieldChange } from '../engine/plan.js';
-import type { ResolvedBudget, ResolvedBudgetAlert } from '../manifest/index.js';
+import * as z from 'zod';
+import type { FieldChange } from '../core/plan.js';
 
 /**
  * The pure half of the budget module: what a budget looks like on both sides, and the steps (AWS calls, in
- * order) that turn the live budget into the declared one without deleting it. Plan and apply both derive
- * their work from `budgetSteps`, so what the plan shows is what apply does.
+ * order) that turn the live budget into the declared one without deleting it. Plan derives the steps with
+ * `budgetSteps` and hands them to apply in the change's payload, so what the plan shows is what apply does.
  */
 
-export type Alert = ResolvedBudgetAlert;
+const alertKeyShape = {
+  at: z.number(),
+  type: z.enum(['ACTUAL', 'FORECASTED']),
+  thresholdType: z.enum(['PERCENTAGE', 'ABSOLUTE_VALUE']),
+  comparison: z.enum(['GREATER_THAN', 'LESS_THAN', 'EQUAL_TO']),
+};
+const alertKeySchema = z.strictObject(alertKeyShape);
+/** An alert as lz sends it: `notify` is the alert's own subscribers, or else the budget's; never empty. */
+const alertSchema = z.strictObject({ ...alertKeyShape, notify: z.array(z.string()) });
+
+/** A budget of the file with `notify` resolved onto each alert: what apply makes true in AWS. */
+export const resolvedBudgetSchema = z.strictObject({
+  name: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  period: z.enum(['MONTHLY', 'QUARTERLY', 'ANNUALLY']),
+  alerts: z.array(alertSchema),
+});
+
+export type ResolvedBudget = z.output<typeof resolvedBudgetSchema>;
+export type Alert = z.output<typeof alertSchema>;
 /** What identifies a notification in AWS Budgets: its type, comparison, threshold and threshold type. */
-export type AlertKey = Pick<Alert, 'at' | 'type' | 'thresholdType' | 'comparison'>;
+export type AlertKey = z.output<typeof alertKeySchema>;
 
 /** A budget as read from AWS. `alerts` is read only for budgets the file names. */
 export interface LiveBudget {
@@ -29,13 +49,18 @@ export interface BudgetsRead {
   budgets: LiveBudget[];
 }
 
-export type Step =
-  | { op: 'update-budget'; fields: FieldChange[] }
-  | { op: 'delete-notification'; alert: Alert }
-  | { op: 'update-notification'; from: AlertKey; to: AlertKey }
-  | { op: 'delete-subscriber'; alert: AlertKey; address: string }
-  | { op: 'create-subscriber'; alert: AlertKey; address: string }
-  | { op: 'create-notification'; alert: Alert };
+const fieldChangeSchema = z.strictObject({ field: z.string(), before: z.unknown(), after: z.unknown(), note: z.string().optional() });
+
+/** One AWS call of an update, as the plan carries it to apply. */
+export const stepSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('update-budget'), fields: z.array(fieldChangeSchema) }),
+  z.strictObject({ op: z.literal('delete-notification'), alert: alertSchema }),
+  z.strictObject({ op: z.literal('update-notification'), from: alertKeySchema, to: alertKeySchema }),
+  z.strictObject({ op: z.literal('delete-subscriber'), alert: alertKeySchema, address: z.string() }),
+  z.strictObject({ op: z.literal('create-subscriber'), alert: alertKeySchema, address: z.string() }),
+  z.strictObject({ op: z.literal('create-notification'), alert: alertSchema }),
+]);
+export type Step = z.output<typeof stepSchema>;
 
 const OPERATOR: Record<Alert['comparison'], string> = { GREATER_THAN: '>', LESS_THAN: '<', EQUAL_TO: '=' };
 

@@ -7,16 +7,20 @@ import {
   paginateListExports,
   type Export,
 } from '@aws-sdk/client-bcm-data-exports';
-import { isError } from '../aws/aws-errors.js';
-import { fieldDiff, sameValue } from '../engine/fields.js';
-import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
-import { bucketAddress, bucketPolicyAddress } from './log-archive-bucket.js';
-import { LZ_TAG_KEY, lzTagged, modelFor, tolerantRead } from './organization-services.js';
-import type { OrganizationResource } from './types.js';
+import * as z from 'zod';
+import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { defineOrganizationKind } from '../core/module.js';
+import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
+import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
+import { sameValue } from '../core/values.js';
+import { bucketAddress, bucketPolicyAddress } from './delivery-buckets.js';
+import { costExportSection, readModel, servicesModel, tolerantRead } from './organization-services.js';
 
 export const costExportAddress = (name: string) => `cost-export:${name}`;
 export const COST_EXPORT_TAG_VALUE = 'cost-export';
 export const CUR2_TABLE = 'COST_AND_USAGE_REPORT';
+
+/** `organization.costExport`. */
 
 /**
  * CUR 2.0 columns (Data Exports table dictionary, COST_AND_USAGE_REPORT). Data Exports takes no `SELECT *`:
@@ -80,7 +84,7 @@ export const CUR2_TABLE_CONFIGURATION: Record<string, string> = {
   INCLUDE_SPLIT_COST_ALLOCATION_DATA: 'FALSE',
 };
 
-/** The export in the plan's words. */
+/** The export in the plan's words, as read (AWS may answer values lz never writes). */
 export interface CostExportSettings {
   bucket: string;
   prefix: string;
@@ -95,10 +99,6 @@ export interface CostExportSettings {
   refreshCadence: string;
 }
 
-export interface CostExportAfter extends CostExportSettings {
-  name: string;
-}
-
 export interface LiveExport extends CostExportSettings {
   name: string;
   arn: string;
@@ -107,10 +107,29 @@ export interface LiveExport extends CostExportSettings {
 }
 
 export interface ExportsRead {
-  region: string;
   export?: LiveExport;
   leftovers: LiveExport[];
 }
+
+/** The export lz writes: every column named (the plan shows only their count). */
+const exportConfig = z.strictObject({
+  name: z.string(),
+  bucket: z.string(),
+  prefix: z.string(),
+  region: z.string(),
+  table: z.string(),
+  columns: z.array(z.string()),
+  tableConfiguration: z.record(z.string(), z.string()),
+  format: z.enum(['PARQUET', 'TEXT_OR_CSV']),
+  compression: z.enum(['PARQUET', 'GZIP']),
+  overwrite: z.enum(['OVERWRITE_REPORT', 'CREATE_NEW_REPORT']),
+  refreshCadence: z.enum(['SYNCHRONOUS']),
+});
+type ExportConfig = z.output<typeof exportConfig>;
+
+/** Apply's instruction: create the export (no `arn`) or update the one at `arn`; or delete a leftover lz made. */
+const payload = z.union([z.strictObject({ put: exportConfig, arn: z.string().optional() }), z.strictObject({ delete: z.strictObject({ arn: z.string() }) })]);
+type Payload = z.output<typeof payload>;
 
 export function queryStatement(columns: string[], table: string): string {
   return `SELECT ${columns.join(', ')} FROM ${table}`;
@@ -123,29 +142,30 @@ export function parseQuery(statement: string): { columns: string[]; table: strin
   return { columns: m[1]!.split(',').map((c) => c.trim()).filter(Boolean), table: m[2]! };
 }
 
-function fromAws(e: Export, arn: string, lz: boolean): LiveExport {
-  const q = parseQuery(e.DataQuery?.QueryStatement ?? '');
-  const dest = e.DestinationConfigurations?.S3Destination;
+/** An export as GetExport answers it; one gone between the listing and the read shows as empty. */
+function fromAws(e: Export | undefined, arn: string, lz: boolean): LiveExport {
+  const q = parseQuery(e?.DataQuery?.QueryStatement ?? '');
+  const dest = e?.DestinationConfigurations?.S3Destination;
   const out = dest?.S3OutputConfigurations;
   return {
-    name: e.Name ?? '',
+    name: e?.Name ?? '',
     arn,
     lz,
-    ...(e.Description ? { description: e.Description } : {}),
+    ...(e?.Description ? { description: e.Description } : {}),
     bucket: dest?.S3Bucket ?? '',
     prefix: dest?.S3Prefix ?? '',
     region: dest?.S3Region ?? '',
     table: q.table,
     columns: q.columns,
-    tableConfiguration: e.DataQuery?.TableConfigurations?.[q.table] ?? {},
+    tableConfiguration: e?.DataQuery?.TableConfigurations?.[q.table] ?? {},
     format: out?.Format ?? '',
     compression: out?.Compression ?? '',
     overwrite: out?.Overwrite ?? '',
-    refreshCadence: e.RefreshCadence?.Frequency ?? '',
+    refreshCadence: e?.RefreshCadence?.Frequency ?? '',
   };
 }
 
-function toAws(want: CostExportAfter): Export {
+function toAws(want: ExportConfig): Export {
   return {
     Name: want.name,
     Description: 'CUR 2.0 cost and usage export, managed by lz',
@@ -155,10 +175,10 @@ function toAws(want: CostExportAfter): Export {
         S3Bucket: want.bucket,
         S3Prefix: want.prefix,
         S3Region: want.region,
-        S3OutputConfigurations: { OutputType: 'CUSTOM', Format: want.format as never, Compression: want.compression as never, Overwrite: want.overwrite as never },
+        S3OutputConfigurations: { OutputType: 'CUSTOM', Format: want.format, Compression: want.compression, Overwrite: want.overwrite },
       },
     },
-    RefreshCadence: { Frequency: want.refreshCadence as never },
+    RefreshCadence: { Frequency: want.refreshCadence },
   };
 }
 
@@ -166,7 +186,7 @@ function toAws(want: CostExportAfter): Export {
 export function exportFields(want: CostExportSettings, have: CostExportSettings): FieldChange[] {
   const { columns: wc, tableConfiguration: wt, ...wRest } = want;
   const { columns: hc, tableConfiguration: ht, ...hRest } = have;
-  const fields = fieldDiff(wRest as unknown as Record<string, unknown>, hRest as unknown as Record<string, unknown>);
+  const fields = fieldDiff(wRest, hRest);
   for (const [key, value] of Object.entries(wt)) if (!sameValue(ht[key], value)) fields.push({ field: `tableConfiguration.${key}`, before: ht[key] ?? null, after: value });
   for (const c of wc) if (!hc.includes(c)) fields.push({ field: 'column', before: null, after: c });
   for (const c of hc) if (!wc.includes(c)) fields.push({ field: 'column', before: c, after: null });
@@ -179,15 +199,15 @@ export function exportFields(want: CostExportSettings, have: CostExportSettings)
  * refreshed as the data updates (SYNCHRONOUS, the one cadence AWS offers, up to three times a day), to the
  * log archive bucket under `cost-export/` (or a bucket of its own). Data Exports is served from us-east-1.
  */
-export const costExport: OrganizationResource = {
+export const costExport = defineOrganizationKind<ExportsRead, Payload>({
   kind: 'cost-export',
-  scope: 'organization',
+  sections: [costExportSection],
+  payload,
 
-  async read(ctx): Promise<ExportsRead> {
-    const region = ctx.aws.options.region;
-    const model = modelFor(ctx, region);
+  async read(ctx) {
+    const model = readModel(ctx);
     const client = ctx.aws.management.bcmDataExports;
-    return tolerantRead(
+    return tolerantRead<ExportsRead>(
       ctx,
       Boolean(model.costExport),
       'data exports',
@@ -196,28 +216,27 @@ export const costExport: OrganizationResource = {
         for await (const page of paginateListExports({ client }, {})) {
           for (const e of page.Exports ?? []) if (e.ExportArn && e.ExportName) refs.push({ arn: e.ExportArn, name: e.ExportName });
         }
-        const tagged = await Promise.all(refs.map(async (r) => lzTagged((await client.send(new ListTagsForResourceCommand({ ResourceArn: r.arn }))).ResourceTags)));
+        const tagged = await Promise.all(refs.map(async (r) => hasManagedByTag((await client.send(new ListTagsForResourceCommand({ ResourceArn: r.arn }))).ResourceTags)));
         const named = refs.findIndex((r) => r.name === model.costExport?.name);
         const wanted = refs.filter((r, i) => i === named || tagged[i]);
-        const full = await Promise.all(wanted.map(async (r) => fromAws((await client.send(new GetExportCommand({ ExportArn: r.arn }))).Export ?? ({} as Export), r.arn, tagged[refs.indexOf(r)]!)));
+        const full = await Promise.all(wanted.map(async (r) => fromAws((await client.send(new GetExportCommand({ ExportArn: r.arn }))).Export, r.arn, tagged[refs.indexOf(r)]!)));
         const exp = named >= 0 ? full[wanted.indexOf(refs[named]!)] : undefined;
-        return { region, ...(exp ? { export: exp } : {}), leftovers: full.filter((e) => e !== exp) };
+        return { ...(exp ? { export: exp } : {}), leftovers: full.filter((e) => e !== exp) };
       },
-      { region, leftovers: [] },
+      { leftovers: [] },
     );
   },
 
-  plan(input) {
-    const read = (input.live?.get('cost-export') as ExportsRead | undefined) ?? { region: 'us-east-1', leftovers: [] };
-    const model = modelFor(input, read.region);
-    const changes: Change[] = [];
+  plan(input, live) {
+    const model = servicesModel(input);
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     if (model.costExport) {
-      const want: CostExportAfter = {
+      const want: ExportConfig = {
         name: model.costExport.name,
         bucket: model.costExport.bucket,
         prefix: model.costExport.prefix,
-        region: read.region,
+        region: input.region,
         table: CUR2_TABLE,
         columns: CUR2_COLUMNS,
         tableConfiguration: CUR2_TABLE_CONFIGURATION,
@@ -227,49 +246,51 @@ export const costExport: OrganizationResource = {
         refreshCadence: 'SYNCHRONOUS',
       };
       const dependsOn = [bucketAddress(want.bucket), bucketPolicyAddress(want.bucket)];
-      const have = read.export;
+      const have = live?.export;
       if (!have) {
-        changes.push({ address: costExportAddress(want.name), kind: 'cost-export', action: 'create', before: null, after: { ...want, columns: `${want.columns.length} CUR 2.0 columns` }, dependsOn });
+        // The plan shows how many columns; the payload names them.
+        const after = { ...want, columns: `${want.columns.length} CUR 2.0 columns` };
+        changes.push({ address: costExportAddress(want.name), kind: 'cost-export', action: 'create', before: null, after, payload: { put: want }, dependsOn });
       } else {
         const { name: _n, arn, lz: _l, description: _d, ...settings } = have;
         const { name: _w, ...wantSettings } = want;
         const fields = exportFields(wantSettings, settings);
-        if (fields.length > 0) changes.push({ address: costExportAddress(want.name), kind: 'cost-export', action: 'update', before: { ...settings, arn }, after: { ...want, arn }, fields, dependsOn });
+        if (fields.length > 0) {
+          changes.push({ address: costExportAddress(want.name), kind: 'cost-export', action: 'update', before: { ...settings, arn }, after: { ...want, arn }, fields, payload: { put: want, arn }, dependsOn });
+        }
       }
     }
-    for (const left of read.leftovers) {
+    for (const left of live?.leftovers ?? []) {
       if (!left.lz) continue;
-      if (input.prune) changes.push({ address: costExportAddress(left.name), kind: 'cost-export', action: 'delete', before: { name: left.name, arn: left.arn, bucket: left.bucket }, after: null });
-      else unmanaged.push({ address: costExportAddress(left.name), kind: 'cost-export', description: `cost export ${left.name} (made by lz; accounts.yaml asks for no such export; --prune deletes it, delivered files stay in ${left.bucket})` });
+      if (input.prune) {
+        const before = { name: left.name, arn: left.arn, bucket: left.bucket };
+        changes.push({ address: costExportAddress(left.name), kind: 'cost-export', action: 'delete', before, after: null, payload: { delete: { arn: left.arn } } });
+      } else {
+        unmanaged.push({ address: costExportAddress(left.name), kind: 'cost-export', description: `cost export ${left.name} (made by lz; accounts.yaml asks for no such export; --prune deletes it, delivered files stay in ${left.bucket})` });
+      }
     }
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
+  async apply(ctx, { payload: p }) {
     const client = ctx.aws.management.bcmDataExports;
-    if (change.action === 'delete') {
-      const { arn } = change.before as { arn: string };
-      try {
-        await client.send(new DeleteExportCommand({ ExportArn: arn }));
-      } catch (err) {
-        if (!isError(err, 'ResourceNotFoundException')) throw err;
-      }
+    if ('delete' in p) {
+      await ignoreCodes(client.send(new DeleteExportCommand({ ExportArn: p.delete.arn })), ['ResourceNotFoundException']);
       return;
     }
-    const after = change.after as CostExportAfter & { arn?: string; columns: string[] | string };
-    const want: CostExportAfter = { ...after, columns: CUR2_COLUMNS };
-    let arn = after.arn;
+    const want = p.put;
+    let arn = p.arn;
     if (!arn) {
       try {
-        await client.send(new CreateExportCommand({ Export: toAws(want), ResourceTags: [{ Key: LZ_TAG_KEY, Value: COST_EXPORT_TAG_VALUE }] }));
+        await client.send(new CreateExportCommand({ Export: toAws(want), ResourceTags: [{ Key: MANAGED_BY_TAG, Value: COST_EXPORT_TAG_VALUE }] }));
         return;
       } catch (err) {
         // Made by an earlier, interrupted run: find it and bring it in line.
-        if (!isError(err, 'ValidationException') || !/already exists/i.test((err as Error).message)) throw err;
+        if (!isError(err, 'ValidationException') || !/already exists/i.test(errorMessage(err))) throw err;
         for await (const page of paginateListExports({ client }, {})) arn ??= page.Exports?.find((e) => e.ExportName === want.name)?.ExportArn;
         if (!arn) throw err;
       }
     }
     await client.send(new UpdateExportCommand({ ExportArn: arn, Export: toAws(want) }));
   },
-};
+});

@@ -1,4 +1,3 @@
-import { isVirtualMfaSerial } from './virtual-mfa.js';
 import {
   AddUserToGroupCommand,
   CreateLoginProfileCommand,
@@ -20,12 +19,17 @@ import {
   paginateListUserPolicies,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { isError, isNotFound } from '../aws/aws-errors.js';
-import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
-import { displaySecretFile, generatePassword, passwordLength, secretFile, stageSecret } from '../secrets.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { defineAccountKind, type AccountApplyContext } from '../core/module.js';
+import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
+import { MANAGED_BY_TAG, tagDiff } from '../core/reconcile.js';
+import { accountSection } from '../manifest/sections.js';
+import { MANAGED_POLICY_ARN, iamName, rule } from '../manifest/schema.js';
+import { MIN_GENERATED_LENGTH, displaySecretFile, generatePassword, passwordLength, secretFile, stageSecret } from '../secrets.js';
 import {
+  ALREADY_EXISTS,
   GROUP_TAG,
-  MANAGED_TAG,
   MANAGED_TAG_VALUE,
   authorizationDetails,
   consoleState,
@@ -36,7 +40,36 @@ import {
   sameName,
   type IamUserView,
 } from './iam-reads.js';
-import type { AccountApplyContext, AccountResource, PlanOutput } from './types.js';
+import { passwordPolicySection } from './password-policy.js';
+import { isVirtualMfaSerial } from './virtual-mfa.js';
+
+export const iamAdminSchema = z
+  .strictObject({
+    user: iamName(64, 'IAM user names are 1-64 characters').default('IAMADMIN').describe('IAM user created in the account.'),
+    group: iamName(128, 'IAM group names are 1-128 characters').default('Administrators').describe('IAM group the user joins; the policies attach to it.'),
+    policies: z
+      .array(z.string().regex(MANAGED_POLICY_ARN, rule('must be a managed policy ARN', 'e.g. arn:aws:iam::aws:policy/AdministratorAccess')))
+      .max(20, rule('must have at most 20 entries (IAM managed policies per group)', 'combine policies or use fewer'))
+      .default(['arn:aws:iam::aws:policy/AdministratorAccess'])
+      .describe('Managed policy ARNs attached to the group.'),
+    consoleAccess: z.boolean().default(true).describe('Give the user a console password (login profile).'),
+    requireMfa: z.boolean().default(true).describe('Attach a policy that denies everything but MFA setup until the user signs in with MFA.'),
+    mfaPolicyName: iamName(128, 'IAM policy names are 1-128 characters').default('lz-require-mfa').describe('Name of the customer-managed MFA policy.'),
+  })
+  .describe('An administrator IAM user in a group with managed policies, optionally forced to use MFA.');
+
+export type IamAdmin = z.output<typeof iamAdminSchema>;
+
+/**
+ * `iamAdmin` under `defaults` or an account, merged key by key. Declared here and read by the other IAM
+ * modules (the group, the MFA policy, console MFA), which each make one part of it true.
+ */
+export const iamAdminSection = accountSection({
+  key: 'iamAdmin',
+  schema: iamAdminSchema,
+  inherit: 'merge',
+  summary: (a) => ['iamAdmin', ...(a.requireMfa ? ['mfa'] : [])],
+});
 
 /**
  * The admin user: exists, is in the admin group, has no policies of its own (CIS 1.15: permissions come
@@ -73,20 +106,48 @@ export interface AdminUserHave {
 
 const KIND = 'iam-admin-user';
 
+/** A login profile to create, with the length of the password generated at apply (never in the plan). */
+const newLoginProfile = z.strictObject({ passwordLength: z.int().min(MIN_GENERATED_LENGTH).max(128) });
+
+/** Apply's instruction: exactly what to do to the user, nothing left to read from the displayed fields. */
+const payload = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('create'),
+    user: z.string(),
+    group: z.string(),
+    tags: z.record(z.string(), z.string()),
+    loginProfile: newLoginProfile.optional(),
+  }),
+  z.strictObject({
+    op: z.literal('update'),
+    user: z.string(),
+    /** The group to join, when it is not in it. */
+    addToGroup: z.string().optional(),
+    tags: z.record(z.string(), z.string()),
+    /** Create a login profile, or delete the one consoleAccess: false no longer wants (--prune). */
+    loginProfile: z.union([newLoginProfile, z.literal('delete')]).optional(),
+    detachPolicies: z.array(z.string()),
+    deleteInlinePolicies: z.array(z.string()),
+  }),
+  z.strictObject({ op: z.literal('delete'), user: z.string() }),
+]);
+type Payload = z.output<typeof payload>;
+
 export const passwordNote = (account: string, user: string) => `generated at apply, written to ${displaySecretFile(account, user)}`;
 
-export const iamAdminUser: AccountResource<AdminUserWant, AdminUserHave> = {
+export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payload>({
   kind: KIND,
-  scope: 'account',
+  sections: [iamAdminSection],
+  payload,
 
   desired(account) {
-    const a = account.iamAdmin;
+    const a = iamAdminSection.of(account);
     if (!a) return undefined;
     return {
       name: a.user,
       group: a.group,
-      ...(a.consoleAccess ? { 'console password': `(${passwordNote(account.name, a.user)})`, 'password length': passwordLength(account.passwordPolicy) } : {}),
-      tags: { [MANAGED_TAG]: MANAGED_TAG_VALUE, [GROUP_TAG]: a.group },
+      ...(a.consoleAccess ? { 'console password': `(${passwordNote(account.name, a.user)})`, 'password length': passwordLength(passwordPolicySection.of(account)) } : {}),
+      tags: { [MANAGED_BY_TAG]: MANAGED_TAG_VALUE, [GROUP_TAG]: a.group },
     };
   },
 
@@ -115,38 +176,60 @@ export const iamAdminUser: AccountResource<AdminUserWant, AdminUserHave> = {
     return { ...(have ? { user: have } : {}), retired };
   },
 
-  diff(want, have, input): PlanOutput {
+  diff(want, have, input) {
     const account = input.account.name;
-    const changes: Change[] = [];
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     const groupDependency = want ? [iamAddress.group(account)] : [];
+    const loginProfile = want?.['console password'] ? { passwordLength: want['password length'] ?? MIN_GENERATED_LENGTH } : undefined;
     if (want && !have?.user) {
-      changes.push({ address: iamAddress.user(account), kind: KIND, action: 'create', account, before: null, after: want, dependsOn: groupDependency });
+      changes.push({
+        address: iamAddress.user(account),
+        kind: KIND,
+        action: 'create',
+        account,
+        before: null,
+        after: want,
+        payload: { op: 'create', user: want.name, group: want.group, tags: want.tags, ...(loginProfile ? { loginProfile } : {}) },
+        dependsOn: groupDependency,
+      });
     } else if (want && have?.user) {
       const u = have.user;
       const fields: FieldChange[] = [];
-      if (!u.groups.some((g) => sameName(g, want.group))) fields.push({ field: 'group', before: null, after: want.group });
-      for (const [key, value] of Object.entries(want.tags)) {
-        if (u.tags[key] !== value) fields.push({ field: `tags.${key}`, before: u.tags[key] ?? null, after: value });
+      const update: Extract<Payload, { op: 'update' }> = { op: 'update', user: want.name, tags: {}, detachPolicies: [], deleteInlinePolicies: [] };
+      if (!u.groups.some((g) => sameName(g, want.group))) {
+        fields.push({ field: 'group', before: null, after: want.group });
+        update.addToGroup = want.group;
       }
-      if (want['console password'] && !u.passwordEnabled) {
+      // Only lz's own tags are compared: the user's other tags are not lz's to remove.
+      const tags = tagDiff(want.tags, Object.fromEntries(Object.entries(u.tags).filter(([key]) => key in want.tags)), false);
+      fields.push(...tags.fields);
+      update.tags = tags.set;
+      if (loginProfile && !u.passwordEnabled) {
         fields.push({ field: 'console password', before: null, after: true, note: passwordNote(account, want.name) });
+        update.loginProfile = loginProfile;
       }
-      if (!want['console password'] && u.passwordEnabled) {
-        if (input.prune) fields.push({ field: 'console password', before: 'enabled', after: null });
-        else unmanaged.push({ address: `${iamAddress.user(account)}.console-password`, kind: KIND, description: `console password of ${u.name} in ${account} (consoleAccess is false; --prune deletes the login profile)` });
+      if (!loginProfile && u.passwordEnabled) {
+        if (input.prune) {
+          fields.push({ field: 'console password', before: 'enabled', after: null });
+          update.loginProfile = 'delete';
+        } else unmanaged.push({ address: `${iamAddress.user(account)}.console-password`, kind: KIND, description: `console password of ${u.name} in ${account} (consoleAccess is false; --prune deletes the login profile)` });
       }
       if (u.policies.length > 0) {
-        if (input.prune) fields.push({ field: 'policies', before: u.policies, after: [] });
-        else {
+        if (input.prune) {
+          fields.push({ field: 'policies', before: u.policies, after: [] });
+          update.detachPolicies = u.policies;
+        } else {
           for (const arn of u.policies) {
             unmanaged.push({ address: `${iamAddress.user(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached directly to user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune detaches it)` });
           }
         }
       }
       if (u.inlinePolicies.length > 0) {
-        if (input.prune) fields.push({ field: 'inline policies', before: u.inlinePolicies, after: [] });
-        else {
+        if (input.prune) {
+          fields.push({ field: 'inline policies', before: u.inlinePolicies, after: [] });
+          update.deleteInlinePolicies = u.inlinePolicies;
+        } else {
           for (const name of u.inlinePolicies) {
             unmanaged.push({ address: `${iamAddress.user(account)}.inline:${name}`, kind: KIND, description: `inline policy ${name} on user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune deletes it)` });
           }
@@ -161,7 +244,8 @@ export const iamAdminUser: AccountResource<AdminUserWant, AdminUserHave> = {
           before: { name: u.name, groups: u.groups, policies: u.policies, inlinePolicies: u.inlinePolicies, tags: u.tags, consolePassword: u.passwordEnabled },
           after: want,
           fields,
-          ...(fields.some((f) => f.field === 'group') ? { dependsOn: groupDependency } : {}),
+          payload: update,
+          ...(update.addToGroup ? { dependsOn: groupDependency } : {}),
         });
       }
     }
@@ -174,6 +258,7 @@ export const iamAdminUser: AccountResource<AdminUserWant, AdminUserHave> = {
           account,
           before: { name: u.name, groups: u.groups, policies: u.policies, 'console password': u.passwordEnabled ? 'enabled' : 'none' },
           after: null,
+          payload: { op: 'delete', user: u.name },
         });
       } else {
         unmanaged.push({ address: iamAddress.retiredUser(account, u.name), kind: KIND, description: `user ${u.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)` });
@@ -182,50 +267,27 @@ export const iamAdminUser: AccountResource<AdminUserWant, AdminUserHave> = {
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
-    const account = change.account ?? '';
+  async apply(ctx, { account = '', payload: p }) {
     const iam = ctx.clients.iam;
-    if (change.action === 'delete') return deleteUser(ctx, account, (change.before as { name: string }).name);
-    const want = change.after as AdminUserWant;
-    if (change.action === 'create') {
-      ctx.progress(account, `creating user ${want.name}`);
-      const Tags = Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value }));
-      try {
-        await iam.send(new CreateUserCommand({ UserName: want.name, Tags }));
-      } catch (err) {
-        // Made by an earlier run (or by hand) since the plan: adopt it.
-        if (!isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
-        await iam.send(new TagUserCommand({ UserName: want.name, Tags }));
-      }
-      await iam.send(new AddUserToGroupCommand({ GroupName: want.group, UserName: want.name }));
-      if (want['console password']) await createLoginProfile(ctx, account, want);
+    if (p.op === 'delete') return deleteUser(ctx, account, p.user);
+    const asTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (p.op === 'create') {
+      ctx.progress(account, `creating user ${p.user}`);
+      const created = await ignoreCodes(iam.send(new CreateUserCommand({ UserName: p.user, Tags: asTags(p.tags) })), ALREADY_EXISTS);
+      // Made by an earlier run (or by hand) since the plan: adopt it.
+      if (!created) await iam.send(new TagUserCommand({ UserName: p.user, Tags: asTags(p.tags) }));
+      await iam.send(new AddUserToGroupCommand({ GroupName: p.group, UserName: p.user }));
+      if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile.passwordLength);
       return;
     }
-    for (const f of change.fields ?? []) {
-      if (f.field === 'group') await iam.send(new AddUserToGroupCommand({ GroupName: want.group, UserName: want.name }));
-    }
-    const tags = (change.fields ?? []).filter((f) => f.field.startsWith('tags.') && f.after !== null);
-    if (tags.length > 0) await iam.send(new TagUserCommand({ UserName: want.name, Tags: tags.map((f) => ({ Key: f.field.slice(5), Value: String(f.after) })) }));
-    for (const f of change.fields ?? []) {
-      if (f.field === 'console password' && f.after !== null) await createLoginProfile(ctx, account, want);
-      if (f.field === 'console password' && f.after === null) await ignoreNotFound(() => iam.send(new DeleteLoginProfileCommand({ UserName: want.name })));
-      if (f.field === 'policies') {
-        for (const arn of f.before as string[]) await ignoreNotFound(() => iam.send(new DetachUserPolicyCommand({ UserName: want.name, PolicyArn: arn })));
-      }
-      if (f.field === 'inline policies') {
-        for (const name of f.before as string[]) await ignoreNotFound(() => iam.send(new DeleteUserPolicyCommand({ UserName: want.name, PolicyName: name })));
-      }
-    }
+    if (p.addToGroup) await iam.send(new AddUserToGroupCommand({ GroupName: p.addToGroup, UserName: p.user }));
+    if (Object.keys(p.tags).length > 0) await iam.send(new TagUserCommand({ UserName: p.user, Tags: asTags(p.tags) }));
+    if (p.loginProfile === 'delete') await ignoreCodes(iam.send(new DeleteLoginProfileCommand({ UserName: p.user })), NOT_FOUND);
+    else if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile.passwordLength);
+    for (const arn of p.detachPolicies) await ignoreCodes(iam.send(new DetachUserPolicyCommand({ UserName: p.user, PolicyArn: arn })), NOT_FOUND);
+    for (const name of p.deleteInlinePolicies) await ignoreCodes(iam.send(new DeleteUserPolicyCommand({ UserName: p.user, PolicyName: name })), NOT_FOUND);
   },
-};
-
-async function ignoreNotFound(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
+});
 
 function secretText(account: string, accountId: string, user: string, password: string): string {
   return [
@@ -245,65 +307,65 @@ function secretText(account: string, accountId: string, user: string, password: 
  * file, sent with PasswordResetRequired, and the file is kept only if IAM took it. A user that already has
  * a login profile keeps it (EntityAlreadyExists): lz never replaces a password.
  */
-async function createLoginProfile(ctx: AccountApplyContext, account: string, want: AdminUserWant): Promise<void> {
-  const password = generatePassword(want['password length'] ?? 20);
-  const staged = stageSecret(ctx.workdir, secretFile(ctx.workdir, account, want.name), secretText(account, ctx.accountId, want.name, password));
+async function createLoginProfile(ctx: AccountApplyContext, account: string, user: string, length: number): Promise<void> {
+  const password = generatePassword(length);
+  const staged = stageSecret(ctx.workdir, secretFile(ctx.workdir, account, user), secretText(account, ctx.accountId, user, password));
   try {
-    await ctx.clients.iam.send(new CreateLoginProfileCommand({ UserName: want.name, Password: password, PasswordResetRequired: true }));
+    await ctx.clients.iam.send(new CreateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }));
   } catch (err) {
-    const exists = isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists');
+    const exists = isError(err, ...ALREADY_EXISTS);
     // The SDK retried the call (a connection reset, a 5xx): an earlier attempt of this very call may be what
     // made the profile, its answer lost on the way. Then IAM holds this password and nobody else knows it,
     // so make that certain with the same password rather than lose it.
     if (exists && ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1) {
       try {
-        await ctx.clients.iam.send(new UpdateLoginProfileCommand({ UserName: want.name, Password: password, PasswordResetRequired: true }));
+        await ctx.clients.iam.send(new UpdateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }));
       } catch (updateErr) {
         staged.discard();
         throw updateErr;
       }
       staged.commit();
-      ctx.progress(account, `initial console password for ${want.name} written to ${displaySecretFile(account, want.name)} (readable by you only; shown nowhere else)`);
+      ctx.progress(account, `initial console password for ${user} written to ${displaySecretFile(account, user)} (readable by you only; shown nowhere else)`);
       return;
     }
     staged.discard();
     if (exists) {
-      ctx.progress(account, `${want.name} already has a console password; lz does not replace it`);
+      ctx.progress(account, `${user} already has a console password; lz does not replace it`);
       return;
     }
     throw err;
   }
   staged.commit();
-  ctx.progress(account, `initial console password for ${want.name} written to ${displaySecretFile(account, want.name)} (readable by you only; shown nowhere else)`);
+  ctx.progress(account, `initial console password for ${user} written to ${displaySecretFile(account, user)} (readable by you only; shown nowhere else)`);
 }
 
 /** Takes away everything that keeps IAM from deleting the user, then deletes it. Gone already is done. */
 async function deleteUser(ctx: AccountApplyContext, account: string, name: string): Promise<void> {
-  const iam: IAMClient = ctx.clients.iam;
   ctx.progress(account, `deleting user ${name}`);
   // NoSuchEntity from a listing means the user is gone already; from a removal, that the other side is.
-  try {
-    await ignoreNotFound(() => iam.send(new DeleteLoginProfileCommand({ UserName: name })));
-    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: name })) {
-      for (const k of page.AccessKeyMetadata ?? []) await iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: k.AccessKeyId }));
-    }
-    const devices: string[] = [];
-    for await (const page of paginateListMFADevices({ client: iam }, { UserName: name })) devices.push(...(page.MFADevices ?? []).map((d) => d.SerialNumber!));
-    for (const serial of devices) {
-      await iam.send(new DeactivateMFADeviceCommand({ UserName: name, SerialNumber: serial }));
-      if (isVirtualMfaSerial(serial)) await ignoreNotFound(() => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
-    }
-    const groups: string[] = [];
-    for await (const page of paginateListGroupsForUser({ client: iam }, { UserName: name })) groups.push(...(page.Groups ?? []).map((g) => g.GroupName!));
-    for (const g of groups) await ignoreNotFound(() => iam.send(new RemoveUserFromGroupCommand({ GroupName: g, UserName: name })));
-    const attached: string[] = [];
-    for await (const page of paginateListAttachedUserPolicies({ client: iam }, { UserName: name })) attached.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
-    for (const arn of attached) await ignoreNotFound(() => iam.send(new DetachUserPolicyCommand({ UserName: name, PolicyArn: arn })));
-    const inline: string[] = [];
-    for await (const page of paginateListUserPolicies({ client: iam }, { UserName: name })) inline.push(...(page.PolicyNames ?? []));
-    for (const p of inline) await ignoreNotFound(() => iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: p })));
-    await iam.send(new DeleteUserCommand({ UserName: name }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+  await ignoreCodes(dismantleUser(ctx.clients.iam, name), NOT_FOUND);
+}
+
+async function dismantleUser(iam: IAMClient, name: string): Promise<void> {
+  const gone = <T>(call: Promise<T>) => ignoreCodes(call, NOT_FOUND);
+  await gone(iam.send(new DeleteLoginProfileCommand({ UserName: name })));
+  for await (const page of paginateListAccessKeys({ client: iam }, { UserName: name })) {
+    for (const k of page.AccessKeyMetadata ?? []) await iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: k.AccessKeyId }));
   }
+  const devices: string[] = [];
+  for await (const page of paginateListMFADevices({ client: iam }, { UserName: name })) devices.push(...(page.MFADevices ?? []).map((d) => d.SerialNumber!));
+  for (const serial of devices) {
+    await iam.send(new DeactivateMFADeviceCommand({ UserName: name, SerialNumber: serial }));
+    if (isVirtualMfaSerial(serial)) await gone(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
+  }
+  const groups: string[] = [];
+  for await (const page of paginateListGroupsForUser({ client: iam }, { UserName: name })) groups.push(...(page.Groups ?? []).map((g) => g.GroupName!));
+  for (const g of groups) await gone(iam.send(new RemoveUserFromGroupCommand({ GroupName: g, UserName: name })));
+  const attached: string[] = [];
+  for await (const page of paginateListAttachedUserPolicies({ client: iam }, { UserName: name })) attached.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn!));
+  for (const arn of attached) await gone(iam.send(new DetachUserPolicyCommand({ UserName: name, PolicyArn: arn })));
+  const inline: string[] = [];
+  for await (const page of paginateListUserPolicies({ client: iam }, { UserName: name })) inline.push(...(page.PolicyNames ?? []));
+  for (const p of inline) await gone(iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: p })));
+  await iam.send(new DeleteUserCommand({ UserName: name }));
 }

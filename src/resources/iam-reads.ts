@@ -7,8 +7,9 @@ import {
   type EntityType,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { isError, isNotFound } from '../aws/aws-errors.js';
-import type { AccountReadContext } from './types.js';
+import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
+import type { AccountReadContext } from '../core/module.js';
+import { MANAGED_BY_TAG } from '../core/reconcile.js';
 
 /**
  * The IAM reads the account baseline shares. At scale the number of calls per account is the cost, so the
@@ -17,13 +18,14 @@ import type { AccountReadContext } from './types.js';
  * account per plan (`ctx.memo`).
  */
 
-/** Tags lz puts on the IAM user it manages, so that a user the file no longer names can still be found. */
-export const MANAGED_TAG = 'lz:managed';
+/** The MANAGED_BY_TAG value on the IAM user lz manages, so that a user the file no longer names can still be found. */
 export const MANAGED_TAG_VALUE = 'iam-admin-user';
 /** IAM groups cannot be tagged: the user lz manages names its group. */
 export const GROUP_TAG = 'lz:group';
 /** Customer-managed policies lz creates start their description with this (GAAD returns descriptions, not tags). */
 export const POLICY_MARKER = 'Managed by lz:';
+/** IAM's answer to creating what exists already (made by an earlier run, or by hand, since the plan). */
+export const ALREADY_EXISTS = ['EntityAlreadyExistsException', 'EntityAlreadyExists'] as const;
 
 export interface AttachedPolicyRef {
   name: string;
@@ -228,13 +230,8 @@ export async function fetchCredentialReport(iam: IAMClient, wait: ReportWait = D
     pause = Math.min(pause * 2, wait.maxInterval);
   };
   const read = async (): Promise<CredentialReport | undefined> => {
-    try {
-      const report = await iam.send(new GetCredentialReportCommand({}));
-      return parseCredentialReport(Buffer.from(report.Content ?? new Uint8Array()).toString('utf8'), report.GeneratedTime);
-    } catch (err) {
-      if (isError(err, ...REPORT_NOT_READY)) return undefined;
-      throw err;
-    }
+    const report = await ignoreCodes(iam.send(new GetCredentialReportCommand({})), REPORT_NOT_READY);
+    return report && parseCredentialReport(Buffer.from(report.Content ?? new Uint8Array()).toString('utf8'), report.GeneratedTime);
   };
   const existing = await read();
   if (existing) return existing;
@@ -280,15 +277,7 @@ export function consoleState(ctx: AccountReadContext, userName: string): Promise
     const details = await authorizationDetails(ctx);
     if (!findUser(details, userName)) return { passwordEnabled: false, mfaActive: false };
     const row = (await credentialReport(ctx)).users.find((r) => sameName(r.user, userName));
-    let passwordEnabled = row?.passwordEnabled === true;
-    if (!passwordEnabled) {
-      try {
-        await ctx.clients.iam.send(new GetLoginProfileCommand({ UserName: userName }));
-        passwordEnabled = true;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    const passwordEnabled = row?.passwordEnabled === true || (await ignoreCodes(ctx.clients.iam.send(new GetLoginProfileCommand({ UserName: userName })), NOT_FOUND)) !== undefined;
     if (!passwordEnabled) return { passwordEnabled, mfaActive: false };
     if (row?.mfaActive) return { passwordEnabled, mfaActive: true };
     const devices = await ctx.clients.iam.send(new ListMFADevicesCommand({ UserName: userName }));
@@ -310,7 +299,7 @@ export const iamAddress = {
 
 /** Users lz made or adopted as an account's admin user (tagged), whatever the file says now. */
 export function managedUsers(details: AuthorizationDetails): IamUserView[] {
-  return details.users.filter((u) => u.tags[MANAGED_TAG] === MANAGED_TAG_VALUE);
+  return details.users.filter((u) => u.tags[MANAGED_BY_TAG] === MANAGED_TAG_VALUE);
 }
 
 /** Groups named by a managed user's `lz:group` tag (IAM groups cannot carry tags of their own). */

@@ -11,10 +11,15 @@ import {
   paginateListEntitiesForPolicy,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { isError, isNotFound } from '../aws/aws-errors.js';
-import { sameValue } from '../engine/fields.js';
-import type { Change, FieldChange, Unmanaged } from '../engine/plan.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
+import { defineAccountKind, type AccountApplyContext } from '../core/module.js';
+import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
+import { MANAGED_BY_TAG } from '../core/reconcile.js';
+import { sameValue } from '../core/values.js';
+import { iamAdminSection } from './iam-admin-user.js';
 import {
+  ALREADY_EXISTS,
   POLICY_MARKER,
   authorizationDetails,
   fetchAuthorizationDetails,
@@ -25,7 +30,6 @@ import {
   type AuthorizationDetails,
   type IamPolicyView,
 } from './iam-reads.js';
-import type { AccountApplyContext, AccountResource, PlanOutput } from './types.js';
 
 /** IAM keeps at most five versions of a managed policy. */
 export const MAX_POLICY_VERSIONS = 5;
@@ -104,6 +108,19 @@ export interface MfaPolicyHave {
 
 const KIND = 'mfa-policy';
 
+const document = z.record(z.string(), z.unknown());
+
+/**
+ * Apply's instruction: the policy to create and attach; for an update, the policy to attach, and the
+ * document to make its default version when that differs; the policy to detach everywhere and delete.
+ */
+const payload = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('create'), name: z.string(), group: z.string(), document }),
+  z.strictObject({ op: z.literal('update'), name: z.string(), arn: z.string(), group: z.string(), document: document.optional() }),
+  z.strictObject({ op: z.literal('delete'), name: z.string(), arn: z.string() }),
+]);
+type Payload = z.output<typeof payload>;
+
 function stateOf(details: AuthorizationDetails, p: IamPolicyView): PolicyState {
   const def = p.versions.find((v) => v.isDefault) ?? p.versions.find((v) => v.id === p.defaultVersionId);
   return {
@@ -114,12 +131,12 @@ function stateOf(details: AuthorizationDetails, p: IamPolicyView): PolicyState {
   };
 }
 
-export const mfaPolicy: AccountResource<MfaPolicyWant, MfaPolicyHave> = {
+export const mfaPolicy = defineAccountKind<MfaPolicyWant, MfaPolicyHave, Payload>({
   kind: KIND,
-  scope: 'account',
+  payload,
 
   desired(account) {
-    const a = account.iamAdmin;
+    const a = iamAdminSection.of(account);
     if (!a?.requireMfa) return undefined;
     return { name: a.mfaPolicyName, group: a.group, document: mfaPolicyDocument() };
   },
@@ -128,23 +145,34 @@ export const mfaPolicy: AccountResource<MfaPolicyWant, MfaPolicyHave> = {
     const details = await authorizationDetails(ctx);
     const policy = want ? findPolicyByName(details, want.name) : undefined;
     // With requireMfa off, the policy the file still names (mfaPolicyName) is lz's too, marker or not.
-    const named = ctx.account.iamAdmin && !want ? findPolicyByName(details, ctx.account.iamAdmin.mfaPolicyName) : undefined;
+    const iamAdmin = iamAdminSection.of(ctx.account);
+    const named = iamAdmin && !want ? findPolicyByName(details, iamAdmin.mfaPolicyName) : undefined;
     const candidates = [...managedPolicies(details), ...(named ? [named] : [])];
     const retired = candidates.filter((p, i) => candidates.findIndex((q) => q.arn === p.arn) === i && (!want || !sameName(p.name, want.name)));
     return { ...(policy ? { policy: stateOf(details, policy) } : {}), retired: retired.map((p) => stateOf(details, p)) };
   },
 
-  diff(want, have, input): PlanOutput {
+  diff(want, have, input) {
     const account = input.account.name;
-    const changes: Change[] = [];
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     const dependsOn = want ? [iamAddress.group(account)] : [];
     if (want && !have?.policy) {
-      changes.push({ address: iamAddress.mfaPolicy(account), kind: KIND, action: 'create', account, before: null, after: want, dependsOn });
+      changes.push({
+        address: iamAddress.mfaPolicy(account),
+        kind: KIND,
+        action: 'create',
+        account,
+        before: null,
+        after: want,
+        payload: { op: 'create', name: want.name, group: want.group, document: want.document },
+        dependsOn,
+      });
     } else if (want && have?.policy) {
       const p = have.policy;
       const fields: FieldChange[] = [];
-      if (!sameValue(p.document, want.document)) fields.push({ field: 'document', before: p.document, after: want.document });
+      const documentDiffers = !sameValue(p.document, want.document);
+      if (documentDiffers) fields.push({ field: 'document', before: p.document, after: want.document });
       if (!p.attachedGroups.some((g) => sameName(g, want.group))) fields.push({ field: 'attached to', before: null, after: want.group });
       if (fields.length > 0) {
         changes.push({
@@ -155,13 +183,22 @@ export const mfaPolicy: AccountResource<MfaPolicyWant, MfaPolicyHave> = {
           before: { arn: p.arn, document: p.document, attachedGroups: p.attachedGroups },
           after: want,
           fields,
+          payload: { op: 'update', name: want.name, arn: p.arn, group: want.group, ...(documentDiffers ? { document: want.document } : {}) },
           ...(fields.some((f) => f.field === 'attached to') ? { dependsOn } : {}),
         });
       }
     }
     for (const p of have?.retired ?? []) {
       if (input.prune) {
-        changes.push({ address: iamAddress.retiredMfaPolicy(account, p.name), kind: KIND, action: 'delete', account, before: { name: p.name, arn: p.arn, attachedGroups: p.attachedGroups }, after: null });
+        changes.push({
+          address: iamAddress.retiredMfaPolicy(account, p.name),
+          kind: KIND,
+          action: 'delete',
+          account,
+          before: { name: p.name, arn: p.arn, attachedGroups: p.attachedGroups },
+          after: null,
+          payload: { op: 'delete', name: p.name, arn: p.arn },
+        });
       } else {
         unmanaged.push({ address: iamAddress.retiredMfaPolicy(account, p.name), kind: KIND, description: `policy ${p.name} in ${account}${p.attachedGroups.length > 0 ? `, attached to ${p.attachedGroups.join(', ')}` : ''} (lz manages it; accounts.yaml no longer asks for it; --prune detaches and deletes it)` });
       }
@@ -169,43 +206,36 @@ export const mfaPolicy: AccountResource<MfaPolicyWant, MfaPolicyHave> = {
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
-    const account = change.account ?? '';
-    if (change.action === 'delete') return deletePolicy(ctx, account, change.before as { name: string; arn: string });
-    const want = change.after as MfaPolicyWant;
+  async apply(ctx, { account = '', payload: p }) {
+    if (p.op === 'delete') return deletePolicy(ctx, account, p);
     const iam = ctx.clients.iam;
     let arn: string | undefined;
-    if (change.action === 'create') {
-      ctx.progress(account, `creating policy ${want.name}`);
-      try {
-        const created = await iam.send(
-          new CreatePolicyCommand({ PolicyName: want.name, PolicyDocument: JSON.stringify(want.document), Description: DESCRIPTION, Tags: [{ Key: 'lz:managed', Value: KIND }] }),
-        );
-        arn = created.Policy?.Arn;
-      } catch (err) {
-        // Made by an earlier run (or by hand) since the plan: adopt it, with lz's document.
-        if (!isError(err, 'EntityAlreadyExistsException', 'EntityAlreadyExists')) throw err;
-        arn = await ensureDocument(iam, want);
-      }
+    if (p.op === 'create') {
+      ctx.progress(account, `creating policy ${p.name}`);
+      const created = await ignoreCodes(
+        iam.send(new CreatePolicyCommand({ PolicyName: p.name, PolicyDocument: JSON.stringify(p.document), Description: DESCRIPTION, Tags: [{ Key: MANAGED_BY_TAG, Value: KIND }] })),
+        ALREADY_EXISTS,
+      );
+      // Made by an earlier run (or by hand) since the plan: adopt it, with lz's document.
+      arn = created ? created.Policy?.Arn : await ensureDocument(iam, p.name, p.document);
     } else {
-      const fields = change.fields ?? [];
-      arn = fields.some((f) => f.field === 'document') ? await ensureDocument(iam, want) : (change.before as { arn: string }).arn;
+      arn = p.document ? await ensureDocument(iam, p.name, p.document) : p.arn;
     }
-    if (!arn) throw new Error(`Policy ${want.name} was not found after it was created.`);
-    await iam.send(new AttachGroupPolicyCommand({ GroupName: want.group, PolicyArn: arn }));
+    if (!arn) throw new Error(`Policy ${p.name} was not found after it was created.`);
+    await iam.send(new AttachGroupPolicyCommand({ GroupName: p.group, PolicyArn: arn }));
   },
-};
+});
 
 /**
  * Makes lz's document the policy's default version, re-reading the versions live so a re-run never adds a
  * duplicate: the default already matches → nothing; another version matches → it becomes the default;
  * otherwise a new default version, after deleting the oldest non-default one when IAM's five are in use.
  */
-async function ensureDocument(iam: IAMClient, want: MfaPolicyWant): Promise<string> {
+async function ensureDocument(iam: IAMClient, name: string, document: Record<string, unknown>): Promise<string> {
   const details = await fetchAuthorizationDetails(iam, ['LocalManagedPolicy']);
-  const policy = findPolicyByName(details, want.name);
-  if (!policy) throw new Error(`Policy ${want.name} does not exist.`);
-  const same = (doc: unknown) => sameValue(doc, want.document);
+  const policy = findPolicyByName(details, name);
+  if (!policy) throw new Error(`Policy ${name} does not exist.`);
+  const same = (doc: unknown) => sameValue(doc, document);
   if (policy.versions.some((v) => v.isDefault && same(v.document))) return policy.arn;
   const match = policy.versions.find((v) => same(v.document));
   if (match) {
@@ -216,7 +246,7 @@ async function ensureDocument(iam: IAMClient, want: MfaPolicyWant): Promise<stri
     const oldest = policy.versions.filter((v) => !v.isDefault).sort(byAge)[0];
     if (oldest) await iam.send(new DeletePolicyVersionCommand({ PolicyArn: policy.arn, VersionId: oldest.id }));
   }
-  await iam.send(new CreatePolicyVersionCommand({ PolicyArn: policy.arn, PolicyDocument: JSON.stringify(want.document), SetAsDefault: true }));
+  await iam.send(new CreatePolicyVersionCommand({ PolicyArn: policy.arn, PolicyDocument: JSON.stringify(document), SetAsDefault: true }));
   return policy.arn;
 }
 
@@ -226,30 +256,21 @@ function byAge(a: IamPolicyView['versions'][number], b: IamPolicyView['versions'
   return t !== 0 ? t : Number(a.id.slice(1)) - Number(b.id.slice(1));
 }
 
-/** Detaches the policy from every user, group and role, deletes its other versions, deletes it. */
-async function deletePolicy(ctx: AccountApplyContext, account: string, before: { name: string; arn: string }): Promise<void> {
-  const iam = ctx.clients.iam;
-  ctx.progress(account, `deleting policy ${before.name}`);
-  const ignoreNotFound = async (call: () => Promise<unknown>) => {
-    try {
-      await call();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  };
-  try {
-    for await (const page of paginateListEntitiesForPolicy({ client: iam }, { PolicyArn: before.arn })) {
-      for (const g of page.PolicyGroups ?? []) await ignoreNotFound(() => iam.send(new DetachGroupPolicyCommand({ GroupName: g.GroupName, PolicyArn: before.arn })));
-      for (const u of page.PolicyUsers ?? []) await ignoreNotFound(() => iam.send(new DetachUserPolicyCommand({ UserName: u.UserName, PolicyArn: before.arn })));
-      for (const r of page.PolicyRoles ?? []) await ignoreNotFound(() => iam.send(new DetachRolePolicyCommand({ RoleName: r.RoleName, PolicyArn: before.arn })));
-    }
-    const details = await fetchAuthorizationDetails(iam, ['LocalManagedPolicy']);
-    const policy = details.policies.find((p) => p.arn === before.arn);
-    for (const v of policy?.versions.filter((x) => !x.isDefault) ?? []) {
-      await ignoreNotFound(() => iam.send(new DeletePolicyVersionCommand({ PolicyArn: before.arn, VersionId: v.id })));
-    }
-    await iam.send(new DeletePolicyCommand({ PolicyArn: before.arn }));
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+/** Detaches the policy from every user, group and role, deletes its other versions, deletes it. Gone already is done. */
+async function deletePolicy(ctx: AccountApplyContext, account: string, policy: { name: string; arn: string }): Promise<void> {
+  ctx.progress(account, `deleting policy ${policy.name}`);
+  await ignoreCodes(dismantlePolicy(ctx.clients.iam, policy.arn), NOT_FOUND);
+}
+
+async function dismantlePolicy(iam: IAMClient, arn: string): Promise<void> {
+  const gone = <T>(call: Promise<T>) => ignoreCodes(call, NOT_FOUND);
+  for await (const page of paginateListEntitiesForPolicy({ client: iam }, { PolicyArn: arn })) {
+    for (const g of page.PolicyGroups ?? []) await gone(iam.send(new DetachGroupPolicyCommand({ GroupName: g.GroupName, PolicyArn: arn })));
+    for (const u of page.PolicyUsers ?? []) await gone(iam.send(new DetachUserPolicyCommand({ UserName: u.UserName, PolicyArn: arn })));
+    for (const r of page.PolicyRoles ?? []) await gone(iam.send(new DetachRolePolicyCommand({ RoleName: r.RoleName, PolicyArn: arn })));
   }
+  const details = await fetchAuthorizationDetails(iam, ['LocalManagedPolicy']);
+  const policy = details.policies.find((p) => p.arn === arn);
+  for (const v of policy?.versions.filter((x) => !x.isDefault) ?? []) await gone(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.id })));
+  await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
 }

@@ -1,20 +1,79 @@
-import { errorName } from '../aws/aws-errors.js';
-import type { AccountMatch } from '../engine/match-accounts.js';
-import type { OrganizationSnapshot } from '../engine/organization-snapshot.js';
-import type { LoadedManifest } from '../manifest/index.js';
+import { errorName, httpStatus, isError } from '../aws/aws-errors.js';
+import type { OrganizationPlanInput, OrganizationReadContext } from '../core/module.js';
+import type { OrganizationSnapshot } from '../core/organization.js';
+import * as z from 'zod';
 import { LzError } from '../errors.js';
-import type { ApplyContext, OrganizationReadContext } from './types.js';
+import { accountNameSchema, bucketNameSchema, rule, TRAIL_NAME } from '../manifest/schema.js';
+import { organizationSection } from '../manifest/sections.js';
 
 /**
- * The organization-level services (log archive bucket, organization trail, cost export, centralized root
+ * The organization-level services (delivery buckets, organization trail, cost export, centralized root
  * access) as the file asks for them: one pure model that every one of their modules plans from, so that
- * the bucket's policy, the trail and the export always agree on names, ARNs and owners.
+ * the bucket's policy, the trail and the export always agree on names, ARNs and owners. Their slices of
+ * `organization:` are declared here, beside the model that reads them all, and each kind lists its own.
  */
 
-/** Tag that marks what lz made (buckets, trails, exports), so that it can be found once the file drops it. */
-export const LZ_TAG_KEY = 'lz:managed';
+// ------------------------------------------------------------------------------------------ the file's slices
+
 export const CLOUDTRAIL_PRINCIPAL = 'cloudtrail.amazonaws.com';
 export const IAM_PRINCIPAL = 'iam.amazonaws.com';
+
+/** `organization.logArchive`: the account the delivery buckets live in (the management account when absent). */
+export const logArchiveSection = organizationSection({
+  key: 'logArchive',
+  schema: accountNameSchema.optional().describe('Account that holds organization-level logs; must be listed in `accounts`.'),
+  namesAccount: 'log archive account',
+});
+
+export const trailSection = organizationSection({
+  key: 'trail',
+  schema: z
+    .strictObject({
+      name: z.string().regex(TRAIL_NAME, rule('must be 3-128 letters, digits, . _ -, starting and ending with a letter or digit (CloudTrail names)')).default('lz-organization-trail').describe('Trail name.'),
+      bucket: bucketNameSchema.optional().describe('S3 bucket for the trail; lz names one when absent.'),
+      enabled: z.boolean().default(true).describe('Whether the trail should exist.'),
+    })
+    .optional()
+    .describe('An organization CloudTrail trail.'),
+});
+
+export const costExportSection = organizationSection({
+  key: 'costExport',
+  schema: z
+    .strictObject({
+      name: z.string().regex(/^[0-9A-Za-z!_.*'()-]{1,128}$/, rule("must be 1-128 letters, digits and ! - _ . * ' ( ) (Data Exports names)")).default('lz-cost-export').describe('Export name.'),
+      bucket: bucketNameSchema.optional().describe('S3 bucket for the export; lz names one when absent.'),
+      enabled: z.boolean().default(true).describe('Whether the export should exist.'),
+    })
+    .optional()
+    .describe('A cost and usage data export.'),
+});
+
+export const rootAccessSection = organizationSection({
+  key: 'rootAccess',
+  schema: z
+    .strictObject({ centralized: z.boolean().default(true).describe("Manage member accounts' root users centrally.") })
+    .optional()
+    .describe('Centralized root access for member accounts.'),
+});
+
+// ------------------------------------------------------------------------------------------ policy documents
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+
+const policyStatementSchema = z.strictObject({
+  Sid: z.string().optional(),
+  Effect: z.enum(['Allow', 'Deny']),
+  Principal: z.union([z.literal('*'), z.record(z.string(), stringOrList)]),
+  Action: stringOrList,
+  Resource: stringOrList,
+  Condition: z.record(z.string(), z.record(z.string(), stringOrList)).optional(),
+});
+export const policyDocumentSchema = z.strictObject({ Version: z.string(), Statement: z.array(policyStatementSchema) });
+export type PolicyStatement = z.output<typeof policyStatementSchema>;
+export type PolicyDocument = z.output<typeof policyDocumentSchema>;
+
+
 /** Stands for the organization id in a planned bucket policy while the organization does not exist yet. */
 export const ORGANIZATION_ID_PLACEHOLDER = '<organization-id>';
 export const COST_EXPORT_PREFIX = 'cost-export';
@@ -49,24 +108,32 @@ export interface ServicesModel {
   logArchive?: OwnerAccount;
 }
 
+/** What the model is made from: the plan's input, or a module's read context with the run's Region. */
+export type ModelInput = Pick<OrganizationPlanInput, 'manifest' | 'snapshot' | 'matches' | 'region'>;
+
 export const defaultTrailBucket = (managementId: string) => `lz-log-archive-${managementId}`;
 export const defaultExportBucket = (managementId: string) => `lz-cost-export-${managementId}`;
 export const trailArn = (region: string, managementId: string, name: string) => `arn:aws:cloudtrail:${region}:${managementId}:trail/${name}`;
 
 /** Resolves a manifest account to its live id: through the plan's matches, else the snapshot (e.g. with --target). */
-function ownerOf(manifest: LoadedManifest, snapshot: OrganizationSnapshot, matches: AccountMatch[], name: string): OwnerAccount {
+function ownerOf({ manifest, snapshot, matches }: ModelInput, name: string): OwnerAccount {
   const declared = manifest.accounts.find((a) => a.name === name);
-  const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
+  const managementId = managementIdOf(snapshot);
   if (!declared || declared.management) return { name: declared?.name ?? manifest.management.name, id: managementId, management: true };
   const live = matches.find((m) => m.declared.name === name)?.live ?? snapshot.accounts.find((a) => a.email.toLowerCase() === declared.email.toLowerCase());
   return { name, ...(live ? { id: live.id } : {}), management: live?.id === managementId };
 }
 
-export function servicesModel(manifest: LoadedManifest, snapshot: OrganizationSnapshot, matches: AccountMatch[], region: string): ServicesModel {
-  const org = manifest.manifest.organization;
-  const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
+const managementIdOf = (snapshot: OrganizationSnapshot) => snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
+
+export function servicesModel(input: ModelInput): ServicesModel {
+  const { manifest, snapshot, region } = input;
+  const logArchiveName = logArchiveSection.of(manifest);
+  const trail = trailSection.of(manifest);
+  const costExport = costExportSection.of(manifest);
+  const managementId = managementIdOf(snapshot);
   const management: OwnerAccount = { name: manifest.management.name, id: managementId, management: true };
-  const logArchive = org.logArchive ? ownerOf(manifest, snapshot, matches, org.logArchive) : undefined;
+  const logArchive = logArchiveName ? ownerOf(input, logArchiveName) : undefined;
   const archiveOwner = logArchive ?? management;
   const model: ServicesModel = {
     managementId,
@@ -74,7 +141,7 @@ export function servicesModel(manifest: LoadedManifest, snapshot: OrganizationSn
     region,
     buckets: [],
     serviceAccess: [],
-    rootAccess: Boolean(org.rootAccess?.centralized),
+    rootAccess: Boolean(rootAccessSection.of(manifest)?.centralized),
     ...(logArchive ? { logArchive } : {}),
   };
   const bucket = (name: string, owner: OwnerAccount): BucketModel => {
@@ -85,18 +152,18 @@ export function servicesModel(manifest: LoadedManifest, snapshot: OrganizationSn
     }
     return found;
   };
-  if (org.trail?.enabled) {
-    const arn = trailArn(region, managementId, org.trail.name);
-    const name = org.trail.bucket ?? defaultTrailBucket(managementId);
-    model.trail = { name: org.trail.name, arn, bucket: name };
+  if (trail?.enabled) {
+    const arn = trailArn(region, managementId, trail.name);
+    const name = trail.bucket ?? defaultTrailBucket(managementId);
+    model.trail = { name: trail.name, arn, bucket: name };
     bucket(name, archiveOwner).trail = { arn };
     model.serviceAccess.push(CLOUDTRAIL_PRINCIPAL);
   }
-  if (org.costExport?.enabled) {
+  if (costExport?.enabled) {
     // Data Exports delivers to a bucket of the account that creates the export (the management account):
     // the log archive bucket when that is the management account's, else a bucket of its own.
-    const shared = archiveOwner.management ? (org.trail?.enabled ? (org.trail.bucket ?? defaultTrailBucket(managementId)) : defaultTrailBucket(managementId)) : defaultExportBucket(managementId);
-    const name = org.costExport.bucket ?? shared;
+    const shared = archiveOwner.management ? (trail?.enabled ? (trail.bucket ?? defaultTrailBucket(managementId)) : defaultTrailBucket(managementId)) : defaultExportBucket(managementId);
+    const name = costExport.bucket ?? shared;
     const existing = model.buckets.find((b) => b.name === name);
     if (existing && !existing.owner.management) {
       throw new LzError(
@@ -106,34 +173,19 @@ export function servicesModel(manifest: LoadedManifest, snapshot: OrganizationSn
       );
     }
     bucket(name, existing?.owner ?? management).costExport = true;
-    model.costExport = { name: org.costExport.name, bucket: name, prefix: COST_EXPORT_PREFIX };
+    model.costExport = { name: costExport.name, bucket: name, prefix: COST_EXPORT_PREFIX };
   }
   if (model.rootAccess) model.serviceAccess.push(IAM_PRINCIPAL);
   return model;
 }
 
-export function modelFor(input: { manifest: LoadedManifest; snapshot: OrganizationSnapshot; matches: AccountMatch[] }, region: string): ServicesModel {
-  return servicesModel(input.manifest, input.snapshot, input.matches, region);
-}
+/** The model as a module's read sees it: the run's Region. */
+export const readModel = (ctx: OrganizationReadContext): ServicesModel => servicesModel({ ...ctx, region: ctx.aws.options.region });
 
 // ------------------------------------------------------------------------------------------ bucket policy
 
-export interface PolicyStatement {
-  Sid?: string;
-  Effect: string;
-  Principal: unknown;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  Version: string;
-  Statement: PolicyStatement[];
-}
-
 /**
- * The bucket policy lz keeps on a log archive bucket: AWS's statements for an organization trail
+ * The bucket policy lz keeps on a delivery bucket: AWS's statements for an organization trail
  * (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail", organization trail variant) and for
  * Data Exports (Data Exports User Guide, "Setting up an Amazon S3 bucket for data exports"), plus a deny
  * of requests not made over TLS (Security Hub S3.5).
@@ -214,22 +266,10 @@ export function statementsBySid(document: unknown): Map<string, unknown> {
   return out;
 }
 
-/** Replaces the organization id placeholder now that apply knows it. */
-export function resolvePlaceholders(document: PolicyDocument, ctx: ApplyContext): PolicyDocument {
-  const text = JSON.stringify(document);
-  if (!text.includes(ORGANIZATION_ID_PLACEHOLDER)) return document;
-  const id = ctx.index.organizationId;
-  if (!id) throw new Error('The organization id is not known yet; was the organization created?');
-  return JSON.parse(text.split(ORGANIZATION_ID_PLACEHOLDER).join(id)) as PolicyDocument;
-}
-
 // ------------------------------------------------------------------------------------------ reads
 
 /** Errors that mean "lz may not read this here": tolerated when the file does not ask for the item. */
-export function isAccessDenied(err: unknown): boolean {
-  const name = errorName(err) ?? '';
-  return ['AccessDenied', 'AccessDeniedException', 'Forbidden', 'UnauthorizedOperation', 'AuthorizationError'].includes(name) || (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403;
-}
+const isAccessDenied = (err: unknown): boolean => isError(err, 'AccessDenied', 'AccessDeniedException', 'Forbidden', 'UnauthorizedOperation', 'AuthorizationError') || httpStatus(err) === 403;
 
 /**
  * Runs a read; when the file does not ask for the item, a refused read (lz's role may lack the service's
@@ -243,8 +283,4 @@ export async function tolerantRead<T>(ctx: OrganizationReadContext, wanted: bool
     ctx.aws.logger.debug({ what, err: errorName(err) }, 'read refused; not in accounts.yaml, so skipped');
     return fallback;
   }
-}
-
-export function lzTagged(tags: { Key?: string; Value?: string }[] | undefined): boolean {
-  return Boolean(tags?.some((t) => t.Key === LZ_TAG_KEY));
 }

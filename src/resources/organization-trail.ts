@@ -9,17 +9,20 @@ import {
   type CloudTrailClient,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
-import { isError } from '../aws/aws-errors.js';
-import { fieldDiff } from '../engine/fields.js';
-import type { Change, Unmanaged } from '../engine/plan.js';
+import * as z from 'zod';
+import { ignoreCodes } from '../aws/aws-errors.js';
+import { defineOrganizationKind, type AccountReadContext, type PostureCheck } from '../core/module.js';
+import type { Change, Unmanaged } from '../core/plan.js';
+import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
 import { LzError } from '../errors.js';
-import { bucketAddress, bucketPolicyAddress } from './log-archive-bucket.js';
-import { CLOUDTRAIL_PRINCIPAL, LZ_TAG_KEY, lzTagged, modelFor, tolerantRead } from './organization-services.js';
+import { bucketAddress, bucketPolicyAddress } from './delivery-buckets.js';
+import { CLOUDTRAIL_PRINCIPAL, readModel, servicesModel, tolerantRead, trailSection } from './organization-services.js';
 import { serviceAccessAddress } from './trusted-access.js';
-import type { AccountReadContext, OrganizationResource } from './types.js';
 
 export const trailAddress = (name: string) => `trail:${name}`;
 export const TRAIL_TAG_VALUE = 'organization-trail';
+
+/** `organization.trail`. */
 
 /** The settings lz keeps, in the plan's words. */
 export interface TrailSettings {
@@ -40,18 +43,34 @@ export interface LiveTrail extends TrailSettings {
 }
 
 export interface TrailsRead {
-  region: string;
   /** The trail the file names, when it exists. */
   trail?: LiveTrail;
   /** The management account's other trails that lz made. */
   leftovers: LiveTrail[];
 }
 
-export interface TrailAfter extends TrailSettings {
-  name: string;
-}
+/** What CreateTrail and UpdateTrail are sent. */
+const trailConfig = z.strictObject({
+  name: z.string(),
+  bucket: z.string(),
+  organizationTrail: z.boolean(),
+  multiRegion: z.boolean(),
+  globalServiceEvents: z.boolean(),
+  logFileValidation: z.boolean(),
+});
 
-const WANT = { organizationTrail: true, multiRegion: true, globalServiceEvents: true, logFileValidation: true, logging: true } as const;
+/**
+ * Apply's instruction. `put`: CreateTrail (adopting one an interrupted run made), UpdateTrail, or neither
+ * when only logging is off; then StartLogging either way (the file always wants it logging, and starting
+ * a logging trail is harmless). `delete`: DeleteTrail of a leftover lz made.
+ */
+const payload = z.union([
+  z.strictObject({ put: trailConfig, settings: z.enum(['create', 'update', 'unchanged']) }),
+  z.strictObject({ delete: z.strictObject({ arn: z.string() }) }),
+]);
+type Payload = z.output<typeof payload>;
+
+const WANT: Omit<TrailSettings, 'bucket'> = { organizationTrail: true, multiRegion: true, globalServiceEvents: true, logFileValidation: true, logging: true };
 
 function fromAws(t: Trail, logging: boolean, lz: boolean): LiveTrail {
   return {
@@ -76,7 +95,7 @@ async function tagged(ct: CloudTrailClient, arns: string[]): Promise<Set<string>
   const out = new Set<string>();
   for (let i = 0; i < arns.length; i += 20) {
     const page = await ct.send(new ListTagsCommand({ ResourceIdList: arns.slice(i, i + 20) }));
-    for (const r of page.ResourceTagList ?? []) if (r.ResourceId && lzTagged(r.TagsList)) out.add(r.ResourceId);
+    for (const r of page.ResourceTagList ?? []) if (r.ResourceId && hasManagedByTag(r.TagsList)) out.add(r.ResourceId);
   }
   return out;
 }
@@ -87,15 +106,15 @@ async function tagged(ct: CloudTrailClient, arns: string[]): Promise<Set<string>
  * cloudtrail.amazonaws.com and the bucket policy first (dependsOn); a trail whose logging was stopped is
  * started again (StartLogging), one whose settings drifted is updated (UpdateTrail).
  */
-export const organizationTrail: OrganizationResource = {
+export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
   kind: 'trail',
-  scope: 'organization',
+  sections: [trailSection],
+  payload,
 
-  async read(ctx): Promise<TrailsRead> {
-    const region = ctx.aws.options.region;
-    const model = modelFor(ctx, region);
+  async read(ctx) {
+    const model = readModel(ctx);
     const ct = ctx.aws.management.cloudtrail;
-    return tolerantRead(
+    return tolerantRead<TrailsRead>(
       ctx,
       Boolean(model.trail),
       'cloudtrail trails',
@@ -108,41 +127,42 @@ export const organizationTrail: OrganizationResource = {
         const [trail, ...rest] = await Promise.all(
           [named, ...leftovers].map(async (t) => (t ? fromAws(t, await isLogging(ct, t.TrailARN!), lz.has(t.TrailARN!)) : undefined)),
         );
-        return { region, ...(trail ? { trail } : {}), leftovers: rest.filter((t): t is LiveTrail => Boolean(t)) };
+        return { ...(trail ? { trail } : {}), leftovers: rest.filter((t): t is LiveTrail => Boolean(t)) };
       },
-      { region, leftovers: [] },
+      { leftovers: [] },
     );
   },
 
-  plan(input) {
-    const read = (input.live?.get('trail') as TrailsRead | undefined) ?? { region: 'us-east-1', leftovers: [] };
-    const model = modelFor(input, read.region);
-    const changes: Change[] = [];
+  plan(input, live) {
+    const model = servicesModel(input);
+    const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     if (model.trail) {
-      const want: TrailAfter = { name: model.trail.name, bucket: model.trail.bucket, ...WANT };
-      const dependsOn = [
-        serviceAccessAddress(CLOUDTRAIL_PRINCIPAL),
-        bucketAddress(model.trail.bucket),
-        bucketPolicyAddress(model.trail.bucket),
-      ];
-      const have = read.trail;
+      const want = { name: model.trail.name, bucket: model.trail.bucket, ...WANT };
+      const { logging: _logging, ...config } = want;
+      const dependsOn = [serviceAccessAddress(CLOUDTRAIL_PRINCIPAL), bucketAddress(model.trail.bucket), bucketPolicyAddress(model.trail.bucket)];
+      const have = live?.trail;
       if (!have) {
-        changes.push({ address: trailAddress(want.name), kind: 'trail', action: 'create', before: null, after: want, dependsOn });
+        changes.push({ address: trailAddress(want.name), kind: 'trail', action: 'create', before: null, after: want, payload: { put: config, settings: 'create' }, dependsOn });
       } else {
-        if (have.homeRegion && have.homeRegion !== read.region) {
+        if (have.homeRegion && have.homeRegion !== input.region) {
           throw new LzError('trail-home-region', `Trail ${have.name} was made in ${have.homeRegion}; CloudTrail changes it only from its home region.`, {
             hint: `Run lz with --region ${have.homeRegion} (or AWS_REGION=${have.homeRegion}).`,
           });
         }
         const { name: _n, arn: _a, homeRegion: _h, lz: _l, ...settings } = have;
-        const fields = fieldDiff({ ...want, name: undefined } as unknown as Record<string, unknown>, settings as unknown as Record<string, unknown>);
-        if (fields.length > 0) changes.push({ address: trailAddress(want.name), kind: 'trail', action: 'update', before: settings, after: want, fields, dependsOn });
+        const { name: _w, ...wantSettings } = want;
+        const fields = fieldDiff(wantSettings, settings);
+        const onlyLogging = fields.every((f) => f.field === 'logging');
+        if (fields.length > 0) {
+          const put = { put: config, settings: onlyLogging ? 'unchanged' : 'update' } as const;
+          changes.push({ address: trailAddress(want.name), kind: 'trail', action: 'update', before: settings, after: want, fields, payload: put, dependsOn });
+        }
       }
     }
-    for (const left of read.leftovers) {
+    for (const left of live?.leftovers ?? []) {
       if (input.prune) {
-        changes.push({ address: trailAddress(left.name), kind: 'trail', action: 'delete', before: { name: left.name, arn: left.arn, bucket: left.bucket }, after: null });
+        changes.push({ address: trailAddress(left.name), kind: 'trail', action: 'delete', before: { name: left.name, arn: left.arn, bucket: left.bucket }, after: null, payload: { delete: { arn: left.arn } } });
       } else {
         unmanaged.push({ address: trailAddress(left.name), kind: 'trail', description: `CloudTrail trail ${left.name} (made by lz; accounts.yaml asks for no such trail; --prune deletes it, its logs stay in ${left.bucket})` });
       }
@@ -150,18 +170,13 @@ export const organizationTrail: OrganizationResource = {
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
+  async apply(ctx, { payload: p }) {
     const ct = ctx.aws.management.cloudtrail;
-    if (change.action === 'delete') {
-      const { arn } = change.before as { arn: string };
-      try {
-        await ct.send(new DeleteTrailCommand({ Name: arn }));
-      } catch (err) {
-        if (!isError(err, 'TrailNotFoundException')) throw err;
-      }
+    if ('delete' in p) {
+      await ignoreCodes(ct.send(new DeleteTrailCommand({ Name: p.delete.arn })), ['TrailNotFoundException']);
       return;
     }
-    const want = change.after as TrailAfter;
+    const want = p.put;
     const settings = {
       Name: want.name,
       S3BucketName: want.bucket,
@@ -170,24 +185,21 @@ export const organizationTrail: OrganizationResource = {
       IncludeGlobalServiceEvents: want.globalServiceEvents,
       EnableLogFileValidation: want.logFileValidation,
     };
-    const onlyLogging = change.action === 'update' && (change.fields ?? []).every((f) => f.field === 'logging');
-    if (change.action === 'create') {
-      try {
-        await ct.send(new CreateTrailCommand({ ...settings, TagsList: [{ Key: LZ_TAG_KEY, Value: TRAIL_TAG_VALUE }] }));
-      } catch (err) {
-        // Made by an earlier, interrupted run: bring its settings in line instead.
-        if (!isError(err, 'TrailAlreadyExistsException')) throw err;
-        await ct.send(new UpdateTrailCommand(settings));
-      }
-    } else if (!onlyLogging) {
+    if (p.settings === 'create') {
+      const created = await ignoreCodes(ct.send(new CreateTrailCommand({ ...settings, TagsList: [{ Key: MANAGED_BY_TAG, Value: TRAIL_TAG_VALUE }] })), ['TrailAlreadyExistsException']);
+      // Made by an earlier, interrupted run: bring its settings in line instead.
+      if (!created) await ct.send(new UpdateTrailCommand(settings));
+    } else if (p.settings === 'update') {
       await ct.send(new UpdateTrailCommand(settings));
     }
-    if (want.logging) await ct.send(new StartLoggingCommand({ Name: want.name }));
+    await ct.send(new StartLoggingCommand({ Name: want.name }));
   },
-};
+
+  posture: trailChecks(),
+});
 
 /** CIS 3.1 / Security Hub CloudTrail.1 and CloudTrail.4, as one account sees them. */
-export interface TrailPosture {
+interface TrailPosture {
   /** Multi-Region trails visible in the account that are logging (an organization trail counts in every member). */
   loggingMultiRegion: { name: string; logFileValidation: boolean }[];
   /** Multi-Region trails visible in the account that are not logging. */
@@ -198,7 +210,7 @@ export interface TrailPosture {
  * What CloudTrail looks like from inside one account (DescribeTrails, GetTrailStatus of each multi-Region
  * trail; memoized per account), for `lz drift`'s posture checks.
  */
-export function trailPosture(ctx: AccountReadContext): Promise<TrailPosture> {
+function trailPosture(ctx: AccountReadContext): Promise<TrailPosture> {
   return ctx.memo('cloudtrail:posture', async () => {
     const ct = ctx.clients.cloudtrail;
     const trails = ((await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? []).filter((t) => t.IsMultiRegionTrail && t.TrailARN);
@@ -208,4 +220,42 @@ export function trailPosture(ctx: AccountReadContext): Promise<TrailPosture> {
       stopped: trails.filter((_t, i) => !status[i]).map((t) => t.Name ?? ''),
     };
   });
+}
+
+/** Evaluated in every account, and only when the file asks for an organization trail. */
+function trailChecks(): PostureCheck<undefined>[] {
+  const outcome = (failing: string[], pass: string, fail: string) => ({ failing, detail: failing.length > 0 ? fail : pass });
+  const whenTrail = (evaluate: (trails: TrailPosture) => ReturnType<typeof outcome>): PostureCheck<undefined>['evaluate'] =>
+    async ({ manifest, ctx }) => (trailSection.of(manifest)?.enabled ? evaluate(await trailPosture(ctx)) : undefined);
+  return [
+    {
+      id: 'cloudtrail',
+      cis: '3.1',
+      control: 'CloudTrail.1',
+      title: 'A multi-Region CloudTrail trail is logging (the organization trail covers every account)',
+      evaluate: whenTrail((trails) => {
+        const logging = trails.loggingMultiRegion.map((t) => t.name);
+        return outcome(
+          logging.length > 0 ? [] : ['cloudtrail'],
+          `multi-Region trail logging: ${logging.join(', ')}`,
+          trails.stopped.length > 0 ? `multi-Region trail not logging: ${trails.stopped.join(', ')}` : 'no multi-Region trail',
+        );
+      }),
+    },
+    {
+      id: 'cloudtrail-log-file-validation',
+      cis: '3.2',
+      control: 'CloudTrail.4',
+      title: 'CloudTrail log file validation is enabled',
+      evaluate: whenTrail((trails) => {
+        const logging = trails.loggingMultiRegion.length > 0;
+        const unvalidated = trails.loggingMultiRegion.filter((t) => !t.logFileValidation).map((t) => t.name);
+        return outcome(
+          logging ? unvalidated : ['cloudtrail'],
+          'log file validation is on',
+          logging ? `trails without log file validation: ${unvalidated.join(', ')}` : 'no multi-Region trail is logging',
+        );
+      }),
+    },
+  ];
 }

@@ -1,19 +1,33 @@
 import { CreateOrganizationCommand, DescribeOrganizationCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
-import { isError } from '../aws/aws-errors.js';
-import type { OrganizationResource } from './types.js';
+import * as z from 'zod';
+import { ignoreCodes } from '../aws/aws-errors.js';
+import { defineOrganizationKind } from '../core/module.js';
+import { ORGANIZATION_ADDRESS } from '../core/organization.js';
+import { noChanges } from '../core/plan.js';
 
-export const ORGANIZATION_ADDRESS = 'organization';
+/** Apply's instruction: create the organization with this feature set. */
+const payload = z.strictObject({ featureSet: z.literal('ALL') });
+type Payload = z.output<typeof payload>;
 
 /** The organization exists with all features, so that the accounts can be governed (SCPs, trusted access). */
-export const organization: OrganizationResource = {
+export const organization = defineOrganizationKind<undefined, Payload>({
   kind: 'organization',
-  scope: 'organization',
+  payload,
 
   plan({ snapshot }) {
     const live = snapshot.organization;
     if (!live) {
       return {
-        changes: [{ address: ORGANIZATION_ADDRESS, kind: 'organization', action: 'create', before: null, after: { featureSet: 'ALL', managementAccountId: snapshot.callerAccountId } }],
+        changes: [
+          {
+            address: ORGANIZATION_ADDRESS,
+            kind: 'organization',
+            action: 'create',
+            before: null,
+            after: { featureSet: 'ALL', managementAccountId: snapshot.callerAccountId },
+            payload: { featureSet: 'ALL' },
+          },
+        ],
         unmanaged: [],
       };
     }
@@ -33,21 +47,17 @@ export const organization: OrganizationResource = {
         unmanaged: [],
       };
     }
-    return { changes: [], unmanaged: [] };
+    return noChanges();
   },
 
-  async apply(ctx) {
+  async apply(ctx, { payload: { featureSet } }) {
     const org = ctx.aws.management.organizations;
-    try {
-      await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    } catch (err) {
-      // A crash after CreateOrganization succeeded leaves nothing to do but learn the ids.
-      if (!isError(err, 'AlreadyInOrganizationException')) throw err;
-    }
+    // A crash after CreateOrganization succeeded leaves nothing to do but learn the ids.
+    await ignoreCodes(org.send(new CreateOrganizationCommand({ FeatureSet: featureSet })), ['AlreadyInOrganizationException']);
     const described = await org.send(new DescribeOrganizationCommand({}));
     const roots = await org.send(new ListRootsCommand({}));
     ctx.index.organizationId = described.Organization?.Id;
     ctx.index.managementAccountId = described.Organization?.MasterAccountId ?? ctx.index.managementAccountId;
     ctx.index.rootId = roots.Roots?.[0]?.Id;
   },
-};
+});

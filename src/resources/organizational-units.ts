@@ -1,8 +1,9 @@
 import { CreateOrganizationalUnitCommand, paginateListOrganizationalUnitsForParent } from '@aws-sdk/client-organizations';
-import { isError } from '../aws/aws-errors.js';
+import * as z from 'zod';
+import { ignoreCodes } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
-import type { Change, Unmanaged } from '../engine/plan.js';
-import type { ApplyContext, OrganizationResource } from './types.js';
+import { defineOrganizationKind, type ApplyContext } from '../core/module.js';
+import type { Change, Unmanaged } from '../core/plan.js';
 
 export const unitAddress = (path: string) => `unit:${path}`;
 
@@ -11,26 +12,25 @@ export function parentPath(path: string): string | undefined {
   return i < 0 ? undefined : path.slice(0, i);
 }
 
-export interface UnitAfter {
-  path: string;
-}
+/** Apply's instruction: the unit to create, by its full path (its parent is created first). */
+const payload = z.strictObject({ path: z.string() });
+type Payload = z.output<typeof payload>;
 
 /** The declared OU tree exists; units the file does not name are reported and left alone. */
-export const organizationalUnits: OrganizationResource = {
+export const organizationalUnits = defineOrganizationKind<undefined, Payload>({
   kind: 'unit',
-  scope: 'organization',
+  payload,
 
   plan({ manifest, snapshot }) {
     const live = new Map(snapshot.units.map((u) => [u.path, u]));
     const creating = new Set<string>();
-    const changes: Change[] = [];
+    const changes: Change<Payload>[] = [];
     // manifest.units lists parents before children, so a parent's change always precedes its children's.
     for (const path of manifest.units) {
       if (live.has(path)) continue;
       const parent = parentPath(path);
-      const after: UnitAfter = { path };
       const dependsOn = parent && creating.has(parent) ? [unitAddress(parent)] : [];
-      changes.push({ address: unitAddress(path), kind: 'unit', action: 'create', before: null, after, dependsOn });
+      changes.push({ address: unitAddress(path), kind: 'unit', action: 'create', before: null, after: { path }, payload: { path }, dependsOn });
       creating.add(path);
     }
     const declared = new Set(manifest.units);
@@ -40,25 +40,18 @@ export const organizationalUnits: OrganizationResource = {
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
-    const want = change.after as UnitAfter;
-    const parent = parentPath(want.path);
-    const name = want.path.slice(parent ? parent.length + 1 : 0);
+  async apply(ctx, { payload: { path } }) {
+    const parent = parentPath(path);
+    const name = path.slice(parent ? parent.length + 1 : 0);
     const parentId = parent ? ctx.index.unitIds.get(parent) : ctx.index.rootId;
-    if (!parentId) throw new Error(`The parent of unit ${want.path} is not known; was it created?`);
-    let id: string | undefined;
-    try {
-      const out = await ctx.aws.management.organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name }));
-      id = out.OrganizationalUnit?.Id;
-    } catch (err) {
-      // Created by an earlier, interrupted run (or by hand since the plan): adopt it.
-      if (!isError(err, 'DuplicateOrganizationalUnitException')) throw err;
-      id = await findUnit(ctx, parentId, name);
-    }
-    if (!id) throw new Error(`Unit ${want.path} was not created`);
-    ctx.index.unitIds.set(want.path, id);
+    if (!parentId) throw new Error(`The parent of unit ${path} is not known; was it created?`);
+    const created = await ignoreCodes(ctx.aws.management.organizations.send(new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: name })), ['DuplicateOrganizationalUnitException']);
+    // Created by an earlier, interrupted run (or by hand since the plan): adopt it.
+    const id = created ? created.OrganizationalUnit?.Id : await findUnit(ctx, parentId, name);
+    if (!id) throw new Error(`Unit ${path} was not created`);
+    ctx.index.unitIds.set(path, id);
   },
-};
+});
 
 async function findUnit(ctx: ApplyContext, parentId: string, name: string): Promise<string | undefined> {
   for await (const page of paginateListOrganizationalUnitsForParent({ client: ctx.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, { ParentId: parentId })) {

@@ -4,19 +4,48 @@ import {
   UpdateAccountPasswordPolicyCommand,
   type PasswordPolicy as AwsPasswordPolicy,
 } from '@aws-sdk/client-iam';
-import { isNotFound } from '../aws/aws-errors.js';
-import { sameValue } from '../engine/fields.js';
-import type { Change, FieldChange } from '../engine/plan.js';
-import type { ResolvedPasswordPolicy } from '../manifest/types.js';
-import type { AccountResource } from './types.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
+import { defineAccountKind } from '../core/module.js';
+import { everyFieldDiff, singletonDiff } from '../core/reconcile.js';
+import { accountSection } from '../manifest/sections.js';
+import { between } from '../manifest/schema.js';
 
 export const passwordPolicyAddress = (account: string) => `${account}.password-policy`;
 
+export const passwordPolicySchema = z
+  .strictObject({
+    minimumLength: z.int().min(6, between(6, 128, "IAM's MinimumPasswordLength range")).max(128, between(6, 128, "IAM's MinimumPasswordLength range")).default(14).describe('Minimum password length, 6-128 (CIS: 14).'),
+    requireSymbols: z.boolean().default(true).describe('Require at least one symbol.'),
+    requireNumbers: z.boolean().default(true).describe('Require at least one digit.'),
+    requireUppercase: z.boolean().default(true).describe('Require at least one uppercase letter.'),
+    requireLowercase: z.boolean().default(true).describe('Require at least one lowercase letter.'),
+    allowUsersToChangePassword: z.boolean().default(true).describe('Let IAM users change their own password.'),
+    maxPasswordAge: z
+      .int()
+      .min(1, between(1, 1095, "IAM's MaxPasswordAge range in days", 'use 1 to 1095 days, or remove the key so passwords never expire'))
+      .max(1095, between(1, 1095, "IAM's MaxPasswordAge range in days", 'use 1 to 1095 days, or remove the key so passwords never expire'))
+      .optional()
+      .describe('Days before a password expires, 1-1095; absent = never expires.'),
+    reusePrevention: z.int().min(1, between(1, 24, "IAM's PasswordReusePrevention range")).max(24, between(1, 24, "IAM's PasswordReusePrevention range")).default(24).describe('How many previous passwords cannot be reused, 1-24 (CIS: 24).'),
+    hardExpiry: z.boolean().default(false).describe('Expired passwords need an administrator reset.'),
+  })
+  .describe("The account's IAM password policy (UpdateAccountPasswordPolicy).");
+
 /** The policy in the manifest's words. `maxPasswordAge` undefined = passwords never expire. */
-export type PasswordPolicyState = ResolvedPasswordPolicy;
+export type PasswordPolicyState = z.output<typeof passwordPolicySchema>;
+
+/** `passwordPolicy` under `defaults` or an account, merged key by key. */
+export const passwordPolicySection = accountSection({
+  key: 'passwordPolicy',
+  schema: passwordPolicySchema,
+  inherit: 'merge',
+  factorable: true,
+  summary: () => ['password-policy'],
+});
 
 /** Every field, in the order the plan shows them. */
-const FIELDS: (keyof PasswordPolicyState)[] = [
+const FIELDS: (keyof PasswordPolicyState & string)[] = [
   'minimumLength',
   'requireSymbols',
   'requireNumbers',
@@ -46,73 +75,55 @@ export function fromAws(p: AwsPasswordPolicy): PasswordPolicyState {
 }
 
 /** Every field differs or not; an absent maxPasswordAge (never expires) compares as null. */
-export function policyFields(want: PasswordPolicyState, have: PasswordPolicyState): FieldChange[] {
-  const out: FieldChange[] = [];
-  for (const field of FIELDS) {
-    const before = have[field] ?? null;
-    const after = want[field] ?? null;
-    if (!sameValue(before, after)) out.push({ field, before, after });
-  }
-  return out;
-}
+export const policyFields = (want: PasswordPolicyState, have: PasswordPolicyState) => everyFieldDiff(FIELDS, want, have);
+
+/** Apply's instruction: the whole policy to put, or none to delete it. */
+const payload = z.strictObject({ put: passwordPolicySchema.nullable() });
+type Payload = z.output<typeof payload>;
 
 /**
  * The account's IAM password policy. UpdateAccountPasswordPolicy replaces the whole policy (members left
- * out fall back to AWS's weak defaults), so apply always sends every field. The defaults in the manifest
- * schema meet CIS 1.8 (length >= 14) and 1.9 (reuse prevention 24).
+ * out fall back to AWS's weak defaults), so apply always sends every field. The defaults in the schema meet
+ * CIS 1.8 (length >= 14) and 1.9 (reuse prevention 24), which `lz drift` checks whatever the file says.
  */
-export const passwordPolicy: AccountResource<PasswordPolicyState, PasswordPolicyState> = {
+export const passwordPolicy = defineAccountKind<PasswordPolicyState, PasswordPolicyState, Payload>({
   kind: 'password-policy',
-  scope: 'account',
+  sections: [passwordPolicySection],
+  payload,
 
-  desired: (account) => account.passwordPolicy,
+  desired: (account) => passwordPolicySection.of(account),
 
-  async read(ctx) {
-    try {
-      const out = await ctx.clients.iam.send(new GetAccountPasswordPolicyCommand({}));
-      return out.PasswordPolicy ? fromAws(out.PasswordPolicy) : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  read: async (ctx) => {
+    const out = await ignoreCodes(ctx.clients.iam.send(new GetAccountPasswordPolicyCommand({})), NOT_FOUND);
+    return out?.PasswordPolicy ? fromAws(out.PasswordPolicy) : undefined;
   },
 
-  diff(want, have, { account, prune }) {
-    const address = passwordPolicyAddress(account.name);
-    const base = { address, kind: 'password-policy', account: account.name };
-    if (!want) {
-      if (!have) return { changes: [], unmanaged: [] };
-      if (prune) return { changes: [{ ...base, action: 'delete', before: have, after: null }], unmanaged: [] };
-      return {
-        changes: [],
-        unmanaged: [{ address, kind: 'password-policy', description: `password policy on account ${account.name} (minimum length ${have.minimumLength}); accounts.yaml declares none` }],
-      };
-    }
-    if (!have) return { changes: [{ ...base, action: 'create', before: null, after: want }], unmanaged: [] };
-    const fields = policyFields(want, have);
-    if (fields.length === 0) return { changes: [], unmanaged: [] };
-    const change: Change = { ...base, action: 'update', before: have, after: want, fields };
-    return { changes: [change], unmanaged: [] };
-  },
+  diff: (want, have, { account, prune }) =>
+    singletonDiff({
+      address: passwordPolicyAddress(account.name),
+      kind: 'password-policy',
+      account: account.name,
+      want,
+      have,
+      prune,
+      fields: policyFields,
+      payload: { put: (w): Payload => ({ put: w }), delete: (): Payload => ({ put: null }) },
+      unmanaged: (h) => `password policy on account ${account.name} (minimum length ${h.minimumLength}); accounts.yaml declares none`,
+    }),
 
   // For `lz import`: every field as the file writes it. No reuse prevention (AWS's 0) has no spelling in the
   // file (1-24), so it is left out; import reports the difference.
   toManifest(have) {
     const { reusePrevention, maxPasswordAge, ...rest } = have;
-    return { passwordPolicy: { ...rest, ...(reusePrevention > 0 ? { reusePrevention } : {}), ...(maxPasswordAge ? { maxPasswordAge } : {}) } };
+    return { [passwordPolicySection.key]: { ...rest, ...(reusePrevention > 0 ? { reusePrevention } : {}), ...(maxPasswordAge ? { maxPasswordAge } : {}) } };
   },
 
-  async apply(ctx, change) {
+  async apply(ctx, { payload: { put: p } }) {
     const iam = ctx.clients.iam;
-    if (change.action === 'delete') {
-      try {
-        await iam.send(new DeleteAccountPasswordPolicyCommand({}));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+    if (!p) {
+      await ignoreCodes(iam.send(new DeleteAccountPasswordPolicyCommand({})), NOT_FOUND);
       return;
     }
-    const p = change.after as PasswordPolicyState;
     // The whole policy every time: a member left out would be reset to AWS's default.
     await iam.send(
       new UpdateAccountPasswordPolicyCommand({
@@ -128,4 +139,27 @@ export const passwordPolicy: AccountResource<PasswordPolicyState, PasswordPolicy
       }),
     );
   },
-};
+
+  posture: [
+    {
+      id: 'password-length',
+      cis: '1.8',
+      control: 'IAM.15',
+      title: 'Password policy requires a minimum length of 14 or more',
+      evaluate: ({ have }) =>
+        !have || have.minimumLength < 14
+          ? { failing: ['password policy'], detail: have ? `minimum length is ${have.minimumLength} (needs 14 or more)` : 'no password policy (AWS default: 8 characters)' }
+          : { failing: [], detail: `minimum length ${have.minimumLength}` },
+    },
+    {
+      id: 'password-reuse',
+      cis: '1.9',
+      control: 'IAM.16',
+      title: 'Password policy prevents password reuse (24)',
+      evaluate: ({ have }) =>
+        !have || have.reusePrevention < 24
+          ? { failing: ['password policy'], detail: have ? `reuse prevention is ${have.reusePrevention || 'off'} (needs 24)` : 'no password policy (reuse allowed)' }
+          : { failing: [], detail: `reuse prevention ${have.reusePrevention}` },
+    },
+  ],
+});

@@ -8,7 +8,7 @@ import { costExport } from './cost-export.js';
 import { consoleMfa } from './console-mfa.js';
 import { iamAdminGroup } from './iam-admin-group.js';
 import { iamAdminUser } from './iam-admin-user.js';
-import { logArchiveBucket, logArchiveBucketPolicy } from './log-archive-bucket.js';
+import { deliveryBucketPolicies, deliveryBuckets } from './delivery-buckets.js';
 import { mfaPolicy } from './mfa-policy.js';
 import { organization } from './organization.js';
 import { organizationTrail } from './organization-trail.js';
@@ -18,24 +18,18 @@ import { rootAccess } from './root-access.js';
 import { rootCredentials } from './root-credentials.js';
 import { rootUser } from './root-user.js';
 import { trustedAccess } from './trusted-access.js';
-import type { AccountResource, OrganizationResource, ResourceKind } from './types.js';
+import { sectionsOf, type Registry } from '../core/module.js';
 
 /**
- * Every kind lz manages. Adding a baseline item is one module file plus one line here; the planner,
- * executor, renderer and drift code do not change. Order matters only for display.
+ * Every kind lz manages. Adding a kind is one module file plus one line here; the planner, executor,
+ * renderers, drift, import and the manifest loader iterate over this list and name no kind. The order is
+ * the order the plan, the checklist and the drift report show them in, and the order of the sections in
+ * accounts.yaml's schema.
  */
-export interface Registry {
-  organization: OrganizationResource[];
-  account: AccountResource[];
-}
-
 export const defaultRegistry: Registry = {
-  organization: [organization, organizationalUnits, accounts, trustedAccess, logArchiveBucket, logArchiveBucketPolicy, organizationTrail, costExport, rootAccess],
+  organization: [organization, organizationalUnits, accounts, trustedAccess, deliveryBuckets, deliveryBucketPolicies, organizationTrail, costExport, rootAccess],
   account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
 };
 
-export function moduleFor(registry: Registry, kind: string): ResourceKind {
-  const found = [...registry.organization, ...registry.account].find((m) => m.kind === kind);
-  if (!found) throw new Error(`No resource module for kind ${kind}`);
-  return found;
-}
+/** The manifest sections of every kind lz manages, for the loader. */
+export const defaultSections = sectionsOf(defaultRegistry);

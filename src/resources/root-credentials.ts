@@ -1,24 +1,77 @@
-import { isVirtualMfaSerial } from './virtual-mfa.js';
 import {
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   DeleteVirtualMFADeviceCommand,
+  GetAccountSummaryCommand,
   GetLoginProfileCommand,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
+  type GetAccountSummaryCommandOutput,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import { isError, isNotFound } from '../aws/aws-errors.js';
-import type { FieldChange } from '../engine/plan.js';
+import * as z from 'zod';
+import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
+import { defineAccountKind, type AccountReadContext } from '../core/module.js';
+import type { FieldChange } from '../core/plan.js';
 import { LzError } from '../errors.js';
+import { accountSection, type SectionCheckInput } from '../manifest/sections.js';
+import type { DocPath } from '../manifest/yaml-source.js';
+import { rootAccessSection } from './organization-services.js';
 import { ROOT_ACCESS_ADDRESS } from './root-access.js';
-import { accountSummary } from './root-user.js';
-import type { AccountResource } from './types.js';
+import { isVirtualMfaSerial } from './virtual-mfa.js';
 
 export const rootCredentialsAddress = (account: string) => `${account}.root-credentials`;
 export const AUDIT_ROOT_TASK = 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials';
 export const DELETE_ROOT_TASK = 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials';
+
+/**
+ * IAM's account summary, read once per account per run: the root-user checks and this module's fallback
+ * read both use it. (Here rather than in root-user.ts, which reads this module's section.)
+ */
+export function accountSummary(ctx: AccountReadContext): Promise<GetAccountSummaryCommandOutput> {
+  return ctx.memo('iam:GetAccountSummary', () => ctx.clients.iam.send(new GetAccountSummaryCommand({})));
+}
+
+// ---------------------------------------------------------------------------------------------- the file
+
+const rootCredentialsSchema = z.enum(['keep', 'delete']).describe('Keep or delete the root user credentials (centralized root access).');
+
+/** `rootCredentials`; keep when neither the account nor `defaults` says. */
+export const rootCredentialsSection = accountSection({
+  key: 'rootCredentials',
+  schema: rootCredentialsSchema.default('keep').describe('keep | delete the root user credentials; keep when absent.'),
+  inherit: 'replace',
+  override: rootCredentialsSchema.optional(),
+  summary: (value) => (value === 'delete' ? ['delete-root-credentials'] : []),
+  check: rootCredentialChecks,
+});
+
+/** Deleting root credentials is for member accounts, and needs centralized root access. */
+function rootCredentialChecks({ accounts, manifest, report }: SectionCheckInput): void {
+  const key = rootCredentialsSection.key;
+  for (const account of accounts) {
+    if (rootCredentialsSection.of(account) !== 'delete') continue;
+    const path: DocPath = [key];
+    // manifest.accounts holds each account's own overrides as written: did it say delete, or inherit it?
+    const own = manifest.accounts[account.index]?.[key] !== undefined;
+    if (account.management) {
+      report(account, path, {
+        code: 'manifest.root-credentials-management',
+        message: `${account.name} is the management account: lz never deletes its root user credentials`,
+        hint: `set rootCredentials: keep on ${account.name}${own ? '' : ' (it inherits delete from defaults)'}`,
+      });
+    } else if (!rootAccessSection.of({ manifest })?.centralized) {
+      report(account, path, {
+        code: 'manifest.root-credentials-needs-root-access',
+        message: `rootCredentials: delete (account ${account.name}) needs centralized root access`,
+        hint: 'add organization.rootAccess: { centralized: true }',
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- the kind
 
 export interface RootCredentials {
   /** How it was read: a root session with the audit task policy (exact), or GetAccountSummary through the access role. */
@@ -34,24 +87,25 @@ export function hasRootCredentials(c: RootCredentials): boolean {
 }
 
 async function readWithRootSession(iam: IAMClient): Promise<RootCredentials> {
-  const [password, keys, mfa] = await Promise.all([
-    iam.send(new GetLoginProfileCommand({})).then(
-      () => true,
-      (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      },
-    ),
+  const [profile, keys, mfa] = await Promise.all([
+    ignoreCodes(iam.send(new GetLoginProfileCommand({})), NOT_FOUND),
     iam.send(new ListAccessKeysCommand({})),
     iam.send(new ListMFADevicesCommand({})),
   ]);
   return {
     source: 'root-session',
-    password,
+    password: profile !== undefined,
     accessKeys: (keys.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId ?? '').filter(Boolean),
     mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? '').filter(Boolean),
   };
 }
+
+/**
+ * Apply's instruction: delete every root credential the account has when apply runs (what the plan listed
+ * may be stale, or unknown before centralized root access was enabled).
+ */
+const payload = z.strictObject({ delete: z.literal('all') });
+type Payload = z.output<typeof payload>;
 
 /**
  * Deletes a member account's root user credentials (`rootCredentials: delete`) with centralized root
@@ -59,42 +113,23 @@ async function readWithRootSession(iam: IAMClient): Promise<RootCredentials> {
  * DeleteAccessKey for each key and DeactivateMFADevice (and DeleteVirtualMFADevice) for each device. Plans
  * read the credentials through AssumeRoot with IAMAuditRootUserCredentials; before RootSessions is enabled
  * they fall back to GetAccountSummary (keys and MFA; the password is then unknown). Never the management
- * account: AssumeRoot cannot reach it, and its root user is the organization's last resort.
+ * account: AssumeRoot cannot reach it, and its root user is the organization's last resort (the manifest's
+ * check refuses `delete` there, and so does apply).
  */
-export const rootCredentials: AccountResource<{ delete: true }, RootCredentials> = {
+export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentials, Payload>({
   kind: 'root-credentials',
-  scope: 'account',
+  sections: [rootCredentialsSection],
+  payload,
 
-  desired(account, manifest) {
-    if (account.rootCredentials !== 'delete') return undefined;
-    const index = manifest.accounts.indexOf(account);
-    const ownValue = manifest.locate(['accounts', index, 'rootCredentials']);
-    if (account.management) {
-      throw new LzError('root-credentials-management', `Account ${account.name} is the management account: lz never deletes its root user credentials (rootCredentials: delete).`, {
-        hint: `Centralized root access covers member accounts only. Set rootCredentials: keep on ${account.name}${ownValue ? '' : ' (it inherits delete from defaults)'}.`,
-        location: ownValue ?? manifest.locate(['defaults', 'rootCredentials']),
-      });
-    }
-    if (!manifest.manifest.organization.rootAccess?.centralized) {
-      throw new LzError('root-credentials-needs-root-access', `Account ${account.name} asks for rootCredentials: delete, which needs centralized root access.`, {
-        hint: 'Add organization.rootAccess: { centralized: true } to accounts.yaml.',
-        location: ownValue ?? manifest.locate(['defaults', 'rootCredentials']),
-      });
-    }
-    return { delete: true };
-  },
+  desired: (account) => (rootCredentialsSection.of(account) === 'delete' ? { delete: true } : undefined),
 
   async read(ctx, want) {
     if (!want) return undefined;
     if (ctx.aws) {
-      const clients = ctx.aws.forRootTask(ctx.accountId, AUDIT_ROOT_TASK);
-      try {
-        return await readWithRootSession(clients.iam);
-      } catch (err) {
-        // RootSessions not enabled yet (the first plan): AssumeRoot is refused.
-        if (!isError(err, 'AccessDenied', 'AccessDeniedException')) throw err;
-      }
-      // The clients are not destroyed: they share the run's connection pool, which destroy() would close.
+      // RootSessions not enabled yet (the first plan): AssumeRoot is refused. The clients are not destroyed:
+      // they share the run's connection pool, which destroy() would close.
+      const read = await ignoreCodes(readWithRootSession(ctx.aws.forRootTask(ctx.accountId, AUDIT_ROOT_TASK).iam), ['AccessDenied', 'AccessDeniedException']);
+      if (read) return read;
     }
     const summary = (await accountSummary(ctx)).SummaryMap ?? {};
     return {
@@ -127,6 +162,7 @@ export const rootCredentials: AccountResource<{ delete: true }, RootCredentials>
           before: have ?? null,
           after: { password: false, accessKeys: [], mfaDevices: [] },
           fields,
+          payload: { delete: 'all' },
           dependsOn: [ROOT_ACCESS_ADDRESS],
         },
       ],
@@ -138,22 +174,32 @@ export const rootCredentials: AccountResource<{ delete: true }, RootCredentials>
     if (change.account && ctx.accountId === ctx.index.managementAccountId) {
       throw new LzError('root-credentials-management', `Account ${change.account} is the management account: lz never deletes its root user credentials.`);
     }
-    const clients = ctx.aws.forRootTask(ctx.accountId, DELETE_ROOT_TASK);
-    const iam = clients.iam;
-    const gone = (err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    };
+    const iam = ctx.aws.forRootTask(ctx.accountId, DELETE_ROOT_TASK).iam;
     // Each step is safe to repeat: what is already gone answers NoSuchEntity. (The clients share the run's
     // connection pool, so they are not destroyed.)
-    await iam.send(new DeleteLoginProfileCommand({})).catch(gone);
+    await ignoreCodes(iam.send(new DeleteLoginProfileCommand({})), NOT_FOUND);
     for (const key of (await iam.send(new ListAccessKeysCommand({}))).AccessKeyMetadata ?? []) {
-      if (key.AccessKeyId) await iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.AccessKeyId })).catch(gone);
+      if (key.AccessKeyId) await ignoreCodes(iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.AccessKeyId })), NOT_FOUND);
     }
     for (const device of (await iam.send(new ListMFADevicesCommand({}))).MFADevices ?? []) {
       if (!device.SerialNumber) continue;
-      await iam.send(new DeactivateMFADeviceCommand({ SerialNumber: device.SerialNumber })).catch(gone);
+      await ignoreCodes(iam.send(new DeactivateMFADeviceCommand({ SerialNumber: device.SerialNumber })), NOT_FOUND);
       // A virtual device is deleted too; a security key's or hardware token's is not a virtual device.
-      if (isVirtualMfaSerial(device.SerialNumber)) await iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: device.SerialNumber })).catch(gone);
+      if (isVirtualMfaSerial(device.SerialNumber)) await ignoreCodes(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: device.SerialNumber })), NOT_FOUND);
     }
   },
-};
+
+  posture: [
+    {
+      id: 'root-credentials',
+      title: 'The member account root user has no credentials (centralized root access)',
+      evaluate: ({ have, account }) => {
+        if (!have || account.management) return undefined;
+        const left = [...(have.password !== false ? ['password'] : []), ...(have.accessKeys.length > 0 ? ['access keys'] : []), ...(have.mfaDevices.length > 0 ? ['MFA devices'] : [])];
+        return hasRootCredentials(have)
+          ? { failing: left, detail: `the root user still has: ${left.join(', ')}${have.password === null ? ' (password unknown until centralized root access is enabled)' : ''}` }
+          : { failing: [], detail: 'the root user has no credentials' };
+      },
+    },
+  ],
+});

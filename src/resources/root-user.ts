@@ -1,7 +1,11 @@
-import { GetAccountSummaryCommand, type GetAccountSummaryCommandOutput } from '@aws-sdk/client-iam';
-import type { Change } from '../engine/plan.js';
+import type { GetAccountSummaryCommandOutput } from '@aws-sdk/client-iam';
+import * as z from 'zod';
+import { defineAccountKind, type ChecklistStep } from '../core/module.js';
+import type { Change } from '../core/plan.js';
 import type { ResolvedAccount } from '../manifest/types.js';
-import type { AccountReadContext, AccountResource } from './types.js';
+import { accountSummary, rootCredentialsSection } from './root-credentials.js';
+
+export { accountSummary };
 
 export const rootMfaAddress = (account: string) => `${account}.root-user.mfa`;
 export const rootKeysAddress = (account: string) => `${account}.root-user.access-keys`;
@@ -13,9 +17,9 @@ export interface RootUserState {
   accessKeysPresent: boolean;
 }
 
-/** IAM's account summary, read once per account per run (other modules may want it too). */
-export function accountSummary(ctx: AccountReadContext): Promise<GetAccountSummaryCommandOutput> {
-  return ctx.memo('iam:GetAccountSummary', () => ctx.clients.iam.send(new GetAccountSummaryCommand({})));
+function fromSummary(summary: GetAccountSummaryCommandOutput): RootUserState {
+  const map = summary.SummaryMap ?? {};
+  return { mfaEnabled: map.AccountMFAEnabled === 1, accessKeysPresent: (map.AccountAccessKeysPresent ?? 0) > 0 };
 }
 
 /** Where a person finds the root user's security credentials. */
@@ -35,24 +39,22 @@ export function rootKeysInstructions(a: ResolvedAccount): string {
  * only the root user can change its own MFA and keys. What fails is a manual step naming the account and
  * what to click. A new account cannot be read yet: no steps until it exists.
  */
-export const rootUser: AccountResource<{ management: boolean }, RootUserState> = {
+export const rootUser = defineAccountKind<{ management: boolean }, RootUserState, never>({
   kind: 'root-user',
-  scope: 'account',
+  // Its changes are manual steps, which carry no payload and are never applied.
+  payload: z.never(),
 
   desired: (account) => ({ management: account.management }),
 
-  async read(ctx) {
-    const summary = (await accountSummary(ctx)).SummaryMap ?? {};
-    return { mfaEnabled: summary.AccountMFAEnabled === 1, accessKeysPresent: (summary.AccountAccessKeysPresent ?? 0) > 0 };
-  },
+  read: async (ctx) => fromSummary(await accountSummary(ctx)),
 
   diff(_want, have, { account, exists }) {
     if (!exists || !have) return { changes: [], unmanaged: [] };
-    const changes: Change[] = [];
+    const changes: Change<never>[] = [];
     const base = { kind: 'root-user', action: 'manual' as const, account: account.name };
     // An account marked rootCredentials: delete has no root password to protect: lz removes it (centralized
     // root access), so asking a person to add MFA there would be a step against the file.
-    if (!have.mfaEnabled && account.rootCredentials !== 'delete') {
+    if (!have.mfaEnabled && rootCredentialsSection.of(account) !== 'delete') {
       changes.push({ ...base, address: rootMfaAddress(account.name), before: { AccountMFAEnabled: 0 }, after: { AccountMFAEnabled: 1 }, instructions: rootMfaInstructions(account) });
     }
     if (have.accessKeysPresent) {
@@ -61,6 +63,58 @@ export const rootUser: AccountResource<{ management: boolean }, RootUserState> =
     return { changes, unmanaged: [] };
   },
 
-  // Manual steps are never applied; nothing of this kind reaches apply.
-  async apply() {},
-};
+  apply: () => Promise.resolve(),
+
+  posture: [
+    {
+      id: 'root-access-keys',
+      cis: '1.4',
+      control: 'IAM.4',
+      title: 'No root user access keys exist',
+      evaluate: async ({ have, ctx }) =>
+        (have ?? fromSummary(await accountSummary(ctx))).accessKeysPresent
+          ? { failing: ['root'], detail: 'the root user has access keys' }
+          : { failing: [], detail: 'the root user has no access keys' },
+    },
+    {
+      id: 'root-mfa',
+      cis: '1.5',
+      control: 'IAM.9',
+      title: 'MFA is enabled for the root user',
+      evaluate: async ({ have, ctx }) =>
+        (have ?? fromSummary(await accountSummary(ctx))).mfaEnabled
+          ? { failing: [], detail: 'the root user has MFA' }
+          : { failing: ['root'], detail: 'the root user has no MFA device' },
+    },
+  ],
+
+  checklist({ account, exists, manual }) {
+    const step = (address: string) => manual.find((c) => c.address === address);
+    const steps: ChecklistStep[] = [];
+
+    const mfa = step(rootMfaAddress(account.name));
+    steps.push(
+      mfa
+        ? { done: false, title: 'Root user MFA (CIS 1.5, Security Hub IAM.9)', detail: mfa.instructions, covers: [mfa.address] }
+        : exists
+          ? { done: true, title: 'Root user MFA (verified: GetAccountSummary AccountMFAEnabled = 1)' }
+          : { done: false, title: 'Root user MFA', detail: 'lz checks it once the account exists; a new account\'s root user has no MFA until someone assigns it (run lz plan --manual after lz apply).' },
+    );
+
+    const keys = step(rootKeysAddress(account.name));
+    steps.push(
+      keys
+        ? { done: false, title: 'Root user access keys deleted (CIS 1.4, Security Hub IAM.4)', detail: keys.instructions, covers: [keys.address] }
+        : exists
+          ? { done: true, title: 'Root user access keys deleted (verified: GetAccountSummary AccountAccessKeysPresent = 0)' }
+          : { done: false, title: 'Root user access keys deleted', detail: 'lz checks it once the account exists.' },
+    );
+
+    steps.push({
+      done: false,
+      title: 'Root password stored safely (lz cannot verify)',
+      detail: `Whoever may need the root user of ${account.name} can reach ${account.email}${account.management ? '' : ' (a member account made by Organizations has no usable root password until someone uses "Forgot password" on the root sign-in page)'}; the password is long, unique and kept with the MFA device in the team's vault, not in one person's head.`,
+    });
+    return steps;
+  },
+});

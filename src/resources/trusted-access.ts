@@ -1,11 +1,13 @@
 import { EnableAWSServiceAccessCommand, paginateListAWSServiceAccessForOrganization, type OrganizationsClient } from '@aws-sdk/client-organizations';
-import { isError } from '../aws/aws-errors.js';
+import * as z from 'zod';
+import { ignoreCodes } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
-import type { Change, Unmanaged } from '../engine/plan.js';
-import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, modelFor } from './organization-services.js';
-import type { OrganizationReadContext, OrganizationResource } from './types.js';
+import { defineOrganizationKind, type OrganizationReadContext } from '../core/module.js';
+import type { Change, Unmanaged } from '../core/plan.js';
+import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, servicesModel } from './organization-services.js';
 
 export const serviceAccessAddress = (principal: string) => `service-access:${principal}`;
+
 
 /** The principals lz enables trusted access for, and why (for the unmanaged report). */
 const PURPOSE: Record<string, string> = {
@@ -13,27 +15,26 @@ const PURPOSE: Record<string, string> = {
   [IAM_PRINCIPAL]: 'centralized root access (organization.rootAccess)',
 };
 
-export interface ServiceAccessAfter {
-  principal: string;
-}
-
 /** The principals with trusted access, read once per plan whichever module asks first. */
 export function serviceAccess(ctx: OrganizationReadContext): Promise<Set<string>> {
   return ctx.memo('organizations:service-access', () => readServiceAccess(ctx.aws.management.organizations));
 }
 
-/** ListAWSServiceAccessForOrganization: the principals with trusted access. */
+/** ListAWSServiceAccessForOrganization: the principals with trusted access (none without an organization). */
 async function readServiceAccess(org: OrganizationsClient): Promise<Set<string>> {
-  const enabled = new Set<string>();
-  try {
+  const list = async () => {
+    const enabled = new Set<string>();
     for await (const page of paginateListAWSServiceAccessForOrganization({ client: org, pageSize: ORGANIZATIONS_PAGE }, {})) {
       for (const s of page.EnabledServicePrincipals ?? []) if (s.ServicePrincipal) enabled.add(s.ServicePrincipal);
     }
-  } catch (err) {
-    if (!isError(err, 'AWSOrganizationsNotInUseException')) throw err;
-  }
-  return enabled;
+    return enabled;
+  };
+  return (await ignoreCodes(list(), ['AWSOrganizationsNotInUseException'])) ?? new Set<string>();
 }
+
+/** Apply's instruction: the service principal to enable trusted access for. */
+const payload = z.strictObject({ principal: z.string() });
+type Payload = z.output<typeof payload>;
 
 /**
  * Trusted access (Organizations EnableAWSServiceAccess) for the services the organization-level items
@@ -41,33 +42,31 @@ async function readServiceAccess(org: OrganizationsClient): Promise<Set<string>>
  * access. lz never disables trusted access, not even with --prune: other tools (and AWS services set up
  * by hand) may rely on it; one the file no longer needs is reported.
  */
-export const trustedAccess: OrganizationResource = {
+export const trustedAccess = defineOrganizationKind<Set<string>, Payload>({
   kind: 'service-access',
-  scope: 'organization',
+  payload,
 
   async read(ctx) {
     if (!ctx.snapshot.organization) return new Set<string>();
     return serviceAccess(ctx);
   },
 
-  plan(input) {
-    const model = modelFor(input, '');
-    const enabled = (input.live?.get('service-access') as Set<string> | undefined) ?? new Set<string>();
-    const changes: Change[] = [];
-    for (const principal of model.serviceAccess) {
-      if (enabled.has(principal)) continue;
-      const after: ServiceAccessAfter = { principal };
-      changes.push({
+  plan(input, live) {
+    const wanted = servicesModel(input).serviceAccess;
+    const enabled = live ?? new Set<string>();
+    const changes: Change<Payload>[] = wanted
+      .filter((principal) => !enabled.has(principal))
+      .map((principal) => ({
         address: serviceAccessAddress(principal),
         kind: 'service-access',
         action: 'create',
         before: null,
-        after,
+        after: { principal },
+        payload: { principal },
         dependsOn: [],
-      });
-    }
+      }));
     const unmanaged: Unmanaged[] = Object.keys(PURPOSE)
-      .filter((p) => enabled.has(p) && !model.serviceAccess.includes(p))
+      .filter((p) => enabled.has(p) && !wanted.includes(p))
       .map((p) => ({
         address: serviceAccessAddress(p),
         kind: 'service-access',
@@ -76,9 +75,8 @@ export const trustedAccess: OrganizationResource = {
     return { changes, unmanaged };
   },
 
-  async apply(ctx, change) {
-    const { principal } = change.after as ServiceAccessAfter;
+  async apply(ctx, { payload: { principal } }) {
     // Enabling what is already enabled succeeds: safe to re-run.
     await ctx.aws.management.organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }));
   },
-};
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/engine/plan.js';
-import { unverifiableNotice } from '../../src/engine/render-checklist.js';
+import type { Plan } from '../../src/core/plan.js';
+import { unverifiableNotice } from '../../src/engine/manual-steps.js';
 import { resolvedAccount } from '../helpers/accounts.js';
 import { accountAlias } from '../../src/resources/account-alias.js';
 import { alternateContacts } from '../../src/resources/alternate-contacts.js';

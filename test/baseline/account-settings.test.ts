@@ -1,7 +1,7 @@
 import { DeleteAlternateContactCommand, PutAlternateContactCommand, PutContactInformationCommand } from '@aws-sdk/client-account';
 import { DeleteAccountAliasCommand, UpdateAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/engine/plan.js';
+import type { Plan } from '../../src/core/plan.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 import { accountIds, block, heldSettings, inAccount } from './settings-helpers.js';
 

@@ -13,10 +13,9 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../src/aws/context.js';
-import type { Change } from '../../src/engine/plan.js';
-import type { ResolvedBudget } from '../../src/manifest/index.js';
+import type { ResolvedBudget } from '../../src/resources/budget-model.js';
 import { budget } from '../../src/resources/budget.js';
-import type { AccountApplyContext } from '../../src/resources/types.js';
+import type { AccountApplyContext } from '../../src/core/module.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
@@ -352,7 +351,7 @@ describe('the budget baseline item', () => {
     general.destroy();
     const clients = new AccountClients(undefined, { region: 'us-east-1', maxAttempts: 1, retryMode: 'standard', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials });
     const ctx = { clients, accountId: ids.General, progress: () => {} } as unknown as AccountApplyContext;
-    const change: Change = { address: 'General.budget.adopt-me', kind: 'budget', action: 'create', account: 'General', before: null, after: want };
+    const change = { address: 'General.budget.adopt-me', kind: 'budget', action: 'create' as const, account: 'General', before: null, after: want, payload: budget.payload.parse({ op: 'create', budget: want }) };
     w.sandbox.clearRequests();
     await budget.apply(ctx, change);
     await budget.apply(ctx, change);

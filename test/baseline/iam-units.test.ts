@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvedAccount } from '../helpers/accounts.js';
 import { consoleMfa } from '../../src/resources/console-mfa.js';
 import { iamAdminGroup, type AdminGroupHave } from '../../src/resources/iam-admin-group.js';
-import { iamAdminUser, type AdminUserHave } from '../../src/resources/iam-admin-user.js';
+import { iamAdminSection, iamAdminUser, type AdminUserHave } from '../../src/resources/iam-admin-user.js';
 import { decodePolicyDocument, parseCredentialReport } from '../../src/resources/iam-reads.js';
 import { mfaPolicy, mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
-import type { AccountApplyContext } from '../../src/resources/types.js';
+import type { AccountApplyContext } from '../../src/core/module.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { generatePassword, passwordLength, safeSegment } from '../../src/secrets.js';
 
@@ -152,7 +152,7 @@ describe('mfa-policy diff', () => {
   });
 
   it('is off without requireMfa', () => {
-    expect(mfaPolicy.desired({ ...account, iamAdmin: { ...account.iamAdmin!, requireMfa: false } }, undefined as never)).toBeUndefined();
+    expect(mfaPolicy.desired({ ...account, sections: { ...account.sections, iamAdmin: { ...iamAdminSection.of(account)!, requireMfa: false } } }, undefined as never)).toBeUndefined();
   });
 });
 
@@ -194,6 +194,7 @@ describe('the login profile, applied against live state', () => {
       before: {},
       after: want,
       fields: [{ field: 'console password', before: null, after: true, note: 'x' }],
+      payload: iamAdminUser.payload.parse({ op: 'update', user: 'IAMADMIN', tags: {}, loginProfile: { passwordLength: 32 }, detachPolicies: [], deleteInlinePolicies: [] }),
     });
     expect(sb.state.accounts[sb.managementAccountId]!.iam.users.IAMADMIN!.loginProfile!.passwordSha256).toBe(before);
     expect(steps).toContain('IAMADMIN already has a console password; lz does not replace it');

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/engine/posture.js';
-import type { Plan } from '../../src/engine/plan.js';
+import type { Plan } from '../../src/core/plan.js';
 import { driftReport, renderReport, xmlEscape } from '../../src/engine/render-report.js';
 import { all, parseXml } from './helpers.js';
 
 const plan = (changes: Plan['changes'] = []): Plan => ({
   format: 'lz-plan',
-  formatVersion: 1,
+  formatVersion: 2,
   createdAt: '2026-01-01T00:00:00.000Z',
   manifest: { file: 'accounts.yaml', sha256: 'x' },
   organization: { id: 'o-abc', managementAccountId: '111111111111' },

@@ -154,6 +154,46 @@ describe('plan and apply: the organization, its units and its accounts', () => {
     expect(other.err).toContain('The saved plan is for organization o-otherorg00');
   });
 
+  it('refuses a saved plan whose payload was edited, naming the change, before anything is read or written', async () => {
+    w.writeManifest(manifest('  - { name: Audit, email: aws+audit@example.com, unit: Teams }', '[Workloads/NonProd, Workloads/Prod, Teams/Data]', 'Workloads/NonProd', 'production'));
+    const saved = await w.lz('plan', '--out', 'plan.json');
+    expect(saved.code).toBe(0);
+    const plan = JSON.parse(readFileSync(join(w.dir, 'plan.json'), 'utf8'));
+    const target = plan.changes.find((c: { address: string }) => c.address === 'account:Audit');
+    expect(target.payload).toBeDefined();
+    const write = (name: string, edit: (p: typeof plan) => void) => {
+      const copy = JSON.parse(JSON.stringify(plan));
+      edit(copy);
+      writeFileSync(join(w.dir, name), JSON.stringify(copy));
+    };
+
+    // A payload that is not what the kind's module makes.
+    write('garbage.json', (p) => (p.changes.find((c: { address: string }) => c.address === 'account:Audit').payload = 'rm -rf /'));
+    // A payload that still has the right shape but says something else than a plan made now.
+    write('edited.json', (p) => {
+      const change = p.changes.find((c: { address: string }) => c.address === 'account:Audit');
+      change.payload = JSON.parse(JSON.stringify(change.payload).split('aws+audit@example.com').join('attacker@example.com'));
+    });
+    // A plan of the format before payloads existed.
+    write('old.json', (p) => {
+      p.formatVersion = 1;
+      for (const c of p.changes) delete c.payload;
+    });
+    w.sandbox.clearRequests();
+    const garbage = await w.lz('apply', 'garbage.json');
+    expect(garbage.code).toBe(1);
+    expect(garbage.err).toContain('change account:Audit has a payload the account module cannot apply');
+    expect(w.sandbox.requests()).toEqual([]);
+    const edited = await w.lz('apply', 'edited.json');
+    expect(edited.code).toBe(1);
+    expect(edited.err).toMatch(/stale.*account:Audit/s);
+    const old = await w.lz('apply', 'old.json');
+    expect(old.code).toBe(1);
+    expect(old.err).toContain('plan format version 1');
+    expect(w.sandbox.requests().filter((r) => !r.readOnly)).toEqual([]);
+    expect((await heldAccounts(w.organizations)).some((a) => a.email === 'attacker@example.com' || a.name === 'Audit')).toBe(false);
+  });
+
   it('needs approval off a terminal', async () => {
     w.writeManifest(manifest('  - { name: Data, email: aws+data@example.com, unit: Teams/Data }\n  - { name: Analytics, email: aws+analytics@example.com, unit: Teams }', '[Workloads/NonProd, Workloads/Prod, Teams/Data]', 'Workloads/NonProd', 'production'));
     w.sandbox.clearRequests();

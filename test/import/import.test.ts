@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/index.js';
+import { withItems } from '../helpers/items.js';
+import { defaultSections } from '../../src/resources/registry.js';
 import { inside } from '../drift/helpers.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
@@ -75,17 +77,17 @@ describe('lz import', () => {
     expect(w.sandbox.requests().filter((q) => !q.readOnly)).toEqual([]);
 
     const text = readFileSync(join(w.dir, 'accounts.yaml'), 'utf8');
-    const m = parseManifest(text, 'accounts.yaml');
+    const m = parseManifest(text, 'accounts.yaml', defaultSections);
     expect(m.management).toMatchObject({ name: 'Acme Root', email: 'root@acme.example' });
     expect(m.manifest.organization.units).toEqual(['Sandbox', 'Workloads/Dev', 'Workloads/Prod']);
-    const shop = m.accounts.find((a) => a.name === 'Shop Production')!;
+    const shop = withItems(m.accounts.find((a) => a.name === 'Shop Production')!);
     expect(shop).toMatchObject({ email: 'shop-prod@acme.example', unit: 'Workloads/Prod', alias: 'acme-shop-prod', tags: { env: 'prod', owner: 'shop team' } });
     expect(shop.passwordPolicy).toMatchObject({ minimumLength: 16, reusePrevention: 12, maxPasswordAge: 90, requireSymbols: true, requireUppercase: false });
     expect(shop.contacts.security).toEqual({ name: 'Shop Security', title: 'Lead', email: 'sec@acme.example', phone: '+1 555 0199' });
     expect(shop.budgets).toEqual([
       { name: 'shop-monthly', amount: 500, currency: 'USD', period: 'MONTHLY', alerts: [{ at: 80, type: 'ACTUAL', thresholdType: 'PERCENTAGE', comparison: 'GREATER_THAN', notify: ['finops@acme.example'] }] },
     ]);
-    const data = m.accounts.find((a) => a.name === 'Data')!;
+    const data = withItems(m.accounts.find((a) => a.name === 'Data')!);
     expect(data.unit).toBeUndefined();
     expect(data.passwordPolicy).toBeUndefined();
     expect(data.alias).toBeUndefined();
@@ -107,11 +109,11 @@ describe('lz import', () => {
     }
     const r = await w.lz('import');
     expect(r.code, r.err).toBe(0);
-    const doc = parseManifest(r.out, 'stdout');
+    const doc = parseManifest(r.out, 'stdout', defaultSections);
     expect(doc.manifest.defaults.passwordPolicy).toMatchObject({ minimumLength: 16, reusePrevention: 12 });
     expect(r.out.match(/minimumLength/g)).toHaveLength(1);
     expect(doc.accounts.map((a) => a.email).sort()).toEqual(Object.values(ids).map((id) => w.sandbox.state.accounts[id]!.email).sort());
-    expect(doc.accounts.every((a) => a.passwordPolicy?.minimumLength === 16)).toBe(true);
+    expect(doc.accounts.every((a) => withItems(a).passwordPolicy?.minimumLength === 16)).toBe(true);
     writeFileSync(join(w.dir, 'accounts.yaml'), r.out);
     const plan = await w.lz('plan', '--detailed-exitcode');
     expect(plan.out).toContain('No changes.');

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateJsonSchema } from '../../src/manifest/write-schema.js';
+import { generateJsonSchema as generate } from '../../src/manifest/json-schema.js';
+import { defaultSections } from '../../src/resources/registry.js';
+
+const generateJsonSchema = () => generate(defaultSections);
 
 /** Every key the schema accepts is in the JSON Schema's `properties`; each must be documented. */
 function propertyNames(node: unknown, into = new Set<string>()): Set<string> {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LzErrors } from '../../src/errors.js';
 import { parseManifest } from '../../src/manifest/index.js';
+import { defaultSections } from '../../src/resources/registry.js';
 import type { LoadedManifest } from '../../src/manifest/index.js';
 import { mergeOverride } from '../../src/manifest/merge.js';
 import { expandUnits } from '../../src/manifest/resolve.js';
 import { editDistance, suggest } from '../../src/manifest/suggest.js';
+import { withItems } from '../helpers/items.js';
 
 const HEAD = `organization:
   management: General
@@ -22,17 +24,17 @@ const BASE_DEFAULTS = `defaults:
 const GENERAL = `  - { name: General, email: aws+general@example.com }\n`;
 
 function load(accountYaml: string, defaults = BASE_DEFAULTS): LoadedManifest {
-  return parseManifest(`${HEAD}${defaults}accounts:\n${GENERAL}${accountYaml}`, 'm.yaml');
+  return parseManifest(`${HEAD}${defaults}accounts:\n${GENERAL}${accountYaml}`, 'm.yaml', defaultSections);
 }
 function account(accountYaml: string, defaults = BASE_DEFAULTS) {
   const loaded = load(accountYaml, defaults);
   const last = loaded.accounts[loaded.accounts.length - 1];
   if (!last) throw new Error('no account');
-  return last;
+  return withItems(last);
 }
 function errorsOf(text: string) {
   try {
-    parseManifest(text, 'm.yaml');
+    parseManifest(text, 'm.yaml', defaultSections);
   } catch (err) {
     if (err instanceof LzErrors) return err.errors;
     throw err;
@@ -139,7 +141,9 @@ describe('merging defaults into accounts', () => {
 
   it('with no defaults at all, an account gets no baseline items', () => {
     const a = account('  - { name: Dev, email: d@example.com }\n', '');
-    expect(a).toEqual({ name: 'Dev', email: 'd@example.com', tags: {}, billingAccess: true, management: false, index: 1, budgets: [], contacts: {}, rootCredentials: 'keep' });
+    expect(a).toMatchObject({ name: 'Dev', email: 'd@example.com', tags: {}, management: false, index: 1, budgets: [], contacts: {} });
+    // Only the two items with a built-in value: billing access on, root credentials kept.
+    expect(a.sections).toEqual({ billingAccess: true, rootCredentials: 'keep' });
   });
 });
 
@@ -157,7 +161,7 @@ describe('the loaded manifest', () => {
       ['Prod', 1, false],
     ]);
     expect(loaded.accessRole).toBe('OrganizationAccountAccessRole');
-    expect(loaded.manifest.defaults.budget?.currency).toBe('USD');
+    expect(loaded.manifest.defaults.budget).toMatchObject({ currency: 'USD' });
     expect(loaded.file).toBe('m.yaml');
   });
   it('locates nodes for later errors', () => {
@@ -165,7 +169,7 @@ describe('the loaded manifest', () => {
     expect(loaded.locate(['organization', 'management'])).toEqual({ file: 'm.yaml', line: 2, col: 15 });
   });
   it('lets an account sit in an implied parent OU', () => {
-    const m = parseManifest(`organization:\n  management: General\n  units: [Workloads/Prod]\naccounts:\n${GENERAL}  - { name: A, email: a@example.com, unit: Workloads }\n`, 'm.yaml');
+    const m = parseManifest(`organization:\n  management: General\n  units: [Workloads/Prod]\naccounts:\n${GENERAL}  - { name: A, email: a@example.com, unit: Workloads }\n`, 'm.yaml', defaultSections);
     expect(m.accounts[1]?.unit).toBe('Workloads');
     expect(m.units).toEqual(['Workloads', 'Workloads/Prod']);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { insertAccount, type NewAccountEntry } from '../../src/manifest/edit.js';
 import { parseManifest } from '../../src/manifest/index.js';
+import { withItems } from '../helpers/items.js';
+import { defaultSections } from '../../src/resources/registry.js';
 
 const ALIGNED = `# yaml-language-server: $schema=./docs/accounts.schema.json
 organization:
@@ -62,7 +64,7 @@ describe('insertAccount', () => {
     expect(column(r.inserted, 'unit')).toBe(column(testing, 'unit'));
     expect(r.text).toContain('unit: Workloads/NonProd }   # QA\n  - { name: Data,');
     expect(r.text).toContain('unit: Teams }\n  # - { name: Retired');
-    const m = parseManifest(r.text, 'accounts.yaml');
+    const m = parseManifest(r.text, 'accounts.yaml', defaultSections);
     expect(m.accounts.map((a) => a.name)).toEqual(['General', 'Development', 'Testing', 'Data']);
     expect(m.accounts[3]).toMatchObject({ email: 'aws+data@example.com', unit: 'Teams' });
   });
@@ -71,7 +73,7 @@ describe('insertAccount', () => {
     const r = insertAccount(ALIGNED, entry, 'accounts.yaml');
     expectInsertionOnly(ALIGNED, r.text, r.inserted, r.offset);
     expect(r.inserted.split('\n')).toHaveLength(2);
-    const data = parseManifest(r.text, 'accounts.yaml').accounts[3]!;
+    const data = withItems(parseManifest(r.text, 'accounts.yaml', defaultSections).accounts[3]!);
     expect(data.tags).toEqual({ team: 'data science', 'cost:centre': '42' });
     expect(data.budgets.map((b) => b.amount)).toEqual([250]);
   });
@@ -94,7 +96,7 @@ describe('insertAccount', () => {
     );
     expect(r.text).toContain('# about General\n    -   name: Data');
     expect(r.text.endsWith('amount: 250\n\nother-notes: keep me\n')).toBe(true);
-    const data = parseManifest(r.text.replace('other-notes: keep me\n', ''), 'accounts.yaml').accounts[1]!;
+    const data = parseManifest(r.text.replace('other-notes: keep me\n', ''), 'accounts.yaml', defaultSections).accounts[1]!;
     expect(data).toMatchObject({ name: 'Data', unit: 'Teams', tags: { team: 'data science', 'cost:centre': '42' } });
   });
 
@@ -102,13 +104,13 @@ describe('insertAccount', () => {
     const r = insertAccount(NO_NEWLINE, { name: 'Data', email: 'aws+data@example.com' }, 'accounts.yaml');
     expectInsertionOnly(NO_NEWLINE, r.text, r.inserted, r.offset);
     expect(r.text).toBe(`${NO_NEWLINE}\n  - { name: Data, email: aws+data@example.com }`);
-    expect(parseManifest(r.text, 'accounts.yaml').accounts).toHaveLength(2);
+    expect(parseManifest(r.text, 'accounts.yaml', defaultSections).accounts).toHaveLength(2);
   });
 
   it('adds to a flow list on a line of its own', () => {
     const r = insertAccount(FLOW_LIST, { name: 'Data', email: 'aws+data@example.com', unit: 'Teams' }, 'accounts.yaml');
     expectInsertionOnly(FLOW_LIST, r.text, r.inserted, r.offset);
     expect(r.text).toContain('{ name: General, email: aws+general@example.com },\n  { name: Data, email: aws+data@example.com, unit: Teams },\n]');
-    expect(parseManifest(r.text, 'accounts.yaml').accounts.map((a) => a.name)).toEqual(['General', 'Data']);
+    expect(parseManifest(r.text, 'accounts.yaml', defaultSections).accounts.map((a) => a.name)).toEqual(['General', 'Data']);
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/engine/plan.js';
+import type { Plan } from '../../src/core/plan.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 interface Options {

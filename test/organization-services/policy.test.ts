@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sameValue } from '../../src/engine/fields.js';
+import { sameValue } from '../../src/core/values.js';
 import { exportFields, parseQuery, queryStatement, CUR2_COLUMNS } from '../../src/resources/cost-export.js';
-import { policyFields } from '../../src/resources/log-archive-bucket.js';
+import { policyFields } from '../../src/resources/delivery-buckets.js';
 import { ORGANIZATION_ID_PLACEHOLDER, bucketPolicy, normalizePolicy } from '../../src/resources/organization-services.js';
 
 const bucket = { name: 'lz-log-archive-111111111111', owner: { name: 'General', id: '111111111111', management: true }, trail: { arn: 'arn:aws:cloudtrail:us-east-1:111111111111:trail/t' }, costExport: true };

@@ -6,11 +6,11 @@ import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
 import { acquireLocalLock, acquireS3Lock, currentHolder } from '../../engine/lock.js';
-import { hasChanges, type Plan, type UnreadableAccount } from '../../engine/plan.js';
+import { hasChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
 import { renderPlan, summaryLine } from '../../engine/render-text.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
 import { defaultRegistry } from '../../resources/registry.js';
-import type { ApplyContext } from '../../resources/types.js';
+import type { ApplyContext } from '../../core/module.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
@@ -38,7 +38,7 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
       hint: `Make the plan with them (lz plan --out ${planFile} --target ... / --prune), then lz apply ${planFile}.`,
     });
   }
-  const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile)) : undefined;
+  const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile), defaultRegistry) : undefined;
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
   try {

@@ -5,9 +5,9 @@ import { LzError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import { loadManifest } from '../../manifest/index.js';
 import { makePlan } from '../../engine/planner.js';
-import { CHECKS, evaluatePosture, type CheckResult } from '../../engine/posture.js';
+import { evaluatePosture, postureChecks, type CheckResult } from '../../engine/posture.js';
 import { driftReport, renderReport, REPORT_FORMATS, summarySentence, type DriftReport, type ReportFormat } from '../../engine/render-report.js';
-import { defaultRegistry } from '../../resources/registry.js';
+import { defaultRegistry, defaultSections } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
@@ -60,7 +60,7 @@ export function driftExitCode(report: DriftReport, failOn: FailOn): number {
 export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format);
   const failOn = parseFailOn(opts.failOn);
-  const manifest = await loadManifest(opts.file, { cwd: io.cwd });
+  const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(resolve(io.cwd, opts.file))).digest('hex');
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   const progress = new Progress(io);
@@ -73,13 +73,13 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
       manifestSha256: sha256,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
       inspectAccount: async (input) => {
-        posture.push(...(await evaluatePosture(input)));
+        posture.push(...(await evaluatePosture(defaultRegistry, input)));
       },
     });
     const accounts = manifest.accounts.filter((a) => opts.target.length === 0 || opts.target.includes(a.name)).map((a) => a.name);
     // Accounts finish in any order: report them in file order, checks in CIS order.
     const accountRank = new Map(accounts.map((name, i) => [name, i]));
-    const checkRank = new Map<string, number>(Object.values(CHECKS).map((c, i) => [c.id, i]));
+    const checkRank = new Map<string, number>(postureChecks(defaultRegistry).map((c, i) => [c.id, i]));
     const rank = (m: Map<string, number>, key: string) => m.get(key) ?? m.size;
     posture.sort((a, b) => rank(accountRank, a.account) - rank(accountRank, b.account) || rank(checkRank, a.check) - rank(checkRank, b.check));
     report = driftReport(plan, posture, accounts);

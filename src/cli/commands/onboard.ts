@@ -4,6 +4,7 @@ import { LzError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import { insertAccount, type NewAccountEntry } from '../../manifest/edit.js';
 import { loadManifest, parseManifest, type LoadedManifest } from '../../manifest/index.js';
+import { defaultSections } from '../../resources/registry.js';
 import type { CliIO } from '../io.js';
 import type { AwsCliOptions } from '../session.js';
 
@@ -55,10 +56,11 @@ export function newEntry(name: string, opts: Pick<OnboardCliOptions, 'email' | '
     new LzError('onboard.duplicate', `${what} "${value}" is already used by account ${holder} in ${manifest.file}; nothing was changed`, {
       hint: `${what}s are unique (case-insensitive); choose another`,
     });
-  for (const a of manifest.accounts) {
+  for (const a of manifest.manifest.accounts) {
     if (lower(a.name) === lower(name)) throw taken('account name', name, a.name);
     if (lower(a.email) === lower(email)) throw taken('email', email, a.name);
-    if (opts.alias && lower(a.alias) === lower(opts.alias)) throw taken('alias', opts.alias, a.name);
+    // The entry as written: aliases are never inherited from defaults.
+    if (opts.alias && typeof a.alias === 'string' && lower(a.alias) === lower(opts.alias)) throw taken('alias', opts.alias, a.name);
   }
   let budget: NewAccountEntry['budget'];
   if (opts.budget !== undefined) {
@@ -89,12 +91,12 @@ export async function onboardCommand(name: string, opts: OnboardCliOptions, io: 
     });
   }
   const path = resolve(io.cwd, opts.file);
-  const manifest = await loadManifest(opts.file, { cwd: io.cwd });
+  const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const text = readFileSync(path, 'utf8');
   const entry = newEntry(name, opts, manifest);
   const { text: updated, inserted } = insertAccount(text, entry, opts.file);
   // Validated in full before a byte is written: a file lz edits is never left invalid.
-  parseManifest(updated, opts.file);
+  parseManifest(updated, opts.file, defaultSections);
   // Through a symlink to the real file, keeping its permissions: a dotfiles-managed or read-restricted
   // accounts.yaml stays what it was.
   const real = realpathSync(path);

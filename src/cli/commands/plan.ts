@@ -5,10 +5,10 @@ import { writeFileAtomic } from '../../files.js';
 import type { Lock } from '../../engine/lock.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
 import { makePlan, type PlanResult } from '../../engine/planner.js';
-import { hasChanges } from '../../engine/plan.js';
+import { hasChanges } from '../../core/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
 import { renderPlan } from '../../engine/render-text.js';
-import { defaultRegistry } from '../../resources/registry.js';
+import { defaultRegistry, defaultSections } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
@@ -44,7 +44,7 @@ export async function planFromCli(
   beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
 ): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
-  const manifest = await loadManifest(opts.file, { cwd: io.cwd });
+  const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   let lock: Lock | undefined;
@@ -71,7 +71,7 @@ export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<numb
     if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
     if (opts.manual && !opts.json) {
       // The checklist is for a person; manual steps never change the exit code, unreadable accounts do.
-      io.stdout(renderChecklist(plan, manifest.accounts, { color: useColor(io) }));
+      io.stdout(renderChecklist(plan, manifest.accounts, defaultRegistry, { color: useColor(io) }));
       return plan.unreadable?.length ? EXIT_ERROR : EXIT_OK;
     }
     if (opts.json) io.stdout(`${JSON.stringify(plan, null, 2)}\n`);

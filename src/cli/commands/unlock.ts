@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { breakLocalLock, breakS3Lock, describeHolder, type LockHolder } from '../../engine/lock.js';
 import { loadManifest } from '../../manifest/index.js';
+import { defaultSections } from '../../resources/registry.js';
 import { EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { openSession, type AwsCliOptions } from '../session.js';
@@ -17,7 +18,7 @@ export async function unlockCommand(opts: UnlockCliOptions, io: CliIO): Promise<
 
   // The S3 lock needs the file's lock bucket; without a file there is only the local lock.
   if (!existsSync(resolve(io.cwd, opts.file))) return EXIT_OK;
-  const manifest = await loadManifest(opts.file, { cwd: io.cwd });
+  const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const bucket = manifest.manifest.organization.lock?.bucket;
   if (!bucket) return EXIT_OK;
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);

@@ -1,5 +1,6 @@
 import { LzErrors } from '../../errors.js';
 import { loadManifest } from '../../manifest/index.js';
+import { defaultSections } from '../../resources/registry.js';
 import { renderSummary, summarize } from '../../manifest/summary.js';
 import { EXIT_ERROR, EXIT_OK, reportFailure } from '../exit.js';
 import type { CliIO } from '../io.js';
@@ -7,8 +8,8 @@ import type { CliIO } from '../io.js';
 /** `lz validate`: load the manifest, print what it declares or every problem in it. Never touches AWS. */
 export async function validateCommand(opts: { file: string; json?: boolean }, io: CliIO): Promise<number> {
   try {
-    const loaded = await loadManifest(opts.file, { cwd: io.cwd });
-    const summary = summarize(loaded);
+    const loaded = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
+    const summary = summarize(loaded, defaultSections);
     if (opts.json) {
       io.stdout(`${JSON.stringify({ valid: true, ...summary }, null, 2)}\n`);
     } else {

@@ -3,7 +3,8 @@
  * Its JSON form (`lz plan --json`, `--out`) is documented in docs/usage.md and versioned by `formatVersion`.
  */
 export const PLAN_FORMAT = 'lz-plan';
-export const PLAN_FORMAT_VERSION = 1;
+/** 2: every change carries its apply `payload`, apart from what is displayed. */
+export const PLAN_FORMAT_VERSION = 2;
 
 /** create/update/delete are carried out by apply; manual is for a person (lz cannot or must not do it). */
 export type Action = 'create' | 'update' | 'delete' | 'manual';
@@ -11,6 +12,7 @@ export type Action = 'create' | 'update' | 'delete' | 'manual';
 /** How the plan shows each action, Terraform-style. */
 export const ACTION_SYMBOL: Record<Action, string> = { create: '+', update: '~', delete: '-', manual: '!' };
 
+/** One line of an update as a person reads it. Display only: apply reads the change's payload. */
 export interface FieldChange {
   field: string;
   before: unknown;
@@ -19,7 +21,7 @@ export interface FieldChange {
   note?: string;
 }
 
-export interface Change {
+export interface Change<Payload = unknown> {
   /** Unique and stable: `organization`, `unit:Workloads/Prod`, `account:Production`, `Production.password-policy`. */
   address: string;
   /** The resource kind whose module plans and applies it. */
@@ -27,12 +29,18 @@ export interface Change {
   action: Action;
   /** The account it happens in or to (by manifest name), for account-scoped kinds and accounts themselves. */
   account?: string;
-  /** Live value (null when absent). Compared again before a saved plan is applied. */
+  /** Live value as shown (null when absent). Compared again before a saved plan is applied. */
   before: unknown;
-  /** Desired value (null for deletes). Everything apply needs is here, so a saved plan is self-contained. */
+  /** Desired value as shown (null for deletes). */
   after: unknown;
-  /** For updates: what differs, field by field. */
+  /** For updates: what differs, field by field, as shown. */
   fields?: FieldChange[];
+  /**
+   * What apply carries out, typed by the kind's module and validated against its schema when a saved plan
+   * is loaded. Absent for manual steps, which are never applied. A saved plan is self-contained: apply needs
+   * nothing else.
+   */
+  payload?: Payload;
   /** For manual steps: what a person has to do, and where. */
   instructions?: string;
   /**
@@ -61,6 +69,14 @@ export interface UnreadableAccount {
   reason: string;
   hint?: string;
 }
+
+/** What a module's plan or diff returns. */
+export interface PlanOutput<Payload = unknown> {
+  changes: Change<Payload>[];
+  unmanaged: Unmanaged[];
+}
+
+export const noChanges = <P>(): PlanOutput<P> => ({ changes: [], unmanaged: [] });
 
 export interface Plan {
   format: typeof PLAN_FORMAT;

@@ -1,24 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
-import { manifestSchema } from './schema.js';
+import { sectionsOf } from '../core/module.js';
+import { generateJsonSchema } from '../manifest/json-schema.js';
+import { defaultRegistry } from '../resources/registry.js';
 
-/**
- * docs/accounts.schema.json is generated from the zod schema so that editors (yaml-language-server) see
- * exactly the rules `lz validate` applies. `--check` is for CI: it fails when the committed file is stale.
- */
-
-export const SCHEMA_ID = 'https://github.com/lz/lz/docs/accounts.schema.json';
-
-export function generateJsonSchema(): string {
-  // `io: 'input'` describes what a person writes: keys with defaults are optional and show their default.
-  const schema = z.toJSONSchema(manifestSchema, { io: 'input', target: 'draft-2020-12', reused: 'ref' });
-  return `${JSON.stringify(schema, null, 2)}\n`;
-}
+/** `npm run schema` writes docs/accounts.schema.json; `--check` is for CI: it fails when the committed file is stale. */
 
 export function defaultSchemaPath(): string {
-  // dist/manifest/write-schema.js and src/manifest/write-schema.ts are both two levels below the repo root.
+  // dist/cli/write-schema.js and src/cli/write-schema.ts are both two levels below the repo root.
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'accounts.schema.json');
 }
 
@@ -30,14 +20,14 @@ export interface Writer {
 export async function main(argv: readonly string[], out: Writer = process.stdout, err: Writer = process.stderr): Promise<number> {
   const check = argv.includes('--check');
   const target = argv.find((a) => !a.startsWith('--')) ?? defaultSchemaPath();
-  const wanted = generateJsonSchema();
+  const wanted = generateJsonSchema(sectionsOf(defaultRegistry));
   if (check) {
     const current = await readFile(target, 'utf8').catch(() => undefined);
     if (current === wanted) {
       out.write(`${target} is up to date.\n`);
       return 0;
     }
-    err.write(`${target} is ${current === undefined ? 'missing' : 'out of date'}: it is not what src/manifest/schema.ts generates.\nRun \`npm run schema\` and commit the result.\n`);
+    err.write(`${target} is ${current === undefined ? 'missing' : 'out of date'}: it is not what the manifest schema and the resource modules' sections generate.\nRun \`npm run schema\` and commit the result.\n`);
     return 1;
   }
   await writeFile(target, wanted);

@@ -1,0 +1,78 @@
+import type { ResolvedAccount } from '../manifest/types.js';
+
+/**
+ * The organization as AWS holds it, read once per run by the engine and shared by the organization-level
+ * modules, and the addresses the engine itself relies on: every change waits for the organization while it
+ * is created, and every change inside an account waits for that account while it is created.
+ */
+export const ORGANIZATION_ADDRESS = 'organization';
+export const accountAddress = (name: string) => `account:${name}`;
+
+export interface LiveOrganization {
+  id: string;
+  arn: string;
+  featureSet: string;
+  managementAccountId: string;
+  rootId: string;
+}
+
+export interface LiveUnit {
+  id: string;
+  name: string;
+  path: string;
+  parentId: string;
+}
+
+export interface LiveAccount {
+  id: string;
+  name: string;
+  email: string;
+  status: string;
+  /** OU path, undefined for the root. */
+  unit: string | undefined;
+  /** Read only for accounts the file names. */
+  tags?: Record<string, string>;
+}
+
+export interface OrganizationSnapshot {
+  callerAccountId: string;
+  organization?: LiveOrganization;
+  units: LiveUnit[];
+  accounts: LiveAccount[];
+}
+
+/** A declared account and the live one it was paired with. */
+export interface AccountMatch {
+  declared: ResolvedAccount;
+  live?: LiveAccount;
+  /** How the pair was found; anything but 'email' means name or email differ and a person must reconcile. */
+  by?: 'email' | 'management' | 'name';
+}
+
+/**
+ * Ids that apply learns as it goes: a unit created in this run is the parent of the next one, and a new
+ * account's id is known only once its creation succeeds.
+ */
+export interface OrganizationIndex {
+  organizationId?: string;
+  rootId?: string;
+  managementAccountId: string;
+  unitIds: Map<string, string>;
+  /** Account ids by the manifest's account name. */
+  accountIds: Map<string, string>;
+}
+
+/** A CreateAccount that was sent: kept until the account is known, so a crash never creates it twice. */
+export interface PendingCreation {
+  requestId: string;
+  accountName: string;
+  email: string;
+  requestedAt: string;
+}
+
+/** What apply remembers across a crash (the engine keeps it in `.lz/journal.json`). */
+export interface CreationJournal {
+  pendingCreation(organizationId: string, email: string): PendingCreation | undefined;
+  recordCreation(organizationId: string, creation: PendingCreation): void;
+  forgetCreation(organizationId: string, email: string): void;
+}
