@@ -1,12 +1,12 @@
 import type { SandboxService } from '../types.js';
-import { account } from './account.js';
-import { bcmDataExports } from './bcm-data-exports.js';
-import { budgets } from './budgets.js';
-import { cloudtrail } from './cloudtrail.js';
-import { iamService } from './iam.js';
-import { withRootSessionPolicy } from './iam-organizations-features.js';
-import { organizations } from './organizations.js';
-import { S3_ACTIONS, s3 } from './s3.js';
+import { account } from './account/index.js';
+import { bcmDataExports } from './bcm-data-exports/index.js';
+import { budgets } from './budgets/index.js';
+import { cloudtrail } from './cloudtrail/index.js';
+import { iamService } from './iam/index.js';
+import { withRootSessionPolicy } from './iam/organizations-features.js';
+import { organizations } from './organizations/index.js';
+import { S3_ACTIONS, s3 } from './s3/index.js';
 import { stsService } from './sts.js';
 
 /**

@@ -1,7 +1,8 @@
-import { optString, reqString } from '../input.js';
-import type { AccountRecord, OrganizationRecord } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
+import { optString, reqString } from '../../input.js';
+import type { AccountRecord } from '../../state.js';
+import type { OrganizationRecord } from '../organizations/state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 
 /**
  * IAM's centralized root access (awsQuery on IAM): ListOrganizationsFeatures and Enable/Disable of

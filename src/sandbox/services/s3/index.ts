@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { RestXmlResponse, parseXml, xmlBool, xmlList, xmlObject, xmlText } from '../protocols/restXml.js';
-import type { XmlNode } from '../protocols/restXml.js';
-import type { AccountRecord, S3BucketRecord, S3ObjectRecord, SandboxState } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
+import { RestXmlResponse, parseXml, xmlBool, xmlList, xmlObject, xmlText } from '../../protocols/restXml.js';
+import type { XmlNode } from '../../protocols/restXml.js';
+import type { AccountRecord, SandboxState } from '../../state.js';
+import { s3State } from './state.js';
+import type { S3BucketRecord, S3ObjectRecord } from './state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 
 /**
  * S3 (restXml, path-style only: `http://127.0.0.1:PORT/bucket/key`; clients need `forcePathStyle: true`).
@@ -195,8 +197,7 @@ const operations: Record<string, OperationHandler> = {
     }
     const account = ctx.state.accounts[ctx.caller.accountId];
     if (!account) throw errors.accessDenied();
-    account.s3 ??= {};
-    account.s3[name] = {
+    s3State(account)[name] = {
       name,
       region,
       createdAt: ctx.runtime.now().toISOString(),
@@ -224,7 +225,7 @@ const operations: Record<string, OperationHandler> = {
   DeleteBucket: (ctx, input) => {
     const bucket = ownBucket(ctx, input);
     if (Object.keys(bucket.objects).length > 0) throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
-    delete ctx.state.accounts[ctx.caller.accountId]!.s3![bucket.name];
+    delete s3State(ctx.state.accounts[ctx.caller.accountId]!)[bucket.name];
     return new RestXmlResponse({ status: 204 });
   },
 
