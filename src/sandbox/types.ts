@@ -1,3 +1,4 @@
+import type { RawRequest } from './auth.js';
 import type { SandboxState } from './state.js';
 
 /** Who is calling, as resolved from the request's access key. */
@@ -87,6 +88,13 @@ export interface SandboxService {
   targetPrefix?: string;
   /** awsQuery: the XML namespace of responses, e.g. 'https://iam.amazonaws.com/doc/2010-05-08/'. */
   xmlNamespace?: string;
+  /**
+   * When several services share a signing name (S3 and S3 Control both sign as `s3`): whether a request is
+   * this service's. The service without `claims` takes the requests no other claims (see dispatch.ts).
+   */
+  claims?: (req: RawRequest) => boolean;
+  /** The IAM action of an operation when it is not `signingName:Operation` (root-task session policies). */
+  actionOf?: (operation: string) => string;
   /** restJson1/restXml: map a request to an operation and its path/query parameters. */
   route?: (method: string, path: string, query: URLSearchParams) => { operation: string; params: Record<string, string> } | undefined;
   operations: Record<string, OperationHandler>;

@@ -501,7 +501,7 @@ function listObjects(ctx: OperationContext, bucket: S3BucketRecord): RestXmlResp
 }
 
 /** The IAM action each S3 operation is authorized as (for root-task session policies). */
-export const S3_ACTIONS: Record<string, string> = {
+const S3_ACTIONS: Record<string, string> = {
   ListBuckets: 's3:ListAllMyBuckets',
   HeadBucket: 's3:ListBucket',
   ListObjectsV2: 's3:ListBucket',
@@ -524,5 +524,6 @@ export const s3: SandboxService = {
     if (r?.operation === 'ListObjectsV2') for (const [k, v] of query) r.params[k] = v;
     return r;
   },
+  actionOf: (operation) => S3_ACTIONS[operation] ?? `s3:${operation}`,
   operations,
 };
