@@ -8,13 +8,14 @@ import { iamService } from './iam/index.js';
 import { withRootSessionPolicy } from './iam/organizations-features.js';
 import { organizations } from './organizations/index.js';
 import { s3 } from './s3/index.js';
+import { s3Control } from './s3-control/index.js';
 import { stsService } from './sts.js';
 
 /**
  * Every service the sandbox serves. Adding a service is a folder under services/ plus one line here; how a
  * request reaches it is src/sandbox/dispatch.ts.
  */
-export const SERVICES: SandboxService[] = [iamService, stsService, organizations, budgets, account, s3, cloudtrail, bcmDataExports];
+export const SERVICES: SandboxService[] = [iamService, stsService, organizations, budgets, account, s3, s3Control, cloudtrail, bcmDataExports];
 
 /** Extra services come first for their signing name, so one under development overrides a built-in. */
 export function serviceRegistry(extra: SandboxService[] = []): ServiceRegistry {

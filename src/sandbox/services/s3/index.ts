@@ -3,7 +3,8 @@ import { RestXmlResponse, parseXml, xmlBool, xmlList, xmlObject, xmlText } from 
 import type { XmlNode } from '../../protocols/restXml.js';
 import type { AccountRecord, SandboxState } from '../../state.js';
 import { s3State } from './state.js';
-import type { S3BucketRecord, S3ObjectRecord } from './state.js';
+import type { PublicAccessBlockConfiguration, S3BucketRecord, S3ObjectRecord } from './state.js';
+import { accountPublicAccessBlock } from '../s3-control/state.js';
 import { AwsError } from '../../types.js';
 import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 
@@ -116,12 +117,22 @@ function bodyText(input: Input): string {
 }
 
 /** The request's XML document, whose root must be `root`. */
-function xmlBody(input: Input, root: string): Record<string, XmlNode | XmlNode[]> {
+export function xmlBody(input: Input, root: string): Record<string, XmlNode | XmlNode[]> {
   const text = bodyText(input).trim();
   if (!text) throw errors.malformedXml();
   const doc = parseXml(text);
   if (doc.name !== root) throw errors.malformedXml();
   return xmlObject(doc.value);
+}
+
+/** A PublicAccessBlockConfiguration document: Put replaces all four flags, an absent one is false. */
+export function publicAccessBlockOf(cfg: Record<string, XmlNode | XmlNode[]>): PublicAccessBlockConfiguration {
+  return {
+    BlockPublicAcls: xmlBool(cfg.BlockPublicAcls) ?? false,
+    IgnorePublicAcls: xmlBool(cfg.IgnorePublicAcls) ?? false,
+    BlockPublicPolicy: xmlBool(cfg.BlockPublicPolicy) ?? false,
+    RestrictPublicBuckets: xmlBool(cfg.RestrictPublicBuckets) ?? false,
+  };
 }
 
 const etagOf = (data: Buffer) => `"${createHash('md5').update(data).digest('hex')}"`;
@@ -243,7 +254,9 @@ const operations: Record<string, OperationHandler> = {
       throw new AwsError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'", 400);
     }
     if ((doc as { Statement?: unknown }).Statement === undefined) throw new AwsError('MalformedPolicy', 'Missing required field Statement', 400);
-    if (bucket.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(doc as { Statement?: unknown })) {
+    // The bucket's setting or its owner account's (S3 Control), whichever blocks: AWS applies the stricter.
+    const blocked = bucket.publicAccessBlock?.BlockPublicPolicy || accountPublicAccessBlock(ctx.state.accounts[ctx.caller.accountId]!)?.BlockPublicPolicy;
+    if (blocked && isPublicPolicy(doc as { Statement?: unknown })) {
       throw new AwsError('AccessDenied', 'User is not authorized to perform: s3:PutBucketPolicy because public policies are blocked by the BlockPublicPolicy block public access setting.', 403);
     }
     bucket.policy = text;
@@ -262,13 +275,7 @@ const operations: Record<string, OperationHandler> = {
   // public access block
   PutPublicAccessBlock: (ctx, input) => {
     const bucket = ownBucket(ctx, input);
-    const cfg = xmlBody(input, 'PublicAccessBlockConfiguration');
-    bucket.publicAccessBlock = {
-      BlockPublicAcls: xmlBool(cfg.BlockPublicAcls) ?? false,
-      IgnorePublicAcls: xmlBool(cfg.IgnorePublicAcls) ?? false,
-      BlockPublicPolicy: xmlBool(cfg.BlockPublicPolicy) ?? false,
-      RestrictPublicBuckets: xmlBool(cfg.RestrictPublicBuckets) ?? false,
-    };
+    bucket.publicAccessBlock = publicAccessBlockOf(xmlBody(input, 'PublicAccessBlockConfiguration'));
     return new RestXmlResponse();
   },
   GetPublicAccessBlock: (ctx, input) => {

@@ -9,6 +9,14 @@ declare module '../../state.js' {
   }
 }
 
+/** S3's Block Public Access settings, on a bucket (S3) or on a whole account (S3 Control): the same four flags. */
+export interface PublicAccessBlockConfiguration {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
 export interface S3BucketRecord {
   name: string;
   region: string;
@@ -16,7 +24,7 @@ export interface S3BucketRecord {
   /** The bucket policy JSON, stored verbatim. */
   policy?: string;
   /** Absent after DeletePublicAccessBlock; new buckets get all four true, as on AWS since April 2023. */
-  publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean };
+  publicAccessBlock?: PublicAccessBlockConfiguration;
   /** Default-encryption rules as sent (SSE-S3 AES256 unless changed, as on AWS since January 2023). */
   encryption: { SSEAlgorithm: string; KMSMasterKeyID?: string; BucketKeyEnabled?: boolean }[];
   versioning?: 'Enabled' | 'Suspended';
