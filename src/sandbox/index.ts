@@ -8,9 +8,9 @@ import type { QuotaOverrides } from './quotas.js';
 import { Runtime, rngStateForSeed } from './runtime.js';
 import { createSandboxServer } from './server.js';
 import type { SandboxCore } from './server.js';
-import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createUser } from './services/iam.js';
+import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createUser } from './services/iam/index.js';
 import { serviceRegistry } from './services/index.js';
-import { newAccountRecord } from './state.js';
+import { newAccountRecord } from './accounts.js';
 import type { AccountRecord, SandboxState } from './state.js';
 import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } from './types.js';
 

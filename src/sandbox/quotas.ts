@@ -3,25 +3,42 @@
  * data so the benchmark can compute lower bounds from it.
  */
 
-import { ACCOUNT_API_READ_QUOTA, ACCOUNT_API_WRITE_QUOTA, ORGANIZATIONS_QUOTAS } from '../aws/quotas.js';
-import type { Quota } from '../aws/rate-limit.js';
-
-export type { Quota };
+/** A token bucket: `rate` tokens a second, at most `burst` held. */
+export interface Quota {
+  rate: number;
+  burst: number;
+}
 
 /** service signing name → operation (or 'default' for every other operation of the service) → quota. */
 export type QuotaTable = Record<string, Record<string, Quota>>;
 
 /**
- * Organizations and the Account API: AWS's published per-operation quotas, the same table lz shapes its own
- * calls to (one source for both). Organizations operations AWS publishes no rate for are not throttled.
+ * AWS's published request quotas, per calling account. Written from AWS's pages, not from lz's own table,
+ * so that a wrong number in lz shows up as throttling instead of being shared:
+ * - Organizations: "Quotas and service limits for AWS Organizations", Throttling limits
+ *   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html). Operations
+ *   AWS publishes no rate for are not throttled.
+ * - Account: "Quotas for AWS Account Management" (https://docs.aws.amazon.com/accounts/latest/reference/quotas.html):
+ *   one rate per operation.
  */
 export const QUOTAS: QuotaTable = {
-  organizations: { ...ORGANIZATIONS_QUOTAS },
+  organizations: {
+    ListAccounts: { rate: 8, burst: 12 },
+    ListAccountsForParent: { rate: 5, burst: 8 },
+    ListParents: { rate: 5, burst: 8 },
+    ListChildren: { rate: 6, burst: 10 },
+    DescribeAccount: { rate: 20, burst: 30 },
+    CreateAccount: { rate: 0.1, burst: 3 },
+    DescribeCreateAccountStatus: { rate: 2, burst: 2 },
+    MoveAccount: { rate: 2, burst: 3 },
+    TagResource: { rate: 4, burst: 6 },
+  },
   account: {
-    // Get* and Put*/Delete* share one bucket each (see quotaFor).
-    Get: ACCOUNT_API_READ_QUOTA,
-    Put: ACCOUNT_API_WRITE_QUOTA,
-    default: ACCOUNT_API_WRITE_QUOTA,
+    GetAlternateContact: { rate: 10, burst: 15 },
+    GetContactInformation: { rate: 10, burst: 15 },
+    PutAlternateContact: { rate: 5, burst: 8 },
+    PutContactInformation: { rate: 5, burst: 8 },
+    DeleteAlternateContact: { rate: 1, burst: 6 },
   },
   sts: { default: { rate: 600, burst: 600 } },
   iam: { default: { rate: 20, burst: 40 } },
@@ -72,10 +89,6 @@ export function quotaFor(table: QuotaTable, service: string, operation: string):
   const ops = table[service];
   if (!ops) return undefined;
   if (ops[operation]) return { bucket: operation, quota: ops[operation]! };
-  if (service === 'account') {
-    const family = operation.startsWith('Get') || operation.startsWith('List') ? 'Get' : 'Put';
-    if (ops[family]) return { bucket: family, quota: ops[family]! };
-  }
   return ops.default ? { bucket: 'default', quota: ops.default } : undefined;
 }
 

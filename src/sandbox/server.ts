@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AuthFailure, authenticate } from './auth.js';
 import type { RawRequest } from './auth.js';
+import { dispatch, fallbackCodec, serviceFor, signingNameOf } from './dispatch.js';
+import type { ServiceRegistry } from './dispatch.js';
 import type { FaultInjector } from './faults.js';
 import { PROTOCOLS } from './protocols/index.js';
 import type { EncodedResponse, ProtocolCodec } from './protocols/index.js';
@@ -17,7 +19,7 @@ import type { Caller, OperationContext, RequestLogEntry, SandboxService } from '
 export interface SandboxCore {
   state(): SandboxState;
   runtime: Runtime;
-  services: Record<string, SandboxService>;
+  services: ServiceRegistry;
   faults: FaultInjector;
   quotas?: QuotaLimiter;
   readOnlyPrincipals: Set<string>;
@@ -52,12 +54,6 @@ function send(res: ServerResponse, r: EncodedResponse): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Picks a codec for an answer when the service is unknown: JSON if the request looks like JSON. */
-function guessCodec(raw: RawRequest): ProtocolCodec {
-  if (raw.headers['x-amz-target'] || (raw.headers['content-type'] ?? '').includes('json')) return PROTOCOLS.awsJson1_1;
-  return PROTOCOLS.awsQuery;
-}
 
 function principalMatches(set: Set<string>, caller: Caller): boolean {
   if (set.size === 0) return false;
@@ -105,9 +101,9 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   const auth = await authenticate(raw, state, core.runtime.now());
   if (auth instanceof AuthFailure) {
     // The service is still known from the credential scope when the key is bad.
-    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(headers['authorization'] ?? '')?.[1];
-    const service = scope ? core.services[scope] : undefined;
-    const codec = service ? PROTOCOLS[service.protocol] : guessCodec(raw);
+    const scope = signingNameOf(raw);
+    const service = scope ? serviceFor(core.services, scope, raw) : undefined;
+    const codec = service ? PROTOCOLS[service.protocol] : fallbackCodec(raw);
     entry.service = scope ?? '';
     const code = codec.family === 'query' || codec.family === 'xml' ? auth.queryCode : auth.jsonCode;
     return fail(codec, service, new AwsError(code, auth.message, auth.status));
@@ -116,19 +112,9 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   entry.service = auth.service;
   entry.callerAccount = caller.accountId;
   entry.callerArn = caller.arn;
-  const service = core.services[auth.service];
-  if (!service) {
-    const codec = guessCodec(raw);
-    return fail(codec, undefined, new AwsError(codec.family === 'json' ? 'UnknownServiceException' : 'InvalidAction', `The sandbox does not implement the service '${auth.service}'.`, 400));
-  }
-  const codec = PROTOCOLS[service.protocol];
-  let decoded;
-  try {
-    decoded = codec.decode(raw, service);
-  } catch (e) {
-    if (e instanceof AwsError) return fail(codec, service, e);
-    throw e;
-  }
+  const routed = dispatch(core.services, auth.service, raw);
+  if (!routed.ok) return fail(routed.codec, routed.service, routed.error);
+  const { service, codec, decoded } = routed;
   const { operation } = decoded;
   entry.operation = operation;
   const readOnly = isReadOnly(service, operation);

@@ -1,3 +1,4 @@
+import type { RawRequest } from './auth.js';
 import type { SandboxState } from './state.js';
 
 /** Who is calling, as resolved from the request's access key. */
@@ -85,8 +86,17 @@ export interface SandboxService {
   protocol: Protocol;
   /** awsJson1_1: the X-Amz-Target prefix, e.g. 'AWSOrganizationsV20161128'. */
   targetPrefix?: string;
-  /** awsQuery: the XML namespace of responses, e.g. 'https://iam.amazonaws.com/doc/2010-05-08/'. */
+  /** awsQuery, restXml: the XML namespace of responses, e.g. 'https://iam.amazonaws.com/doc/2010-05-08/' (restXml default: S3's). */
   xmlNamespace?: string;
+  /**
+   * When several services share a signing name (S3 and S3 Control both sign as `s3`): whether a request is
+   * this service's. The service without `claims` takes the requests no other claims (see dispatch.ts).
+   */
+  claims?: (req: RawRequest) => boolean;
+  /** The IAM action of an operation when it is not `signingName:Operation` (root-task session policies). */
+  actionOf?: (operation: string) => string;
+  /** restXml: errors come inside `<ErrorResponse>` (S3 Control); S3's model says noErrorWrapping. */
+  wrapsXmlErrors?: boolean;
   /** restJson1/restXml: map a request to an operation and its path/query parameters. */
   route?: (method: string, path: string, query: URLSearchParams) => { operation: string; params: Record<string, string> } | undefined;
   operations: Record<string, OperationHandler>;

@@ -1,4 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 
@@ -14,6 +15,15 @@ export function clientConfig(sb: SandboxHandle, credentials: Creds = sb.manageme
 
 export const iamClient = (sb: SandboxHandle, credentials?: Creds, maxAttempts = 1) => new IAMClient(clientConfig(sb, credentials, maxAttempts));
 export const stsClient = (sb: SandboxHandle, credentials?: Creds, maxAttempts = 1) => new STSClient(clientConfig(sb, credentials, maxAttempts));
+
+/**
+ * S3 Control's endpoint rules put the account id in the host (`{AccountId}.{endpoint host}`), which a
+ * loopback endpoint cannot take (`http://123456789012.127.0.0.1:PORT` is no URL). `endpointProvider`, a
+ * client option, replaces the rules: every request goes to the sandbox's endpoint as it is, and the
+ * account stays in the `x-amz-account-id` header. lz's AwsContext needs the same option.
+ */
+export const s3ControlClient = (sb: SandboxHandle, credentials?: Creds, maxAttempts = 1) =>
+  new S3ControlClient({ ...clientConfig(sb, credentials, maxAttempts), endpointProvider: () => ({ url: new URL(sb.endpoint) }) });
 
 /** Runs `fn`, expecting it to throw; returns the error (fails the test if it does not throw). */
 export async function failure(fn: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; Code?: string }> {

@@ -55,8 +55,8 @@ export function s3XmlChildren(value: unknown): string {
   return out;
 }
 
-export function s3XmlDocument(root: string, value: unknown): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${S3_XMLNS}">${s3XmlChildren(value)}</${root}>`;
+export function s3XmlDocument(root: string, value: unknown, namespace = S3_XMLNS): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${namespace}">${s3XmlChildren(value)}</${root}>`;
 }
 
 /** A parsed element: text for a leaf, else its children by name (a repeated name collects an array). */
@@ -268,23 +268,30 @@ export const restXml: ProtocolCodec = {
     return { operation: routed.operation, input: { ...routed.params, Body: body }, params: routed.params };
   },
 
-  encodeResult(_service, _operation, result, requestId): EncodedResponse {
+  encodeResult(service, _operation, result, requestId): EncodedResponse {
+    const namespace = service.xmlNamespace ?? S3_XMLNS;
     if (result instanceof RestXmlResponse) {
       const headers = { ...baseHeaders(requestId), ...result.headers };
       if (result.xml) {
-        return { status: result.status, headers: { 'content-type': 'application/xml', ...headers }, body: s3XmlDocument(result.xml.root, result.xml.value) };
+        return { status: result.status, headers: { 'content-type': 'application/xml', ...headers }, body: s3XmlDocument(result.xml.root, result.xml.value, namespace) };
       }
       return { status: result.status, headers, body: result.body ?? '' };
     }
     // A plain object: the XML document named by its single top-level key.
     const entries = result && typeof result === 'object' ? Object.entries(result) : [];
-    const body = entries.length === 1 ? s3XmlDocument(entries[0]![0], entries[0]![1]) : '';
+    const body = entries.length === 1 ? s3XmlDocument(entries[0]![0], entries[0]![1], namespace) : '';
     return { status: 200, headers: { 'content-type': 'application/xml', ...baseHeaders(requestId) }, body };
   },
 
-  encodeError(_service, error, requestId): EncodedResponse {
+  encodeError(service, error, requestId): EncodedResponse {
     const e = s3Error(error);
-    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
+    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>`;
+    const hostId = baseHeaders(requestId)['x-amz-id-2'];
+    // S3's model says noErrorWrapping; every other restXml service (S3 Control) wraps the error.
+    const doc = service?.wrapsXmlErrors
+      ? `<ErrorResponse>${inner}</Error><RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></ErrorResponse>`
+      : `${inner}<RequestId>${requestId}</RequestId></Error>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n${doc}`;
     return { status: e.status, headers: { 'content-type': 'application/xml', ...baseHeaders(requestId) }, body };
   },
 };

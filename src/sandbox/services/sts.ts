@@ -1,10 +1,11 @@
 import { optInt, reqString, validationError } from '../input.js';
-import type { AccessKeyRecord, IamRole, SandboxState } from '../state.js';
+import type { AccessKeyRecord, SandboxState } from '../state.js';
+import type { IamRole } from './iam/state.js';
 import { AwsError } from '../types.js';
 import type { Caller, OperationHandler, SandboxService } from '../types.js';
-import { mintAccessKeyId, mintSecret } from './iam.js';
-import { settleCreateAccountRequests } from './organizations.js';
-import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam-organizations-features.js';
+import { mintAccessKeyId, mintSecret } from './iam/index.js';
+import { settleCreateAccountRequests } from './organizations/index.js';
+import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam/organizations-features.js';
 
 /** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
 

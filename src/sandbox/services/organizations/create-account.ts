@@ -5,9 +5,10 @@
  * the effects are applied lazily by `settleCreateAccountRequests`, which every Organizations call runs first.
  */
 import type { OperationContext, SandboxRuntime } from '../../types.js';
-import type { CreateAccountRequestRecord, OrganizationRecord, SandboxState } from '../../state.js';
-import { newAccountRecord } from '../../state.js';
-import { createRole } from '../iam.js';
+import type { SandboxState } from '../../state.js';
+import type { CreateAccountRequestRecord, OrganizationRecord } from './state.js';
+import { newAccountRecord } from '../../accounts.js';
+import { createRole } from '../iam/index.js';
 import { ERRORS, PATTERNS, checkLength, managementOrg, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';

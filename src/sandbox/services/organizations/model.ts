@@ -4,7 +4,8 @@
  */
 import type { OperationContext } from '../../types.js';
 import { AwsError } from '../../types.js';
-import type { AccountRecord, OrganizationRecord, SandboxState } from '../../state.js';
+import type { AccountRecord, SandboxState } from '../../state.js';
+import type { OrganizationRecord } from './state.js';
 import { paginate } from '../../paginate.js';
 
 export type Tag = { Key: string; Value: string };

@@ -1,8 +1,11 @@
-import { list, optBool, optString } from '../input.js';
-import type { AccountRecord, OrganizationRecord, TrailRecord } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
-import { findBucket } from './s3.js';
+import { list, optBool, optString } from '../../input.js';
+import type { AccountRecord } from '../../state.js';
+import type { OrganizationRecord } from '../organizations/state.js';
+import { cloudtrailState } from './state.js';
+import type { TrailRecord } from './state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
+import { findBucket } from '../s3/index.js';
 
 /**
  * CloudTrail (awsJson1_1): trails per account with a home region. The S3 bucket must exist (in any account)
@@ -41,8 +44,7 @@ function accountOf(ctx: OperationContext): AccountRecord {
 }
 
 function trailsOf(account: AccountRecord): Record<string, TrailRecord> {
-  account.cloudtrail ??= {};
-  return account.cloudtrail;
+  return cloudtrailState(account);
 }
 
 /** The organization trails of the caller's organization owned by another (the management) account. */

@@ -4,10 +4,12 @@
  * only the organization's management account may call it, only for another member of its organization,
  * and only once trusted access for account.amazonaws.com is enabled; anything else is AccessDeniedException.
  */
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
-import { AwsError } from '../types.js';
-import type { AccountRecord, AlternateContactRecord } from '../state.js';
-import { settleCreateAccountRequests } from './organizations.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
+import { AwsError } from '../../types.js';
+import type { AccountRecord } from '../../state.js';
+import { alternateContactsState } from './state.js';
+import type { AlternateContactRecord } from './state.js';
+import { settleCreateAccountRequests } from '../organizations/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
 type Input = Record<string, any>;
@@ -132,14 +134,14 @@ const handlers: Record<string, OperationHandler> = {
       PhoneNumber: str(input, 'PhoneNumber', 'phoneNumber', 1, 25, PHONE)!,
     };
     const account = targetAccount(ctx, input, 'PutAlternateContact');
-    account.alternateContacts[type] = contact;
+    alternateContactsState(account)[type] = contact;
     return {};
   },
 
   GetAlternateContact(ctx, input: Input) {
     const type = contactType(input);
     const account = targetAccount(ctx, input, 'GetAlternateContact');
-    const contact = account.alternateContacts[type];
+    const contact = alternateContactsState(account)[type];
     if (!contact) throw new AwsError('ResourceNotFoundException', 'No contact of the inputted alternate contact type found.', 404);
     return { AlternateContact: { ...contact } };
   },
@@ -147,10 +149,10 @@ const handlers: Record<string, OperationHandler> = {
   DeleteAlternateContact(ctx, input: Input) {
     const type = contactType(input);
     const account = targetAccount(ctx, input, 'DeleteAlternateContact');
-    if (!account.alternateContacts[type]) {
+    if (!alternateContactsState(account)[type]) {
       throw new AwsError('ResourceNotFoundException', 'No contact of the inputted alternate contact type found.', 404);
     }
-    delete account.alternateContacts[type];
+    delete alternateContactsState(account)[type];
     return {};
   },
 

@@ -4,16 +4,16 @@
  * Management-only operations refuse member accounts with AccessDeniedException, as AWS does; an account in
  * no organization gets AWSOrganizationsNotInUseException.
  */
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
-import { AwsError } from '../types.js';
-import type { OrganizationRecord } from '../state.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
+import { AwsError } from '../../types.js';
+import type { OrganizationRecord } from './state.js';
 import {
   createAccount,
   createAccountStatusShape,
   describeCreateAccountStatus,
   requestState,
   settleCreateAccountRequests,
-} from './organizations/create-account.js';
+} from './create-account.js';
 import {
   ERRORS,
   PATTERNS,
@@ -37,9 +37,9 @@ import {
   rootSuffix,
   unitsUnder,
   validateTags,
-} from './organizations/model.js';
+} from './model.js';
 
-export { settleCreateAccountRequests } from './organizations/create-account.js';
+export { settleCreateAccountRequests } from './create-account.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
 type Input = Record<string, any>;

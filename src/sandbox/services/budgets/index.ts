@@ -1,13 +1,15 @@
 /**
  * AWS Budgets (awsJson1_1, `AWSBudgetServiceGateway.*`): budgets, their notifications and subscribers, kept
- * per account in `AccountRecord.budgets`. A caller may only name its own account in AccountId.
+ * per account in its slice of the state (state.ts). A caller may only name its own account in AccountId.
  * Limits as AWS documents them: up to 10 notifications per budget, and per notification 1 SNS subscriber
  * and up to 10 email subscribers.
  */
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
-import { AwsError } from '../types.js';
-import type { AccountRecord, BudgetRecord } from '../state.js';
-import { paginate } from '../paginate.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
+import { AwsError } from '../../types.js';
+import type { AccountRecord } from '../../state.js';
+import { budgetsState } from './state.js';
+import type { BudgetRecord } from './state.js';
+import { paginate } from '../../paginate.js';
 
 /** Decoded JSON input and the stored budget/notification structures, in AWS member names. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
@@ -87,7 +89,7 @@ function ownAccount(ctx: OperationContext, input: Input, operation: string): Acc
 
 function requireBudget(account: AccountRecord, name: unknown): BudgetRecord {
   if (typeof name !== 'string' || name.length === 0) throw invalid('BudgetName is required.');
-  const record = account.budgets[name];
+  const record = budgetsState(account)[name];
   if (!record) throw notFound(`Unable to get budget: ${name} - the budget doesn't exist.`);
   return record;
 }
@@ -295,10 +297,10 @@ const handlers: Record<string, OperationHandler> = {
       }
       notifications.push({ notification, subscribers: checkSubscribers(subscriberList(item?.Subscribers)) });
     }
-    if (account.budgets[budget.BudgetName]) {
+    if (budgetsState(account)[budget.BudgetName]) {
       throw duplicate(`Error creating budget: ${budget.BudgetName} - the budget already exists.`);
     }
-    account.budgets[budget.BudgetName] = { budget, notifications };
+    budgetsState(account)[budget.BudgetName] = { budget, notifications };
     return {};
   },
 
@@ -309,7 +311,7 @@ const handlers: Record<string, OperationHandler> = {
 
   DescribeBudgets(ctx, input: Input) {
     const account = ownAccount(ctx, input, 'DescribeBudgets');
-    const budgets = Object.values(account.budgets).map((r) => budgetShape(r.budget));
+    const budgets = Object.values(budgetsState(account)).map((r) => budgetShape(r.budget));
     const p = page(budgets, input, 1000);
     return { Budgets: p.items, NextToken: p.NextToken };
   },
@@ -325,7 +327,7 @@ const handlers: Record<string, OperationHandler> = {
   DeleteBudget(ctx, input: Input) {
     const account = ownAccount(ctx, input, 'DeleteBudget');
     const record = requireBudget(account, input.BudgetName);
-    delete account.budgets[record.budget.BudgetName];
+    delete budgetsState(account)[record.budget.BudgetName];
     return {};
   },
 

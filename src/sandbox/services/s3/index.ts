@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { RestXmlResponse, parseXml, xmlBool, xmlList, xmlObject, xmlText } from '../protocols/restXml.js';
-import type { XmlNode } from '../protocols/restXml.js';
-import type { AccountRecord, S3BucketRecord, S3ObjectRecord, SandboxState } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
+import { RestXmlResponse, parseXml, xmlBool, xmlList, xmlObject, xmlText } from '../../protocols/restXml.js';
+import type { XmlNode } from '../../protocols/restXml.js';
+import type { AccountRecord, SandboxState } from '../../state.js';
+import { s3State } from './state.js';
+import type { PublicAccessBlockConfiguration, S3BucketRecord, S3ObjectRecord } from './state.js';
+import { accountPublicAccessBlock } from '../s3-control/state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 
 /**
  * S3 (restXml, path-style only: `http://127.0.0.1:PORT/bucket/key`; clients need `forcePathStyle: true`).
@@ -114,12 +117,22 @@ function bodyText(input: Input): string {
 }
 
 /** The request's XML document, whose root must be `root`. */
-function xmlBody(input: Input, root: string): Record<string, XmlNode | XmlNode[]> {
+export function xmlBody(input: Input, root: string): Record<string, XmlNode | XmlNode[]> {
   const text = bodyText(input).trim();
   if (!text) throw errors.malformedXml();
   const doc = parseXml(text);
   if (doc.name !== root) throw errors.malformedXml();
   return xmlObject(doc.value);
+}
+
+/** A PublicAccessBlockConfiguration document: Put replaces all four flags, an absent one is false. */
+export function publicAccessBlockOf(cfg: Record<string, XmlNode | XmlNode[]>): PublicAccessBlockConfiguration {
+  return {
+    BlockPublicAcls: xmlBool(cfg.BlockPublicAcls) ?? false,
+    IgnorePublicAcls: xmlBool(cfg.IgnorePublicAcls) ?? false,
+    BlockPublicPolicy: xmlBool(cfg.BlockPublicPolicy) ?? false,
+    RestrictPublicBuckets: xmlBool(cfg.RestrictPublicBuckets) ?? false,
+  };
 }
 
 const etagOf = (data: Buffer) => `"${createHash('md5').update(data).digest('hex')}"`;
@@ -195,8 +208,7 @@ const operations: Record<string, OperationHandler> = {
     }
     const account = ctx.state.accounts[ctx.caller.accountId];
     if (!account) throw errors.accessDenied();
-    account.s3 ??= {};
-    account.s3[name] = {
+    s3State(account)[name] = {
       name,
       region,
       createdAt: ctx.runtime.now().toISOString(),
@@ -224,7 +236,7 @@ const operations: Record<string, OperationHandler> = {
   DeleteBucket: (ctx, input) => {
     const bucket = ownBucket(ctx, input);
     if (Object.keys(bucket.objects).length > 0) throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
-    delete ctx.state.accounts[ctx.caller.accountId]!.s3![bucket.name];
+    delete s3State(ctx.state.accounts[ctx.caller.accountId]!)[bucket.name];
     return new RestXmlResponse({ status: 204 });
   },
 
@@ -242,7 +254,9 @@ const operations: Record<string, OperationHandler> = {
       throw new AwsError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'", 400);
     }
     if ((doc as { Statement?: unknown }).Statement === undefined) throw new AwsError('MalformedPolicy', 'Missing required field Statement', 400);
-    if (bucket.publicAccessBlock?.BlockPublicPolicy && isPublicPolicy(doc as { Statement?: unknown })) {
+    // The bucket's setting or its owner account's (S3 Control), whichever blocks: AWS applies the stricter.
+    const blocked = bucket.publicAccessBlock?.BlockPublicPolicy || accountPublicAccessBlock(ctx.state.accounts[ctx.caller.accountId]!)?.BlockPublicPolicy;
+    if (blocked && isPublicPolicy(doc as { Statement?: unknown })) {
       throw new AwsError('AccessDenied', 'User is not authorized to perform: s3:PutBucketPolicy because public policies are blocked by the BlockPublicPolicy block public access setting.', 403);
     }
     bucket.policy = text;
@@ -261,13 +275,7 @@ const operations: Record<string, OperationHandler> = {
   // public access block
   PutPublicAccessBlock: (ctx, input) => {
     const bucket = ownBucket(ctx, input);
-    const cfg = xmlBody(input, 'PublicAccessBlockConfiguration');
-    bucket.publicAccessBlock = {
-      BlockPublicAcls: xmlBool(cfg.BlockPublicAcls) ?? false,
-      IgnorePublicAcls: xmlBool(cfg.IgnorePublicAcls) ?? false,
-      BlockPublicPolicy: xmlBool(cfg.BlockPublicPolicy) ?? false,
-      RestrictPublicBuckets: xmlBool(cfg.RestrictPublicBuckets) ?? false,
-    };
+    bucket.publicAccessBlock = publicAccessBlockOf(xmlBody(input, 'PublicAccessBlockConfiguration'));
     return new RestXmlResponse();
   },
   GetPublicAccessBlock: (ctx, input) => {
@@ -500,7 +508,7 @@ function listObjects(ctx: OperationContext, bucket: S3BucketRecord): RestXmlResp
 }
 
 /** The IAM action each S3 operation is authorized as (for root-task session policies). */
-export const S3_ACTIONS: Record<string, string> = {
+const S3_ACTIONS: Record<string, string> = {
   ListBuckets: 's3:ListAllMyBuckets',
   HeadBucket: 's3:ListBucket',
   ListObjectsV2: 's3:ListBucket',
@@ -523,5 +531,6 @@ export const s3: SandboxService = {
     if (r?.operation === 'ListObjectsV2') for (const [k, v] of query) r.params[k] = v;
     return r;
   },
+  actionOf: (operation) => S3_ACTIONS[operation] ?? `s3:${operation}`,
   operations,
 };

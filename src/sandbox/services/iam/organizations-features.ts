@@ -1,7 +1,8 @@
-import { optString, reqString } from '../input.js';
-import type { AccountRecord, OrganizationRecord } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
+import { optString, reqString } from '../../input.js';
+import type { AccountRecord } from '../../state.js';
+import type { OrganizationRecord } from '../organizations/state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 
 /**
  * IAM's centralized root access (awsQuery on IAM): ListOrganizationsFeatures and Enable/Disable of
@@ -104,7 +105,8 @@ export const ROOT_TASK_POLICIES: Record<string, string[]> = {
  * (`actionOf` maps an operation to its IAM action; default `signingName:Operation`). Everything else is
  * AccessDenied in the service's protocol. sts:GetCallerIdentity is always allowed, as on AWS.
  */
-export function withRootSessionPolicy(service: SandboxService, actionOf: (operation: string) => string = (op) => `${service.signingName}:${op}`): SandboxService {
+export function withRootSessionPolicy(service: SandboxService): SandboxService {
+  const actionOf = service.actionOf ?? ((op: string) => `${service.signingName}:${op}`);
   const denied = (arn: string, action: string) =>
     new AwsError(
       service.protocol === 'awsJson1_1' || service.protocol === 'restJson1' ? 'AccessDeniedException' : 'AccessDenied',

@@ -1,9 +1,11 @@
-import { paginate } from '../paginate.js';
-import type { AccountRecord, DataExportRecord } from '../state.js';
-import { AwsError } from '../types.js';
-import type { OperationContext, OperationHandler, SandboxService } from '../types.js';
-import { bucketPolicyAllowsService } from './cloudtrail.js';
-import { findBucket } from './s3.js';
+import { paginate } from '../../paginate.js';
+import type { AccountRecord } from '../../state.js';
+import { dataExportsState } from './state.js';
+import type { DataExportRecord } from './state.js';
+import { AwsError } from '../../types.js';
+import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
+import { bucketPolicyAllowsService } from '../cloudtrail/index.js';
+import { findBucket } from '../s3/index.js';
 
 /**
  * BCM Data Exports (awsJson1_1, `AWSBillingAndCostManagementDataExports.*`): exports per account, keyed by
@@ -41,8 +43,7 @@ const NAME_RE = /^[0-9A-Za-z!\-_.*'()]+$/;
 function exportsOf(ctx: OperationContext): Record<string, DataExportRecord> {
   const account: AccountRecord | undefined = ctx.state.accounts[ctx.caller.accountId];
   if (!account) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 403);
-  account.dataExports ??= {};
-  return account.dataExports;
+  return dataExportsState(account);
 }
 
 function str(obj: Input | undefined, name: string, path: string, opts: { min?: number; max?: number; values?: string[]; pattern?: RegExp } = {}): string {
