@@ -2,7 +2,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SandboxState } from './state.js';
-import type { Caller } from './types.js';
+import type { Caller, RawRequest } from './types.js';
 
 /** SHA-256 (and HMAC-SHA256 with a secret) for SignatureV4. */
 class Sha256 extends Hash {
@@ -12,16 +12,6 @@ class Sha256 extends Hash {
 }
 
 /** A request as the server read it. */
-export interface RawRequest {
-  method: string;
-  /** The path as sent on the wire (still percent-encoded), without the query string. */
-  path: string;
-  query: URLSearchParams;
-  /** Lower-cased header names. */
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
 export interface ParsedAuthorization {
   accessKeyId: string;
   date: string;

@@ -1,4 +1,4 @@
-import type { RawRequest } from './auth.js';
+import type { RawRequest } from './types.js';
 import { PROTOCOLS } from './protocols/index.js';
 import type { DecodedRequest, ProtocolCodec } from './protocols/index.js';
 import { AwsError } from './types.js';

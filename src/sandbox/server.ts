@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AuthFailure, authenticate } from './auth.js';
-import type { RawRequest } from './auth.js';
+import type { RawRequest } from './types.js';
 import { dispatch, fallbackCodec, serviceFor, signingNameOf } from './dispatch.js';
 import type { ServiceRegistry } from './dispatch.js';
 import type { FaultInjector } from './faults.js';

@@ -1,5 +1,15 @@
-import type { RawRequest } from './auth.js';
 import type { SandboxState } from './state.js';
+
+/** A request as it came off the wire, before it is authenticated. */
+export interface RawRequest {
+  method: string;
+  /** The path as sent on the wire (still percent-encoded), without the query string. */
+  path: string;
+  query: URLSearchParams;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
 
 /** Who is calling, as resolved from the request's access key. */
 export interface Caller {

@@ -1,4 +1,4 @@
-import type { RawRequest } from '../auth.js';
+import type { RawRequest } from '../types.js';
 import { AwsError } from '../types.js';
 import type { SandboxService } from '../types.js';
 

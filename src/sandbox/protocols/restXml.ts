@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import type { RawRequest } from '../auth.js';
+import type { RawRequest } from '../types.js';
 import { AwsError } from '../types.js';
 import type { SandboxService } from '../types.js';
 import type { DecodedRequest, EncodedResponse, ProtocolCodec } from './codec.js';

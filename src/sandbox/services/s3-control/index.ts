@@ -1,4 +1,4 @@
-import type { RawRequest } from '../../auth.js';
+import type { RawRequest } from '../../types.js';
 import { RestXmlResponse } from '../../protocols/restXml.js';
 import type { AccountRecord } from '../../state.js';
 import { AwsError } from '../../types.js';
