@@ -6,6 +6,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -85,6 +86,18 @@ export class AccountClients {
    */
   get s3(): S3Client {
     return this.get('s3', (c) => new S3Client({ ...c, ...(c.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}) }));
+  }
+  /**
+   * S3 Control's endpoint rules put the account id in front of the host (`{AccountId}.s3-control...`), also
+   * in front of a configured endpoint, where `123456789012.127.0.0.1` names no host. With an endpoint
+   * configured (the sandbox, an emulator) requests go to it as it is: the account id travels in the
+   * x-amz-account-id header anyway.
+   */
+  get s3Control(): S3ControlClient {
+    return this.get('s3-control', (c) => {
+      const endpoint = c.endpoint ?? process.env.AWS_ENDPOINT_URL_S3_CONTROL ?? process.env.AWS_ENDPOINT_URL;
+      return new S3ControlClient({ ...c, ...(endpoint ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}) });
+    });
   }
   get cloudtrail(): CloudTrailClient {
     return this.get('cloudtrail', (c) => new CloudTrailClient(c));

@@ -17,6 +17,7 @@ import { passwordPolicy } from './password-policy.js';
 import { rootAccess } from './root-access.js';
 import { rootCredentials } from './root-credentials.js';
 import { rootUser } from './root-user.js';
+import { s3PublicAccessBlock } from './s3-public-access-block.js';
 import { trustedAccess } from './trusted-access.js';
 import { sectionsOf, type Registry } from '../core/module.js';
 
@@ -28,7 +29,7 @@ import { sectionsOf, type Registry } from '../core/module.js';
  */
 export const defaultRegistry: Registry = {
   organization: [organization, organizationalUnits, accounts, trustedAccess, deliveryBuckets, deliveryBucketPolicies, organizationTrail, costExport, rootAccess],
-  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
+  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
 };
 
 /** The manifest sections of every kind lz manages, for the loader. */

@@ -22,6 +22,7 @@ organization:
   units: [Workloads/Prod, Teams]
 defaults:
   passwordPolicy: { minimumLength: 14, reusePrevention: 24 }
+  s3PublicAccessBlock: {}
   contacts:
     security: { name: Security Team, email: security@example.com, phone: "+1 555 0100", title: CISO }
 accounts:
@@ -32,8 +33,8 @@ accounts:
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const HOURS = 3_600_000;
-/** 3 accounts x 9 checks, and the budget check in Production (the one account whose file asks for a budget). */
-const CHECK_COUNT = 28;
+/** 3 accounts x 10 checks, and the budget check in Production (the one account whose file asks for a budget). */
+const CHECK_COUNT = 31;
 
 interface JsonReport {
   format: string;
@@ -197,7 +198,7 @@ describe('lz drift', () => {
       expect(prod.children[0]!.attrs.type).toBe('unreadable');
       // Nothing inside Production was checked; the other accounts were.
       expect(cases.some((c) => c.attrs.classname === 'lz.posture.Production')).toBe(false);
-      expect(cases.filter((c) => c.attrs.classname === 'lz.posture.Development')).toHaveLength(9);
+      expect(cases.filter((c) => c.attrs.classname === 'lz.posture.Development')).toHaveLength(10);
       const text = await w.lz('drift');
       expect(text.code).toBe(1);
       expect(text.out).toContain('1 account could not be read: the report is incomplete.');

@@ -19,6 +19,7 @@ import {
   paginateListUsers,
 } from '@aws-sdk/client-iam';
 import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { GetPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { secretFile } from '../../src/secrets.js';
@@ -65,6 +66,8 @@ export interface AccountHoldings {
   policies: HeldPolicy[];
   aliases: string[];
   budgets: HeldBudget[];
+  /** The account's S3 Block Public Access settings that are on (GetPublicAccessBlock), sorted; null when none is set. */
+  publicAccessBlock: string[] | null;
 }
 
 export interface Holdings {
@@ -93,11 +96,13 @@ export async function readHoldings(sandbox: SandboxHandle, accessRole = 'Organiz
         }
         const iam = new IAMClient({ ...base, credentials });
         const budgets = new BudgetsClient({ ...base, credentials });
+        const s3Control = new S3ControlClient({ ...base, credentials, endpointProvider: () => ({ url: new URL(sandbox.endpoint) }) });
         try {
-          return { ...a, ...(await readIam(iam)), budgets: await readBudgets(budgets, a.id) };
+          return { ...a, ...(await readIam(iam)), budgets: await readBudgets(budgets, a.id), publicAccessBlock: await readPublicAccessBlock(s3Control, a.id) };
         } finally {
           iam.destroy();
           budgets.destroy();
+          s3Control.destroy();
         }
       }),
     );
@@ -177,7 +182,16 @@ async function readBudgets(client: BudgetsClient, AccountId: string): Promise<He
   return out;
 }
 
-/** What every declared account must hold exactly once: the repository's accounts.yaml baseline. */
+async function readPublicAccessBlock(s3Control: S3ControlClient, accountId: string): Promise<string[] | null> {
+  try {
+    const c = (await s3Control.send(new GetPublicAccessBlockCommand({ AccountId: accountId }))).PublicAccessBlockConfiguration ?? {};
+    return Object.entries(c).filter(([, on]) => on === true).map(([setting]) => setting).sort();
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchPublicAccessBlockConfiguration') return null;
+    throw err;
+  }
+}
+
 /** What the repository's accounts.yaml defaults build in every account, for the given accounts (email → alias). */
 export function repositoryBaseline(aliases: Record<string, string>, workdir: string): Expected {
   return {
@@ -192,6 +206,7 @@ export function repositoryBaseline(aliases: Record<string, string>, workdir: str
       subscribers: ['EMAIL:finops@example.com'],
     },
     aliases,
+    publicAccessBlock: ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets'],
     workdir,
   };
 }
@@ -207,6 +222,8 @@ export interface Expected {
   budget: { name: string; notifications: string[]; subscribers: string[] };
   /** Alias by email, for the accounts that declare one. */
   aliases: Record<string, string>;
+  /** The S3 Block Public Access settings on in every account, sorted (absent: not checked). */
+  publicAccessBlock?: string[];
   /** `.lz/` of the runs: every console password IAM holds must be in a secret file lz wrote (not lost). */
   workdir?: string;
 }
@@ -249,6 +266,7 @@ export function problems(h: Holdings, want: Expected, sandbox?: SandboxHandle): 
     for (const p of policies) if (p.versions.length !== 1) out.push(`${p.name} has ${p.versions.length} versions (${p.versions.join(', ')}) ${at}`);
     const alias = want.aliases[a.email.toLowerCase()];
     if (a.aliases.length > 1 || (alias ? a.aliases[0] !== alias : a.aliases.length > 0)) out.push(`aliases ${JSON.stringify(a.aliases)}, want ${alias ?? 'none'} ${at}`);
+    if (want.publicAccessBlock && a.publicAccessBlock?.join('|') !== want.publicAccessBlock.join('|')) out.push(`S3 Block Public Access ${JSON.stringify(a.publicAccessBlock)} ${at}`);
     for (const d of dupes(a.budgets.map((b) => b.name))) out.push(`budget ${d} twice ${at}`);
     const budgets = a.budgets.filter((b) => b.name === want.budget.name);
     if (budgets.length !== 1) out.push(`${budgets.length} budgets ${want.budget.name} ${at}`);

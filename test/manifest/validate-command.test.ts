@@ -17,10 +17,10 @@ describe('lz validate', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('accounts.yaml: valid. 4 accounts, 4 OUs, management account General.');
-    expect(r.out).toMatch(/^\(root\) +General +management iamAdmin mfa password-policy alias budget\(100 USD\) contacts billing-access$/m);
-    expect(r.out).toMatch(/^Workloads\/NonProd +Development +iamAdmin mfa password-policy alias budget\(100 USD\)/m);
+    expect(r.out).toMatch(/^\(root\) +General +management iamAdmin mfa password-policy alias s3-block-public-access budget\(100 USD\) contacts billing-access$/m);
+    expect(r.out).toMatch(/^Workloads\/NonProd +Development +iamAdmin mfa password-policy alias s3-block-public-access budget\(100 USD\)/m);
     expect(r.out).toMatch(/^Workloads\/NonProd +Testing /m);
-    expect(r.out).toMatch(/^Workloads\/Prod +Production +iamAdmin mfa password-policy alias budget\(1000 USD\) contacts/m);
+    expect(r.out).toMatch(/^Workloads\/Prod +Production +iamAdmin mfa password-policy alias s3-block-public-access budget\(1000 USD\) contacts/m);
     expect(r.out).toContain('OUs without accounts: Teams');
   });
 

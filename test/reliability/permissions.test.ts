@@ -36,6 +36,8 @@ function operationsInSource(): { service: string; operation: string; file: strin
 function actionFor(service: string, operation: string): string | undefined {
   if (service === 'sts' && operation === 'GetCallerIdentity') return undefined;
   if (service === 'budgets') return operation.startsWith('Describe') ? 'budgets:ViewBudget' : 'budgets:ModifyBudget';
+  // S3 Control's account-level operations are authorised by s3 actions named for the account.
+  if (service === 's3-control') return `s3:${operation.replace('PublicAccessBlock', 'AccountPublicAccessBlock')}`;
   if (service === 's3') {
     const renamed: Record<string, string> = {
       GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
@@ -95,7 +97,7 @@ describe('docs/permissions.md covers what lz calls', () => {
   });
 
   it('a narrower member access role is enough for the baseline inside accounts', () => {
-    const inAccounts = new Set(['iam', 'account', 'budgets']);
+    const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control']);
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {
       // Organization features and root sessions are management-account calls.
