@@ -108,6 +108,10 @@ export class AccountClients {
   get cloudtrail(): CloudTrailClient {
     return this.get('cloudtrail', (c) => new CloudTrailClient(c));
   }
+  /** CloudTrail in a trail's home Region: the only one where its tags are read and it is changed. */
+  cloudtrailIn(region: string): CloudTrailClient {
+    return region === this.config.region ? this.cloudtrail : this.get(`cloudtrail:${region}`, (c) => new CloudTrailClient({ ...c, region }));
+  }
   /** Data Exports has one endpoint, in us-east-1, whatever the run's region. */
   get bcmDataExports(): BCMDataExportsClient {
     return this.get('bcm-data-exports', (c) => new BCMDataExportsClient({ ...c, region: 'us-east-1' }));
