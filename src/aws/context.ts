@@ -83,9 +83,15 @@ export class AccountClients {
   /**
    * Path-style addressing when an endpoint is configured (the sandbox, an emulator): it serves every bucket
    * on one host, where AWS's virtual-hosted style would need a DNS name per bucket.
+   *
+   * A bucket lives in one Region and S3 answers a request sent to another with 301 PermanentRedirect and
+   * the bucket's Region in `x-amz-bucket-region`, which SDK v3 only follows when told to
+   * (`followRegionRedirects`): then it sends the request again to that Region. Its cost: two requests for
+   * every call to a bucket elsewhere (the SDK remembers no bucket's Region), none for a bucket here. The
+   * buckets lz names (the lock bucket, a trail or export bucket) may be in any Region.
    */
   get s3(): S3Client {
-    return this.get('s3', (c) => new S3Client({ ...c, ...(c.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}) }));
+    return this.get('s3', (c) => new S3Client({ ...c, followRegionRedirects: true, ...(c.endpoint || process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}) }));
   }
   /**
    * S3 Control's endpoint rules put the account id in front of the host (`{AccountId}.s3-control...`), also
@@ -101,6 +107,10 @@ export class AccountClients {
   }
   get cloudtrail(): CloudTrailClient {
     return this.get('cloudtrail', (c) => new CloudTrailClient(c));
+  }
+  /** CloudTrail in a trail's home Region: the only one where its tags are read and it is changed. */
+  cloudtrailIn(region: string): CloudTrailClient {
+    return region === this.config.region ? this.cloudtrail : this.get(`cloudtrail:${region}`, (c) => new CloudTrailClient({ ...c, region }));
   }
   /** Data Exports has one endpoint, in us-east-1, whatever the run's region. */
   get bcmDataExports(): BCMDataExportsClient {

@@ -247,7 +247,7 @@ export const deliveryBuckets = defineOrganizationKind<BucketsRead, BucketPayload
     return { changes, unmanaged };
   },
 
-  async apply(ctx, { payload: p }) {
+  async apply(ctx, { action, payload: p }) {
     if ('delete' in p) {
       const { bucket, accountId } = p.delete;
       const s3 = ctx.aws.forAccount(accountId, ctx.index.managementAccountId).s3;
@@ -262,7 +262,7 @@ export const deliveryBuckets = defineOrganizationKind<BucketsRead, BucketPayload
       return;
     }
     const { bucket, account, accountId, region, settings } = p.put;
-    await applyBucket(s3For(ctx, account, accountId), bucket, region, settings);
+    await applyBucket(s3For(ctx, account, accountId), bucket, action === 'create' ? region : undefined, settings);
   },
 });
 
@@ -292,19 +292,12 @@ function planBucket(bucket: BucketModel, have: BucketRead | undefined, region: s
   return [{ address: bucketAddress(bucket.name), kind: 'bucket', action: 'update', before: have.settings, after: put, fields, payload: { put }, dependsOn }];
 }
 
-async function applyBucket(s3: S3Client, bucket: string, region: string, settings: BucketSettings): Promise<void> {
-  try {
-    // Made by an earlier, interrupted run: carry on with its settings.
-    await ignoreCodes(
-      s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) })),
-      ['BucketAlreadyOwnedByYou'],
-    );
-  } catch (err) {
-    if (isError(err, 'BucketAlreadyExists')) {
-      throw new LzError('bucket-taken', `S3 bucket name ${bucket} is taken by another AWS account; bucket names are global across AWS.`, { hint: 'Name another bucket in accounts.yaml.' });
-    }
-    throw err;
-  }
+/**
+ * `createIn`: the Region to make the bucket in (a create); none for a bucket that exists, which may be in
+ * another Region than lz runs in, where a CreateBucket for this Region is refused.
+ */
+async function applyBucket(s3: S3Client, bucket: string, createIn: string | undefined, settings: BucketSettings): Promise<void> {
+  if (createIn) await createBucket(s3, bucket, createIn);
   await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: settings.publicAccessBlock }));
   if (settings.encryption === 'AES256') {
     await s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
@@ -316,6 +309,21 @@ async function applyBucket(s3: S3Client, bucket: string, region: string, setting
   const managedBy = settings.managedBy ?? LOG_ARCHIVE_TAG_VALUE;
   if (!tags.some((t) => t.Key === MANAGED_BY_TAG && t.Value === settings.managedBy)) {
     await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [...tags.filter((t) => t.Key !== MANAGED_BY_TAG), { Key: MANAGED_BY_TAG, Value: managedBy }] } }));
+  }
+}
+
+async function createBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
+  try {
+    // Made by an earlier, interrupted run: carry on with its settings.
+    await ignoreCodes(
+      s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) })),
+      ['BucketAlreadyOwnedByYou'],
+    );
+  } catch (err) {
+    if (isError(err, 'BucketAlreadyExists')) {
+      throw new LzError('bucket-taken', `S3 bucket name ${bucket} is taken by another AWS account; bucket names are global across AWS.`, { hint: 'Name another bucket in accounts.yaml.' });
+    }
+    throw err;
   }
 }
 

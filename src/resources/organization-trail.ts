@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
+import type { AccountClients } from '../aws/context.js';
 import { defineOrganizationKind, type AccountReadContext, type PostureCheck } from '../core/module.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
@@ -91,12 +92,27 @@ async function isLogging(ct: CloudTrailClient, arn: string): Promise<boolean> {
   return (await ct.send(new GetTrailStatusCommand({ Name: arn }))).IsLogging ?? false;
 }
 
-async function tagged(ct: CloudTrailClient, arns: string[]): Promise<Set<string>> {
+/** The Region in a trail's ARN: its home Region. */
+const arnRegion = (arn: string) => arn.split(':')[3] ?? '';
+
+/**
+ * The trails among `arns` that carry lz's tag. ListTags answers only for trails homed in the Region it is
+ * asked in (CloudTrailARNInvalidException for the others, which DescribeTrails shows everywhere when they
+ * are multi-Region), so each trail's tags are read in its home Region.
+ */
+async function tagged(clients: AccountClients, arns: string[]): Promise<Set<string>> {
+  const byRegion = new Map<string, string[]>();
+  for (const arn of arns) byRegion.set(arnRegion(arn), [...(byRegion.get(arnRegion(arn)) ?? []), arn]);
   const out = new Set<string>();
-  for (let i = 0; i < arns.length; i += 20) {
-    const page = await ct.send(new ListTagsCommand({ ResourceIdList: arns.slice(i, i + 20) }));
-    for (const r of page.ResourceTagList ?? []) if (r.ResourceId && hasManagedByTag(r.TagsList)) out.add(r.ResourceId);
-  }
+  await Promise.all(
+    [...byRegion].map(async ([region, inRegion]) => {
+      const ct = clients.cloudtrailIn(region);
+      for (let i = 0; i < inRegion.length; i += 20) {
+        const page = await ct.send(new ListTagsCommand({ ResourceIdList: inRegion.slice(i, i + 20) }));
+        for (const r of page.ResourceTagList ?? []) if (r.ResourceId && hasManagedByTag(r.TagsList)) out.add(r.ResourceId);
+      }
+    }),
+  );
   return out;
 }
 
@@ -121,7 +137,7 @@ export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
       async () => {
         // One DescribeTrails lists every trail of the management account visible here (multi-Region ones from any home region).
         const own = ((await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? []).filter((t) => t.TrailARN?.includes(`:${model.managementId}:trail/`));
-        const lz = await (own.length > 0 ? tagged(ct, own.map((t) => t.TrailARN!)) : Promise.resolve(new Set<string>()));
+        const lz = await tagged(ctx.aws.management, own.map((t) => t.TrailARN!));
         const named = model.trail ? own.find((t) => t.Name === model.trail!.name) : undefined;
         const leftovers = own.filter((t) => t !== named && lz.has(t.TrailARN!));
         const [trail, ...rest] = await Promise.all(
@@ -173,7 +189,8 @@ export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
   async apply(ctx, { payload: p }) {
     const ct = ctx.aws.management.cloudtrail;
     if ('delete' in p) {
-      await ignoreCodes(ct.send(new DeleteTrailCommand({ Name: p.delete.arn })), ['TrailNotFoundException']);
+      // A trail is deleted from its home Region only (InvalidHomeRegionException elsewhere).
+      await ignoreCodes(ctx.aws.management.cloudtrailIn(arnRegion(p.delete.arn)).send(new DeleteTrailCommand({ Name: p.delete.arn })), ['TrailNotFoundException']);
       return;
     }
     const want = p.put;

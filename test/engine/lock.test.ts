@@ -70,7 +70,8 @@ describe('two applies never interleave', () => {
   });
 });
 
-describe('in CI, the lock is an S3 object', () => {
+// The lock bucket may live in another Region than the one lz runs in (S3 answers 301 there).
+describe.each(['us-east-1', 'eu-west-1'])('in CI, the lock is an S3 object (the bucket in %s, lz in us-east-1)', (bucketRegion) => {
   let w: TestWorld;
   let s3: S3Client;
   const bucket = 'lz-ci-locks';
@@ -93,8 +94,8 @@ describe('in CI, the lock is an S3 object', () => {
 
   beforeAll(async () => {
     w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' } });
-    s3 = new S3Client({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3 = new S3Client({ region: bucketRegion, endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(bucketRegion === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }) }));
   });
   afterAll(async () => {
     s3.destroy();

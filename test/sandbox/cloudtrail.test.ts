@@ -9,6 +9,7 @@ import {
   InsufficientS3BucketPolicyException,
   InvalidParameterCombinationException,
   InvalidTrailNameException,
+  ListTagsCommand,
   NotOrganizationMasterAccountException,
   OrganizationsNotInUseException,
   S3BucketDoesNotExistException,
@@ -151,6 +152,22 @@ describe('trails', () => {
     expect((await west.send(new DescribeTrailsCommand({}))).trailList?.map((t) => [t.Name, t.HomeRegion])).toEqual([['multi', 'us-east-1']]);
     expect(await failure(() => west.send(new DeleteTrailCommand({ Name: 'multi' })))).toMatchObject({ name: 'InvalidHomeRegionException' });
   });
+
+  it('reads a trail’s tags only in its home Region: a shadow trail’s ARN elsewhere is CloudTrailARNInvalidException; its status is read anywhere by ARN', async () => {
+    const sb = await sandbox();
+    const west = new CloudTrailClient({ ...clientConfig(sb), region: 'us-west-2' });
+    const east = trailClient(sb);
+    await logBucket(sb, 'lz-trail-logs');
+    const made = await west.send(new CreateTrailCommand({ Name: 'console', S3BucketName: 'lz-trail-logs', IsMultiRegionTrail: true, TagsList: [{ Key: 'team', Value: 'sec' }] }));
+    const shadow = (await east.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList!;
+    expect(shadow.map((t) => [t.TrailARN, t.HomeRegion])).toEqual([[made.TrailARN, 'us-west-2']]);
+    const e = await failure(() => east.send(new ListTagsCommand({ ResourceIdList: [made.TrailARN!] })));
+    expect([e.name, e.$metadata?.httpStatusCode, e.message]).toEqual(['CloudTrailARNInvalidException', 400, 'Region in ARN is wrong, you can only access resources in region us-east-1.']);
+    expect((await west.send(new ListTagsCommand({ ResourceIdList: [made.TrailARN!] }))).ResourceTagList).toEqual([{ ResourceId: made.TrailARN, TagsList: [{ Key: 'team', Value: 'sec' }] }]);
+    // GetTrailStatus takes a shadow trail's ARN (AWS documents it: "you must specify its ARN").
+    expect((await east.send(new GetTrailStatusCommand({ Name: made.TrailARN }))).IsLogging).toBe(false);
+    expect(await failure(() => east.send(new StartLoggingCommand({ Name: made.TrailARN })))).toMatchObject({ name: 'InvalidHomeRegionException' });
+  });
 });
 
 describe('organization trail', () => {
@@ -177,7 +194,7 @@ describe('organization trail', () => {
   it('writes to a bucket of another account (the log archive) and shows the trail to members, who cannot delete it', async () => {
     const sb = await sandbox();
     const ct = trailClient(sb);
-    const { org, member } = await organizationWithMember(sb);
+    const { org, member, memberId } = await organizationWithMember(sb);
     await org.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: 'cloudtrail.amazonaws.com' }));
     await logBucket(sb, 'lz-archive-logs', member);
     const created = await ct.send(new CreateTrailCommand({ Name: 'org', S3BucketName: 'lz-archive-logs', IsOrganizationTrail: true, IsMultiRegionTrail: true }));
@@ -188,5 +205,7 @@ describe('organization trail', () => {
     expect(seen.map((t) => [t.TrailARN, t.IsOrganizationTrail])).toEqual([[created.TrailARN, true]]);
     expect((await memberCt.send(new GetTrailStatusCommand({ Name: created.TrailARN }))).IsLogging).toBe(true);
     expect(await failure(() => memberCt.send(new DeleteTrailCommand({ Name: created.TrailARN })))).toBeInstanceOf(NotOrganizationMasterAccountException);
+    const tags = await failure(() => memberCt.send(new ListTagsCommand({ ResourceIdList: [created.TrailARN!] })));
+    expect([tags.name, tags.message]).toEqual(['CloudTrailARNInvalidException', `AccountID in ARN is wrong, you can only access resources with AccountID ${memberId}.`]);
   });
 });

@@ -95,6 +95,32 @@ describe('buckets', () => {
     eu.destroy();
   });
 
+  it('answers a request for a bucket of another Region with 301 PermanentRedirect and the bucket’s Region, as S3 does', async () => {
+    const eu = s3Client(undefined, 'eu-west-1');
+    await eu.send(new CreateBucketCommand({ Bucket: 'lz-far', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await eu.send(new PutObjectCommand({ Bucket: 'lz-far', Key: 'k', Body: 'v' }));
+    // Sent to us-east-1: refused with the Region to go to, before any access check (another account too).
+    for (const client of [s3, other]) {
+      const e = await failure(() => client.send(new GetObjectCommand({ Bucket: 'lz-far', Key: 'k' })));
+      expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['PermanentRedirect', 301]);
+      expect(e.message).toBe('The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.');
+      expect((e as { $response?: { headers: Record<string, string> } }).$response?.headers['x-amz-bucket-region']).toBe('eu-west-1');
+      expect((e as { Endpoint?: string }).Endpoint).toBe('lz-far.s3.eu-west-1.amazonaws.com');
+    }
+    // HEAD: the same 301 without a body, the Region in its header.
+    const head = await failure(() => s3.send(new HeadBucketCommand({ Bucket: 'lz-far' })));
+    expect(head.$metadata?.httpStatusCode).toBe(301);
+    expect((head as { $response?: { headers: Record<string, string> } }).$response?.headers['x-amz-bucket-region']).toBe('eu-west-1');
+    // The SDK follows it when told to (followRegionRedirects): a second request, in the bucket's Region.
+    const follows = new S3Client({ ...clientConfig(sb), region: 'us-east-1', forcePathStyle: true, followRegionRedirects: true });
+    const before = sb.requests().length;
+    expect(await body(await follows.send(new GetObjectCommand({ Bucket: 'lz-far', Key: 'k' })))).toBe('v');
+    expect((await follows.send(new HeadBucketCommand({ Bucket: 'lz-far' }))).BucketRegion).toBe('eu-west-1');
+    expect(sb.requests().slice(before).map((r) => `${r.operation} ${r.status}`)).toEqual(['GetObject 301', 'GetObject 200', 'HeadBucket 301', 'HeadBucket 200']);
+    follows.destroy();
+    eu.destroy();
+  });
+
   it('refuses invalid bucket names', async () => {
     expect(await code(() => s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toEqual(['InvalidBucketName', 400]);
     expect(await code(() => s3.send(new CreateBucketCommand({ Bucket: 'ab' })))).toEqual(['InvalidBucketName', 400]);

@@ -4,6 +4,7 @@ import type { RawRequest } from '../types.js';
 import { AwsError } from '../types.js';
 import type { SandboxService } from '../types.js';
 import type { DecodedRequest, EncodedResponse, ProtocolCodec } from './codec.js';
+import { errorFields } from './codec.js';
 import { escapeXml } from './xml.js';
 
 /**
@@ -285,13 +286,21 @@ export const restXml: ProtocolCodec = {
 
   encodeError(service, error, requestId): EncodedResponse {
     const e = s3Error(error);
-    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>`;
+    // Extra members (S3's PermanentRedirect: Endpoint, Bucket) follow the message, as S3 sends them.
+    const extra = Object.entries(errorFields(error) ?? {}).map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('');
+    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>${extra}`;
     const hostId = baseHeaders(requestId)['x-amz-id-2'];
     // S3's model says noErrorWrapping; every other restXml service (S3 Control) wraps the error.
     const doc = service?.wrapsXmlErrors
       ? `<ErrorResponse>${inner}</Error><RequestId>${requestId}</RequestId><HostId>${hostId}</HostId></ErrorResponse>`
       : `${inner}<RequestId>${requestId}</RequestId></Error>`;
     const body = `<?xml version="1.0" encoding="UTF-8"?>\n${doc}`;
-    return { status: e.status, headers: { 'content-type': 'application/xml', ...baseHeaders(requestId) }, body };
+    return { status: e.status, headers: { 'content-type': 'application/xml', ...baseHeaders(requestId), ...errorHeaders(error) }, body };
   },
 };
+
+/** Headers an error answer carries besides the request ids (S3's x-amz-bucket-region on a redirect): an AwsError subclass may set `headers`. */
+function errorHeaders(error: AwsError): Record<string, string> {
+  const headers = (error as AwsError & { headers?: unknown }).headers;
+  return headers && typeof headers === 'object' ? (headers as Record<string, string>) : {};
+}

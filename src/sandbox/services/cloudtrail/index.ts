@@ -286,12 +286,20 @@ const operations: Record<string, OperationHandler> = {
     return {};
   },
 
+  // Tags are read where the trail lives: an ARN of another Region (a multi-Region trail DescribeTrails shows
+  // here as a shadow) or of another account (an organization trail shown to a member) is refused.
   ListTags: (ctx, input) => {
     const arns = list<string>(input, 'ResourceIdList');
     return {
       ResourceTagList: arns.map((arn) => {
-        const trail = findTrail(ctx, arn);
-        if (!trail) throw new AwsError('ResourceNotFoundException', `Resource ${arn} not found.`, 400);
+        const m = TRAIL_ARN_RE.exec(arn);
+        if (!m) throw err.invalidArn(arn);
+        if (m[1] !== ctx.region) throw new AwsError('CloudTrailARNInvalidException', `Region in ARN is wrong, you can only access resources in region ${ctx.region}.`, 400);
+        if (m[2] !== ctx.caller.accountId) {
+          throw new AwsError('CloudTrailARNInvalidException', `AccountID in ARN is wrong, you can only access resources with AccountID ${ctx.caller.accountId}.`, 400);
+        }
+        const trail = ctx.state.accounts[ctx.caller.accountId]?.cloudtrail?.[m[3]!];
+        if (!trail || trail.arn !== arn) throw new AwsError('ResourceNotFoundException', `Resource ${arn} not found.`, 400);
         return { ResourceId: arn, TagsList: trail.tags };
       }),
     };

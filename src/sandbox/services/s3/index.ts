@@ -84,9 +84,31 @@ export function findBucket(state: SandboxState, name: string): { owner: AccountR
   return undefined;
 }
 
+/**
+ * S3's answer to a request for a bucket sent to another Region's endpoint: 301 PermanentRedirect with the
+ * bucket's Region in `x-amz-bucket-region` (a HEAD answer has no body: the header is all there is). It comes
+ * before any access check, so a bucket of another account is redirected too.
+ */
+class PermanentRedirect extends AwsError {
+  readonly fields: Record<string, string>;
+  readonly headers: Record<string, string>;
+  constructor(bucket: S3BucketRecord) {
+    super('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301);
+    this.fields = { Endpoint: `${bucket.name}.s3.${bucket.region}.amazonaws.com`, Bucket: bucket.name };
+    this.headers = { 'x-amz-bucket-region': bucket.region };
+  }
+}
+
+/** The bucket named in the request, in the Region the request was sent to (a redirect when it lives in another). */
+function bucketHere(ctx: OperationContext, input: Input): { owner: AccountRecord; bucket: S3BucketRecord } | undefined {
+  const found = findBucket(ctx.state, String(input.Bucket));
+  if (found && found.bucket.region !== ctx.region) throw new PermanentRedirect(found.bucket);
+  return found;
+}
+
 /** The caller's bucket: NoSuchBucket when none has the name, AccessDenied when another account owns it. */
 function ownBucket(ctx: OperationContext, input: Input): S3BucketRecord {
-  const found = findBucket(ctx.state, String(input.Bucket));
+  const found = bucketHere(ctx, input);
   if (!found) throw errors.noSuchBucket();
   if (found.owner.id !== ctx.caller.accountId) throw errors.accessDenied();
   return found.bucket;
@@ -220,7 +242,7 @@ const operations: Record<string, OperationHandler> = {
   },
 
   HeadBucket: (ctx, input) => {
-    const found = findBucket(ctx.state, String(input.Bucket));
+    const found = bucketHere(ctx, input);
     // HEAD answers carry no body: the SDK names these NotFound / 403 by status.
     if (!found) throw new AwsError('NotFound', 'Not Found', 404);
     if (found.owner.id !== ctx.caller.accountId) throw new AwsError('Forbidden', 'Forbidden', 403);
