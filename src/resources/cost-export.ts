@@ -133,6 +133,23 @@ type ExportConfig = z.output<typeof exportConfig>;
 const payload = z.union([z.strictObject({ put: exportConfig, arn: z.string().optional() }), z.strictObject({ delete: z.strictObject({ arn: z.string() }) })]);
 type Payload = z.output<typeof payload>;
 
+/** The CUR 2.0 export lz writes for `organization.costExport`, delivered from `region`. */
+export function cur2Export(where: { name: string; bucket: string; prefix: string }, region: string): ExportConfig {
+  return {
+    name: where.name,
+    bucket: where.bucket,
+    prefix: where.prefix,
+    region,
+    table: CUR2_TABLE,
+    columns: CUR2_COLUMNS,
+    tableConfiguration: CUR2_TABLE_CONFIGURATION,
+    format: 'PARQUET',
+    compression: 'PARQUET',
+    overwrite: 'OVERWRITE_REPORT',
+    refreshCadence: 'SYNCHRONOUS',
+  };
+}
+
 export function queryStatement(columns: string[], table: string): string {
   return `SELECT ${columns.join(', ')} FROM ${table}`;
 }
@@ -234,19 +251,7 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
     const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     if (model.costExport) {
-      const want: ExportConfig = {
-        name: model.costExport.name,
-        bucket: model.costExport.bucket,
-        prefix: model.costExport.prefix,
-        region: input.region,
-        table: CUR2_TABLE,
-        columns: CUR2_COLUMNS,
-        tableConfiguration: CUR2_TABLE_CONFIGURATION,
-        format: 'PARQUET',
-        compression: 'PARQUET',
-        overwrite: 'OVERWRITE_REPORT',
-        refreshCadence: 'SYNCHRONOUS',
-      };
+      const want = cur2Export(model.costExport, input.region);
       const dependsOn = [bucketAddress(want.bucket), bucketPolicyAddress(want.bucket)];
       const have = live?.export;
       if (!have) {

@@ -2,7 +2,7 @@ import { BCMDataExportsClient, CreateExportCommand, GetExportCommand, ListExport
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../src/aws/context.js';
 import type { ApplyContext } from '../../src/core/module.js';
-import { CUR2_COLUMNS, CUR2_TABLE, CUR2_TABLE_CONFIGURATION, costExport, queryStatement } from '../../src/resources/cost-export.js';
+import { CUR2_COLUMNS, CUR2_TABLE, costExport, cur2Export, queryStatement } from '../../src/resources/cost-export.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 
 /**
@@ -16,19 +16,7 @@ describe('cost export: an apply interrupted after CreateExport', () => {
   let clients: AccountClients;
   const config = () => ({ region: 'us-east-1', endpoint: sb.endpoint, maxAttempts: 1, credentials: sb.managementCredentials });
 
-  const want = {
-    name: 'lz-cost-export',
-    bucket: 'lz-cost-export-bucket',
-    prefix: 'cost-export',
-    region: 'us-east-1',
-    table: CUR2_TABLE,
-    columns: CUR2_COLUMNS,
-    tableConfiguration: CUR2_TABLE_CONFIGURATION,
-    format: 'PARQUET',
-    compression: 'PARQUET',
-    overwrite: 'OVERWRITE_REPORT',
-    refreshCadence: 'SYNCHRONOUS',
-  };
+  const want = cur2Export({ name: 'lz-cost-export', bucket: 'lz-cost-export-bucket', prefix: 'cost-export' }, 'us-east-1');
   const create = () => ({ address: `cost-export:${want.name}`, kind: 'cost-export', action: 'create' as const, before: null, after: want, payload: costExport.payload.parse({ put: want }) });
   const ctx = () => ({ aws: { management: clients }, progress: () => {} }) as unknown as ApplyContext;
 
