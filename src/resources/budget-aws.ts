@@ -13,8 +13,10 @@ import {
   type Budget,
   type BudgetsClient,
   type Notification,
+  type Spend,
   type Subscriber,
 } from '@aws-sdk/client-budgets';
+import { LzError } from '../errors.js';
 import { ignoreCodes, isError } from '../aws/aws-errors.js';
 import { alertKey, formatAmount, parseAmount, type Alert, type AlertKey, type LiveBudget, type ResolvedBudget, type Step } from './budget-model.js';
 
@@ -179,18 +181,57 @@ export async function runSteps(client: BudgetsClient, accountId: string, want: R
 }
 
 /**
- * UpdateBudget replaces the whole budget, so it sends the live one (DescribeBudget) with only the limit and
- * time unit changed: cost filters, cost types and the period's end that the file does not name are kept.
+ * UpdateBudget replaces the whole budget, so it sends the live one (DescribeBudget) with only what lz manages
+ * changed: the limit and the time unit. Everything else a person set is sent back as read: planned limits,
+ * auto-adjustment, the filter and metric set, the period's end, the billing view. AWS refuses BudgetLimit
+ * with PlannedBudgetLimits, and FilterExpression/Metrics with CostFilters/CostTypes, though Describe answers a
+ * planned budget with both limits (and does not say which filter set it answers for one made with the new);
+ * CalculatedSpend, LastUpdatedTime and HealthStatus are AWS's own.
  */
 async function updateBudget(client: BudgetsClient, accountId: string, want: ResolvedBudget): Promise<void> {
   const live = (await client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: want.name }))).Budget;
   if (!live) throw new BudgetConflict(new Error(`budget ${want.name} is gone`));
-  const { CalculatedSpend: _spend, LastUpdatedTime: _updated, PlannedBudgetLimits: _planned, AutoAdjustData: _auto, ...kept } = live;
-  const next: Budget = { ...kept, BudgetLimit: { Amount: formatAmount(want.amount), Unit: want.currency } };
+  const {
+    CalculatedSpend: _spend,
+    LastUpdatedTime: _updated,
+    HealthStatus: _health,
+    BudgetLimit: _limit,
+    PlannedBudgetLimits: planned,
+    FilterExpression,
+    Metrics,
+    CostFilters,
+    CostTypes,
+    ...kept
+  } = live;
+  const limit = { Amount: formatAmount(want.amount), Unit: want.currency };
+  const next: Budget = {
+    ...kept,
+    ...(planned && Object.keys(planned).length > 0 ? { PlannedBudgetLimits: withCurrentLimit(planned, limit) } : { BudgetLimit: limit }),
+    ...(FilterExpression || Metrics ? { FilterExpression, Metrics } : { CostFilters, CostTypes }),
+  };
   if (live.TimeUnit !== want.period) {
+    if (next.PlannedBudgetLimits) {
+      throw new LzError('budget-planned-period', `Budget "${want.name}" has a limit planned per ${live.TimeUnit?.toLowerCase() ?? 'period'} (PlannedBudgetLimits); changing its period to ${want.period} would drop the plan.`, {
+        hint: `Change the period in the Billing console (Budgets), or set period: ${live.TimeUnit ?? 'MONTHLY'} on this budget in accounts.yaml.`,
+      });
+    }
     next.TimeUnit = want.period;
     // The start of a period of the new length: AWS picks it when none is sent.
     next.TimePeriod = live.TimePeriod?.End ? { End: live.TimePeriod.End } : undefined;
   }
   await client.send(new UpdateBudgetCommand({ AccountId: accountId, NewBudget: next }));
+}
+
+/**
+ * Planned limits with lz's limit for the period under way, the one Describe answers as BudgetLimit (the
+ * latest period started, or the first when none has): the periods planned ahead keep their limits.
+ */
+function withCurrentLimit(planned: Record<string, Spend>, limit: Spend): Record<string, Spend> {
+  const starts = Object.keys(planned).sort((x, y) => Number(x) - Number(y));
+  const now = Date.now() / 1000;
+  const current = starts.filter((t) => Number(t) <= now).pop() ?? starts[0]!;
+  // A budget has one currency: every period takes the file's.
+  const out = Object.fromEntries(starts.map((t) => [t, { Amount: planned[t]!.Amount, Unit: limit.Unit }]));
+  out[current] = limit;
+  return out;
 }

@@ -5,10 +5,12 @@ import {
   ListTagsForResourceCommand,
   UpdateExportCommand,
   paginateListExports,
+  type BCMDataExportsClient,
   type Export,
 } from '@aws-sdk/client-bcm-data-exports';
+import { LzError } from '../errors.js';
 import * as z from 'zod';
-import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineOrganizationKind } from '../core/module.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
@@ -131,6 +133,23 @@ type ExportConfig = z.output<typeof exportConfig>;
 const payload = z.union([z.strictObject({ put: exportConfig, arn: z.string().optional() }), z.strictObject({ delete: z.strictObject({ arn: z.string() }) })]);
 type Payload = z.output<typeof payload>;
 
+/** The CUR 2.0 export lz writes for `organization.costExport`, delivered from `region`. */
+export function cur2Export(where: { name: string; bucket: string; prefix: string }, region: string): ExportConfig {
+  return {
+    name: where.name,
+    bucket: where.bucket,
+    prefix: where.prefix,
+    region,
+    table: CUR2_TABLE,
+    columns: CUR2_COLUMNS,
+    tableConfiguration: CUR2_TABLE_CONFIGURATION,
+    format: 'PARQUET',
+    compression: 'PARQUET',
+    overwrite: 'OVERWRITE_REPORT',
+    refreshCadence: 'SYNCHRONOUS',
+  };
+}
+
 export function queryStatement(columns: string[], table: string): string {
   return `SELECT ${columns.join(', ')} FROM ${table}`;
 }
@@ -232,19 +251,7 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
     const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     if (model.costExport) {
-      const want: ExportConfig = {
-        name: model.costExport.name,
-        bucket: model.costExport.bucket,
-        prefix: model.costExport.prefix,
-        region: input.region,
-        table: CUR2_TABLE,
-        columns: CUR2_COLUMNS,
-        tableConfiguration: CUR2_TABLE_CONFIGURATION,
-        format: 'PARQUET',
-        compression: 'PARQUET',
-        overwrite: 'OVERWRITE_REPORT',
-        refreshCadence: 'SYNCHRONOUS',
-      };
+      const want = cur2Export(model.costExport, input.region);
       const dependsOn = [bucketAddress(want.bucket), bucketPolicyAddress(want.bucket)];
       const have = live?.export;
       if (!have) {
@@ -279,18 +286,27 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
       return;
     }
     const want = p.put;
-    let arn = p.arn;
+    // A plan that says "create" may be older than the export: an earlier, interrupted apply made it.
+    const arn = p.arn ?? (await exportMadeByLz(client, want.name));
     if (!arn) {
-      try {
-        await client.send(new CreateExportCommand({ Export: toAws(want), ResourceTags: [{ Key: MANAGED_BY_TAG, Value: COST_EXPORT_TAG_VALUE }] }));
-        return;
-      } catch (err) {
-        // Made by an earlier, interrupted run: find it and bring it in line.
-        if (!isError(err, 'ValidationException') || !/already exists/i.test(errorMessage(err))) throw err;
-        for await (const page of paginateListExports({ client }, {})) arn ??= page.Exports?.find((e) => e.ExportName === want.name)?.ExportArn;
-        if (!arn) throw err;
-      }
+      await client.send(new CreateExportCommand({ Export: toAws(want), ResourceTags: [{ Key: MANAGED_BY_TAG, Value: COST_EXPORT_TAG_VALUE }] }));
+      return;
     }
     await client.send(new UpdateExportCommand({ ExportArn: arn, Export: toAws(want) }));
   },
 });
+
+/**
+ * The ARN of the export named `name` when lz made it (its lz:managed tag), read back from ListExports: Data
+ * Exports documents no error of its own for a name in use, so CreateExport's answer cannot tell lz it is there.
+ * One someone else made since the plan is not taken over without a plan that shows it.
+ */
+async function exportMadeByLz(client: BCMDataExportsClient, name: string): Promise<string | undefined> {
+  let arn: string | undefined;
+  for await (const page of paginateListExports({ client }, {})) arn ??= page.Exports?.find((e) => e.ExportName === name)?.ExportArn;
+  if (!arn) return undefined;
+  if (hasManagedByTag((await client.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).ResourceTags)) return arn;
+  throw new LzError('cost-export-exists', `Cost export ${name} was made since the plan, and not by lz (it has no ${MANAGED_BY_TAG} tag).`, {
+    hint: 'Run lz plan again to see what lz would change in it, or give organization.costExport another name.',
+  });
+}

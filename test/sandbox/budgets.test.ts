@@ -99,6 +99,31 @@ describe('budgets', () => {
     expect(await failure(() => budgets.send(new DescribeBudgetCommand({ AccountId: me, BudgetName: 'nope' })))).toBeInstanceOf(NotFoundException);
   });
 
+  it('replaces the whole budget on UpdateBudget, and refuses two limits or two filter sets as AWS does', async () => {
+    const now = new Date();
+    const thisMonth = String(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000);
+    const nextMonth = String(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) / 1000);
+    const planned = { [thisMonth]: { Amount: '10', Unit: 'USD' }, [nextMonth]: { Amount: '20', Unit: 'USD' } };
+    const base = { BudgetName: 'whole', BudgetType: 'COST' as const, TimeUnit: 'MONTHLY' as const };
+    await budgets.send(new CreateBudgetCommand({ AccountId: me, Budget: { ...base, PlannedBudgetLimits: planned, CostFilters: { Region: ['eu-west-1'] } } }));
+    // Describe answers a planned budget with this period's limit as BudgetLimit too.
+    const read = (await budgets.send(new DescribeBudgetCommand({ AccountId: me, BudgetName: 'whole' }))).Budget!;
+    expect(read).toMatchObject({ PlannedBudgetLimits: planned, BudgetLimit: { Amount: '10', Unit: 'USD' }, CostFilters: { Region: ['eu-west-1'] } });
+    // ...which UpdateBudget refuses to take back as it was read.
+    const { CalculatedSpend: _s, LastUpdatedTime: _u, ...asRead } = read;
+    expect(await failure(() => budgets.send(new UpdateBudgetCommand({ AccountId: me, NewBudget: asRead })))).toBeInstanceOf(InvalidParameterException);
+    const bothSets = { ...base, BudgetLimit: { Amount: '5', Unit: 'USD' }, CostTypes: { IncludeTax: false }, Metrics: ['UnblendedCost' as const] };
+    expect(await failure(() => budgets.send(new UpdateBudgetCommand({ AccountId: me, NewBudget: bothSets })))).toBeInstanceOf(InvalidParameterException);
+
+    // What the new budget leaves out is gone: nothing is merged from the old one.
+    await budgets.send(new UpdateBudgetCommand({ AccountId: me, NewBudget: { ...base, BudgetLimit: { Amount: '5', Unit: 'USD' }, Metrics: ['UnblendedCost'] } }));
+    const replaced = (await budgets.send(new DescribeBudgetCommand({ AccountId: me, BudgetName: 'whole' }))).Budget!;
+    expect(replaced.BudgetLimit).toEqual({ Amount: '5', Unit: 'USD' });
+    expect(replaced.Metrics).toEqual(['UnblendedCost']);
+    expect([replaced.PlannedBudgetLimits, replaced.CostFilters, replaced.CostTypes]).toEqual([undefined, undefined, undefined]);
+    await budgets.send(new DeleteBudgetCommand({ AccountId: me, BudgetName: 'whole' }));
+  });
+
   it('updates a budget in place and deletes it', async () => {
     await budgets.send(new CreateBudgetCommand({ AccountId: me, Budget: monthly('upd', '50'), NotificationsWithSubscribers: [{ Notification: at80, Subscribers: [email('a@example.com')] }] }));
     await budgets.send(new UpdateBudgetCommand({ AccountId: me, NewBudget: monthly('upd', '75.5') }));

@@ -152,8 +152,11 @@ function validateSpend(name: string, spend: unknown): { Amount: string; Unit: st
   return { Amount: s.Amount, Unit: s.Unit };
 }
 
-/** A Budget as sent, validated, with AWS's defaults filled in; timestamps stored as ISO strings. */
-function normaliseBudget(input: unknown, now: Date, previous?: Input): Input {
+/**
+ * A Budget as sent, validated, with AWS's defaults filled in; timestamps stored as ISO strings. It is the
+ * whole budget: UpdateBudget stores it in place of the old one, so a member left out is gone (as on AWS).
+ */
+function normaliseBudget(input: unknown, now: Date): Input {
   if (!input || typeof input !== 'object') throw invalid('Budget is required.');
   const b = input as Input;
   const name = b.BudgetName;
@@ -165,15 +168,28 @@ function normaliseBudget(input: unknown, now: Date, previous?: Input): Input {
   if (b.BudgetLimit !== undefined) out.BudgetLimit = validateSpend('BudgetLimit', b.BudgetLimit);
   if (b.PlannedBudgetLimits !== undefined) {
     if (b.BudgetLimit !== undefined) throw invalid('Only one of BudgetLimit and PlannedBudgetLimits can be present.');
+    if (!b.PlannedBudgetLimits || typeof b.PlannedBudgetLimits !== 'object' || Object.keys(b.PlannedBudgetLimits as object).length === 0) {
+      throw invalid('PlannedBudgetLimits must map the start of each period (epoch seconds) to its limit.');
+    }
     out.PlannedBudgetLimits = Object.fromEntries(
-      Object.entries(b.PlannedBudgetLimits as Record<string, unknown>).map(([k, v]) => [k, validateSpend(`PlannedBudgetLimits.${k}`, v)]),
+      Object.entries(b.PlannedBudgetLimits as Record<string, unknown>).map(([k, v]) => {
+        if (!/^\d+$/.test(k)) throw invalid(`PlannedBudgetLimits key ${k} is not the start of a period in epoch seconds.`);
+        return [k, validateSpend(`PlannedBudgetLimits.${k}`, v)];
+      }),
     );
   }
   if ((budgetType === 'COST' || budgetType === 'USAGE') && !out.BudgetLimit && !out.PlannedBudgetLimits && !b.AutoAdjustData) {
     throw invalid(`A ${budgetType} budget needs a BudgetLimit.`);
   }
+  // One set of filter and metric selections: FilterExpression and Metrics, or CostFilters and CostTypes.
+  const newSet = b.FilterExpression !== undefined || b.Metrics !== undefined;
+  if (newSet && (b.CostFilters !== undefined || b.CostTypes !== undefined)) {
+    throw invalid('Only one set of filter and metric selections can be present: FilterExpression and Metrics, or CostFilters and CostTypes.');
+  }
+  if (b.FilterExpression !== undefined) out.FilterExpression = b.FilterExpression;
+  if (b.Metrics !== undefined) out.Metrics = b.Metrics;
   if (b.CostFilters !== undefined) out.CostFilters = b.CostFilters;
-  if (budgetType === 'COST' || budgetType === 'USAGE') out.CostTypes = { ...DEFAULT_COST_TYPES, ...(b.CostTypes ?? {}) };
+  if (!newSet && (budgetType === 'COST' || budgetType === 'USAGE')) out.CostTypes = { ...DEFAULT_COST_TYPES, ...(b.CostTypes ?? {}) };
   const tp = (b.TimePeriod ?? {}) as Input;
   if (timeUnit === 'CUSTOM' && (tp.Start === undefined || tp.End === undefined)) {
     throw invalid('A budget with TimeUnit CUSTOM needs a TimePeriod with Start and End.');
@@ -182,13 +198,23 @@ function normaliseBudget(input: unknown, now: Date, previous?: Input): Input {
   const end = tp.End !== undefined ? toIso(tp.End, 'TimePeriod.End') : DEFAULT_END;
   if (Date.parse(end) <= Date.parse(start)) throw invalid('TimePeriod.End must be after TimePeriod.Start.');
   out.TimePeriod = { Start: start, End: end };
-  const unit = out.BudgetLimit?.Unit ?? 'USD';
-  out.CalculatedSpend = previous?.CalculatedSpend ?? { ActualSpend: { Amount: '0', Unit: unit } };
+  // Zero on creation, and again after UpdateBudget "until AWS has new usage data".
+  const unit = out.BudgetLimit?.Unit ?? (Object.values(out.PlannedBudgetLimits ?? {})[0] as { Unit: string } | undefined)?.Unit ?? 'USD';
+  out.CalculatedSpend = { ActualSpend: { Amount: '0', Unit: unit } };
   if (b.AutoAdjustData !== undefined) out.AutoAdjustData = b.AutoAdjustData;
-  if (b.Metrics !== undefined) out.Metrics = b.Metrics;
   if (b.BillingViewArn !== undefined) out.BillingViewArn = b.BillingViewArn;
   out.LastUpdatedTime = now.toISOString();
   return out;
+}
+
+/**
+ * The limit of the period `now` is in: the planned limit of the latest period started by then (after the
+ * last one, the last one goes on), or the first when the budget has not started.
+ */
+function currentPlannedLimit(planned: Record<string, unknown>, now: Date): unknown {
+  const starts = Object.keys(planned).map(Number).sort((x, y) => x - y);
+  const started = starts.filter((t) => t * 1000 <= now.getTime());
+  return planned[String(started.length > 0 ? started[started.length - 1] : starts[0])];
 }
 
 function normaliseNotification(input: unknown): Notification {
@@ -256,9 +282,11 @@ function subscriberList(input: unknown): Subscriber[] {
 
 // ---- shapes --------------------------------------------------------------------------------------------------
 
-function budgetShape(b: Input): Record<string, unknown> {
+/** A budget as Describe answers it: one with planned limits also has the current period's as BudgetLimit. */
+function budgetShape(b: Input, now: Date): Record<string, unknown> {
   return {
     ...b,
+    ...(b.PlannedBudgetLimits ? { BudgetLimit: currentPlannedLimit(b.PlannedBudgetLimits as Record<string, unknown>, now) } : {}),
     TimePeriod: { Start: new Date(b.TimePeriod.Start), End: new Date(b.TimePeriod.End) },
     LastUpdatedTime: new Date(b.LastUpdatedTime),
   };
@@ -306,12 +334,12 @@ const handlers: Record<string, OperationHandler> = {
 
   DescribeBudget(ctx, input: Input) {
     const account = ownAccount(ctx, input, 'DescribeBudget');
-    return { Budget: budgetShape(requireBudget(account, input.BudgetName).budget) };
+    return { Budget: budgetShape(requireBudget(account, input.BudgetName).budget, ctx.runtime.now()) };
   },
 
   DescribeBudgets(ctx, input: Input) {
     const account = ownAccount(ctx, input, 'DescribeBudgets');
-    const budgets = Object.values(budgetsState(account)).map((r) => budgetShape(r.budget));
+    const budgets = Object.values(budgetsState(account)).map((r) => budgetShape(r.budget, ctx.runtime.now()));
     const p = page(budgets, input, 1000);
     return { Budgets: p.items, NextToken: p.NextToken };
   },
@@ -320,7 +348,7 @@ const handlers: Record<string, OperationHandler> = {
     const account = ownAccount(ctx, input, 'UpdateBudget');
     const name = (input.NewBudget as Input | undefined)?.BudgetName;
     const record = requireBudget(account, name);
-    record.budget = normaliseBudget(input.NewBudget, ctx.runtime.now(), record.budget);
+    record.budget = normaliseBudget(input.NewBudget, ctx.runtime.now());
     return {};
   },
 
