@@ -191,6 +191,24 @@ describe('AssumeRoot', () => {
     expect((await failure(() => admin.send(new GetBucketPolicyCommand({ Bucket: 'lz-locked' })))).name).toBe('NoSuchBucketPolicy');
   });
 
+  it('creates member accounts without root credentials once root credentials management is on', async () => {
+    const { sb, org, memberId } = await world();
+    await enableRootAccess(org, sb);
+    const before = iamClient(sb, await assumeRoot(sb, memberId, AUDIT_ROOT));
+    expect((await before.send(new GetLoginProfileCommand({}))).LoginProfile).toBeDefined();
+
+    const started = await org.send(new CreateAccountCommand({ AccountName: 'Later', Email: 'later@example.com' }));
+    sb.advanceTime(DELAY);
+    const laterId = (await org.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: started.CreateAccountStatus!.Id! }))).CreateAccountStatus!.AccountId!;
+    const audit = iamClient(sb, await assumeRoot(sb, laterId, AUDIT_ROOT));
+    const missing = await failure(() => audit.send(new GetLoginProfileCommand({})));
+    expect(missing).toBeInstanceOf(NoSuchEntityException);
+    expect(missing.$metadata?.httpStatusCode).toBe(404);
+    expect((await audit.send(new ListAccessKeysCommand({}))).AccessKeyMetadata ?? []).toEqual([]);
+    expect((await audit.send(new ListSigningCertificatesCommand({}))).Certificates ?? []).toEqual([]);
+    expect((await audit.send(new ListMFADevicesCommand({}))).MFADevices ?? []).toEqual([]);
+  });
+
   it('refuses root user credentials as the caller of AssumeRoot', async () => {
     const { sb, org, memberId } = await world();
     await enableRootAccess(org, sb);
