@@ -22,6 +22,10 @@ const certificates = (u: IamUser) => (u.signingCertificates ??= []);
 const sshKeys = (u: IamUser) => (u.sshPublicKeys ??= []);
 const serviceCredentials = (u: IamUser) => (u.serviceSpecificCredentials ??= []);
 
+function serviceCredentialShape(user: IamUser, c: NonNullable<IamUser['serviceSpecificCredentials']>[number]) {
+  return { UserName: user.userName, Status: c.status, ServiceUserName: c.serviceUserName, CreateDate: new Date(c.createDate), ServiceSpecificCredentialId: c.id, ServiceName: c.serviceName };
+}
+
 export const userCredentialOperations: Record<string, OperationHandler> = {
   UploadSigningCertificate: (ctx, input) => {
     const user = getUserRecord(accountOf(ctx).iam, targetUserName(ctx, input));
@@ -89,31 +93,14 @@ export const userCredentialOperations: Record<string, OperationHandler> = {
     if (list.filter((c) => c.serviceName === serviceName).length >= 2) throw iamErrors.limitExceeded('Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2');
     const credential = { id: mintId(ctx.runtime, 'ACCA'), serviceName, serviceUserName: `${user.userName}-at-${account.id}`, status: 'Active' as const, createDate: ctx.runtime.now().toISOString() };
     list.push(credential);
-    return {
-      ServiceSpecificCredential: {
-        CreateDate: new Date(credential.createDate),
-        ServiceName: serviceName,
-        ServiceUserName: credential.serviceUserName,
-        ServicePassword: mintSecret(ctx.runtime),
-        ServiceSpecificCredentialId: credential.id,
-        UserName: user.userName,
-        Status: credential.status,
-      },
-    };
+    return { ServiceSpecificCredential: { ...serviceCredentialShape(user, credential), ServicePassword: mintSecret(ctx.runtime) } };
   },
   ListServiceSpecificCredentials: (ctx, input) => {
     const user = getUserRecord(accountOf(ctx).iam, targetUserName(ctx, input));
     const service = optString(input, 'ServiceName');
     const page = iamPage(serviceCredentials(user).filter((c) => !service || c.serviceName === service), input);
     return {
-      ServiceSpecificCredentials: page.items.map((c) => ({
-        UserName: user.userName,
-        Status: c.status,
-        ServiceUserName: c.serviceUserName,
-        CreateDate: new Date(c.createDate),
-        ServiceSpecificCredentialId: c.id,
-        ServiceName: c.serviceName,
-      })),
+      ServiceSpecificCredentials: page.items.map((c) => serviceCredentialShape(user, c)),
       IsTruncated: page.IsTruncated,
       Marker: page.Marker,
     };
