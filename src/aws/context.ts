@@ -144,6 +144,7 @@ export class AwsContext {
   private caller?: Promise<{ account: string; arn: string }>;
   private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
+  private readonly runReads = new Map<string, Promise<unknown>>();
   /**
    * One connection pool for every client of the run: with a client per (account, service), a pool per
    * client would open new connections for every account.
@@ -200,6 +201,15 @@ export class AwsContext {
       .send(new GetCallerIdentityCommand({}))
       .then((r) => ({ account: r.Account ?? '', arn: r.Arn ?? 'unknown' }));
     return this.caller;
+  }
+
+  /**
+   * A management-account read that many accounts' reads need (e.g. IAM's organization features), made once
+   * per run: `memo(key, read)` returns the first call's promise.
+   */
+  memo<T>(key: string, read: () => Promise<T>): Promise<T> {
+    if (!this.runReads.has(key)) this.runReads.set(key, read());
+    return this.runReads.get(key) as Promise<T>;
   }
 
   /** Clients for a member account, through the access role; the management account gets its own clients. */

@@ -5,10 +5,14 @@ import {
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
+  DeleteSSHPublicKeyCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteSigningCertificateCommand,
   DeleteUserCommand,
   DeleteUserPolicyCommand,
   DeleteVirtualMFADeviceCommand,
   DetachUserPolicyCommand,
+  ListServiceSpecificCredentialsCommand,
   RemoveUserFromGroupCommand,
   TagUserCommand,
   UpdateLoginProfileCommand,
@@ -16,6 +20,8 @@ import {
   paginateListAttachedUserPolicies,
   paginateListGroupsForUser,
   paginateListMFADevices,
+  paginateListSSHPublicKeys,
+  paginateListSigningCertificates,
   paginateListUserPolicies,
   type IAMClient,
 } from '@aws-sdk/client-iam';
@@ -351,6 +357,19 @@ async function dismantleUser(iam: IAMClient, name: string): Promise<void> {
   await gone(iam.send(new DeleteLoginProfileCommand({ UserName: name })));
   for await (const page of paginateListAccessKeys({ client: iam }, { UserName: name })) {
     for (const k of page.AccessKeyMetadata ?? []) await iam.send(new DeleteAccessKeyCommand({ UserName: name, AccessKeyId: k.AccessKeyId }));
+  }
+  // Signing certificates, SSH public keys and service-specific credentials (Git, Keyspaces, Bedrock) keep
+  // DeleteUser refusing with DeleteConflict too.
+  for await (const page of paginateListSigningCertificates({ client: iam }, { UserName: name })) {
+    for (const c of page.Certificates ?? []) await gone(iam.send(new DeleteSigningCertificateCommand({ UserName: name, CertificateId: c.CertificateId })));
+  }
+  for await (const page of paginateListSSHPublicKeys({ client: iam }, { UserName: name })) {
+    for (const k of page.SSHPublicKeys ?? []) await gone(iam.send(new DeleteSSHPublicKeyCommand({ UserName: name, SSHPublicKeyId: k.SSHPublicKeyId })));
+  }
+  // The SDK has no paginator for it, and a user holds at most two per service: one page holds them all.
+  const { ServiceSpecificCredentials: serviceCredentials = [] } = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: name }));
+  for (const c of serviceCredentials) {
+    await gone(iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: name, ServiceSpecificCredentialId: c.ServiceSpecificCredentialId })));
   }
   const devices: string[] = [];
   for await (const page of paginateListMFADevices({ client: iam }, { UserName: name })) devices.push(...(page.MFADevices ?? []).map((d) => d.SerialNumber!));

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-iam';
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
+import type { AwsContext } from '../aws/context.js';
 import { defineOrganizationKind } from '../core/module.js';
 import { singletonDiff } from '../core/reconcile.js';
 import { IAM_PRINCIPAL, rootAccessSection, tolerantRead } from './organization-services.js';
@@ -35,6 +36,14 @@ async function readFeatures(iam: IAMClient): Promise<RootAccessState> {
   ]);
   const on = new Set(out?.EnabledFeatures ?? []);
   return { RootCredentialsManagement: on.has('RootCredentialsManagement'), RootSessions: on.has('RootSessions') };
+}
+
+/**
+ * The organization's centralized root access features, read once per run for the accounts' reads (the
+ * root user's checks ask whether a member account's root user can have credentials at all).
+ */
+export function rootAccessFeatures(aws: AwsContext): Promise<RootAccessState> {
+  return aws.memo('iam:ListOrganizationsFeatures', () => readFeatures(aws.management.iam));
 }
 
 /** Apply's instruction: enable both features, or disable both (--prune). */

@@ -2,11 +2,12 @@ import {
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
-  DeleteVirtualMFADeviceCommand,
+  DeleteSigningCertificateCommand,
   GetAccountSummaryCommand,
   GetLoginProfileCommand,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
+  ListSigningCertificatesCommand,
   type GetAccountSummaryCommandOutput,
   type IAMClient,
 } from '@aws-sdk/client-iam';
@@ -19,7 +20,6 @@ import { accountSection, type SectionCheckInput } from '../manifest/sections.js'
 import type { DocPath } from '../manifest/yaml-source.js';
 import { rootAccessSection } from './organization-services.js';
 import { ROOT_ACCESS_ADDRESS } from './root-access.js';
-import { isVirtualMfaSerial } from './virtual-mfa.js';
 
 export const rootCredentialsAddress = (account: string) => `${account}.root-credentials`;
 export const AUDIT_ROOT_TASK = 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials';
@@ -79,25 +79,44 @@ export interface RootCredentials {
   /** null: not knowable without a root session (GetAccountSummary says nothing of the password). */
   password: boolean | null;
   accessKeys: string[];
+  /** X.509 signing certificates: root credentials too (GetAccountSummary's AccountSigningCertificatesPresent). */
+  signingCertificates: string[];
   mfaDevices: string[];
 }
 
 export function hasRootCredentials(c: RootCredentials): boolean {
-  return c.password !== false || c.accessKeys.length > 0 || c.mfaDevices.length > 0;
+  return c.password !== false || c.accessKeys.length > 0 || c.signingCertificates.length > 0 || c.mfaDevices.length > 0;
 }
 
 async function readWithRootSession(iam: IAMClient): Promise<RootCredentials> {
-  const [profile, keys, mfa] = await Promise.all([
+  // The root user has at most two access keys and two certificates: one page each.
+  const [profile, keys, certificates, mfa] = await Promise.all([
     ignoreCodes(iam.send(new GetLoginProfileCommand({})), NOT_FOUND),
     iam.send(new ListAccessKeysCommand({})),
+    iam.send(new ListSigningCertificatesCommand({})),
     iam.send(new ListMFADevicesCommand({})),
   ]);
   return {
     source: 'root-session',
     password: profile !== undefined,
     accessKeys: (keys.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId ?? '').filter(Boolean),
+    signingCertificates: (certificates.Certificates ?? []).map((c) => c.CertificateId ?? '').filter(Boolean),
     mfaDevices: (mfa.MFADevices ?? []).map((d) => d.SerialNumber ?? '').filter(Boolean),
   };
+}
+
+/**
+ * A member account's root credentials as the root user sees them (sts:AssumeRoot with the audit task
+ * policy), read once per account per run; undefined while AssumeRoot is refused (RootSessions not enabled
+ * yet, or the management account). The clients are not destroyed: they share the run's connection pool,
+ * which destroy() would close.
+ */
+export function auditRootCredentials(ctx: AccountReadContext): Promise<RootCredentials | undefined> {
+  const aws = ctx.aws;
+  if (!aws) return Promise.resolve(undefined);
+  return ctx.memo('root:IAMAuditRootUserCredentials', () =>
+    ignoreCodes(readWithRootSession(aws.forRootTask(ctx.accountId, AUDIT_ROOT_TASK).iam), ['AccessDenied', 'AccessDeniedException']),
+  );
 }
 
 /**
@@ -110,9 +129,10 @@ type Payload = z.output<typeof payload>;
 /**
  * Deletes a member account's root user credentials (`rootCredentials: delete`) with centralized root
  * access: sts:AssumeRoot with the IAMDeleteRootUserCredentials task policy, then DeleteLoginProfile,
- * DeleteAccessKey for each key and DeactivateMFADevice (and DeleteVirtualMFADevice) for each device. Plans
- * read the credentials through AssumeRoot with IAMAuditRootUserCredentials; before RootSessions is enabled
- * they fall back to GetAccountSummary (keys and MFA; the password is then unknown). Never the management
+ * DeleteAccessKey for each key, DeleteSigningCertificate for each certificate and DeactivateMFADevice for
+ * each device. Plans read the credentials through AssumeRoot with IAMAuditRootUserCredentials; before
+ * RootSessions is enabled they fall back to GetAccountSummary (keys, certificates and MFA; the password is
+ * then unknown). Never the management
  * account: AssumeRoot cannot reach it, and its root user is the organization's last resort (the manifest's
  * check refuses `delete` there, and so does apply).
  */
@@ -125,17 +145,15 @@ export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentia
 
   async read(ctx, want) {
     if (!want) return undefined;
-    if (ctx.aws) {
-      // RootSessions not enabled yet (the first plan): AssumeRoot is refused. The clients are not destroyed:
-      // they share the run's connection pool, which destroy() would close.
-      const read = await ignoreCodes(readWithRootSession(ctx.aws.forRootTask(ctx.accountId, AUDIT_ROOT_TASK).iam), ['AccessDenied', 'AccessDeniedException']);
-      if (read) return read;
-    }
+    // RootSessions not enabled yet (the first plan): AssumeRoot is refused, and the summary says what it can.
+    const read = await auditRootCredentials(ctx);
+    if (read) return read;
     const summary = (await accountSummary(ctx)).SummaryMap ?? {};
     return {
       source: 'account-summary',
       password: null,
       accessKeys: (summary.AccountAccessKeysPresent ?? 0) > 0 ? ['(root access keys)'] : [],
+      signingCertificates: (summary.AccountSigningCertificatesPresent ?? 0) > 0 ? ['(root signing certificates)'] : [],
       mfaDevices: summary.AccountMFAEnabled === 1 ? ['(root MFA device)'] : [],
     };
   },
@@ -149,6 +167,7 @@ export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentia
       if (have.password === true) fields.push({ field: 'root password', before: 'present', after: null });
       if (have.password === null) fields.push({ field: 'root password', before: '(unknown until centralized root access is enabled; deleted if present)', after: null });
       for (const k of have.accessKeys) fields.push({ field: 'root access key', before: k, after: null });
+      for (const c of have.signingCertificates) fields.push({ field: 'root signing certificate', before: c, after: null });
       for (const d of have.mfaDevices) fields.push({ field: 'root MFA device', before: d, after: null });
     }
     if (fields.length === 0) return { changes: [], unmanaged: [] };
@@ -160,7 +179,7 @@ export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentia
           action: 'update',
           account: account.name,
           before: have ?? null,
-          after: { password: false, accessKeys: [], mfaDevices: [] },
+          after: { password: false, accessKeys: [], signingCertificates: [], mfaDevices: [] },
           fields,
           payload: { delete: 'all' },
           dependsOn: [ROOT_ACCESS_ADDRESS],
@@ -181,11 +200,14 @@ export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentia
     for (const key of (await iam.send(new ListAccessKeysCommand({}))).AccessKeyMetadata ?? []) {
       if (key.AccessKeyId) await ignoreCodes(iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.AccessKeyId })), NOT_FOUND);
     }
+    for (const certificate of (await iam.send(new ListSigningCertificatesCommand({}))).Certificates ?? []) {
+      if (certificate.CertificateId) await ignoreCodes(iam.send(new DeleteSigningCertificateCommand({ CertificateId: certificate.CertificateId })), NOT_FOUND);
+    }
+    // Deactivating the device is what takes it from the root user. DeleteVirtualMFADevice is not asked for:
+    // the task policy scopes every action to the root user's ARN and a virtual device is a resource of its own
+    // (arn:aws:iam::ACCOUNT:mfa/...), so AWS refuses it; the unassigned device left behind signs no one in.
     for (const device of (await iam.send(new ListMFADevicesCommand({}))).MFADevices ?? []) {
-      if (!device.SerialNumber) continue;
-      await ignoreCodes(iam.send(new DeactivateMFADeviceCommand({ SerialNumber: device.SerialNumber })), NOT_FOUND);
-      // A virtual device is deleted too; a security key's or hardware token's is not a virtual device.
-      if (isVirtualMfaSerial(device.SerialNumber)) await ignoreCodes(iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: device.SerialNumber })), NOT_FOUND);
+      if (device.SerialNumber) await ignoreCodes(iam.send(new DeactivateMFADeviceCommand({ SerialNumber: device.SerialNumber })), NOT_FOUND);
     }
   },
 
@@ -195,7 +217,12 @@ export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentia
       title: 'The member account root user has no credentials (centralized root access)',
       evaluate: ({ have, account }) => {
         if (!have || account.management) return undefined;
-        const left = [...(have.password !== false ? ['password'] : []), ...(have.accessKeys.length > 0 ? ['access keys'] : []), ...(have.mfaDevices.length > 0 ? ['MFA devices'] : [])];
+        const left = [
+          ...(have.password !== false ? ['password'] : []),
+          ...(have.accessKeys.length > 0 ? ['access keys'] : []),
+          ...(have.signingCertificates.length > 0 ? ['signing certificates'] : []),
+          ...(have.mfaDevices.length > 0 ? ['MFA devices'] : []),
+        ];
         return hasRootCredentials(have)
           ? { failing: left, detail: `the root user still has: ${left.join(', ')}${have.password === null ? ' (password unknown until centralized root access is enabled)' : ''}` }
           : { failing: [], detail: 'the root user has no credentials' };

@@ -48,7 +48,7 @@ export interface AccountRecord {
   createdAt: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
   /** The root user's credentials, which IAM and STS both read; tests set these to simulate a root with keys. */
-  root: { mfaEnabled: boolean; accessKeysPresent: boolean; passwordPresent: boolean };
+  root: { mfaEnabled: boolean; accessKeysPresent: boolean; passwordPresent: boolean; signingCertificatesPresent?: boolean };
 }
 
 // The service slices, re-exported for code outside the sandbox that reads the live state (tests, benchmarks).

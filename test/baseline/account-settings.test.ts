@@ -269,7 +269,7 @@ describe('account baseline: password policy, alias, contacts, contact informatio
     };
     const general = section('General');
     expect(general).toContain('General (management account), root user aws+general@example.com');
-    expect(general).toContain('[x] Root user MFA (verified: GetAccountSummary AccountMFAEnabled = 1)');
+    expect(general).toContain('[x] Root user MFA (verified: GetAccountSummary AccountMFAEnabled = 1, or no root credentials to protect)');
     expect(general).toContain('[x] Root user access keys deleted (verified');
     expect(general).toContain('[ ] IAM user and role access to billing: activated (lz cannot verify)');
     expect(general).toContain('Activate IAM Access');

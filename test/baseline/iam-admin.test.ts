@@ -5,6 +5,7 @@ import {
   AttachUserPolicyCommand,
   CreateLoginProfileCommand,
   CreatePolicyVersionCommand,
+  CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   DeletePolicyVersionCommand,
@@ -22,6 +23,8 @@ import {
   ListPolicyVersionsCommand,
   RemoveUserFromGroupCommand,
   SetDefaultPolicyVersionCommand,
+  UploadSSHPublicKeyCommand,
+  UploadSigningCertificateCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam.js';
@@ -293,9 +296,14 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
     expect(pruning.out).not.toContain('Development.iam-admin-user');
     expect(pruning.out).toContain('Plan: 0 to add, 0 to change, 4 to destroy.');
 
+    // Credentials someone gave the user meanwhile: each keeps IAM's DeleteUser refusing until it is gone.
+    const prod = await iamIn('Production');
+    await prod.send(new UploadSigningCertificateCommand({ UserName: 'IAMADMIN', CertificateBody: '-----BEGIN CERTIFICATE-----\nMIIBsigning\n-----END CERTIFICATE-----' }));
+    await prod.send(new UploadSSHPublicKeyCommand({ UserName: 'IAMADMIN', SSHPublicKeyBody: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0 iamadmin@example' }));
+    await prod.send(new CreateServiceSpecificCredentialCommand({ UserName: 'IAMADMIN', ServiceName: 'codecommit.amazonaws.com' }));
+
     const applied = await w.lz('apply', '--auto-approve', '--prune');
     expect(applied.code).toBe(0);
-    const prod = await iamIn('Production');
     const dev = await iamIn('Development');
     const gone = (p: Promise<unknown>) => p.then(() => 'exists', (e: Error) => e.name);
     expect(await gone(prod.send(new GetUserCommand({ UserName: 'IAMADMIN' })))).toBe('NoSuchEntityException');

@@ -163,7 +163,6 @@ describe('organization-level services: log archive bucket, organization trail, c
     // The marked account's root user lost its password; the management account's kept its own.
     expect(w.sandbox.state.accounts[ids.Workload!]!.root.passwordPresent).toBe(false);
     expect(w.sandbox.state.accounts[mgmt]!.root.passwordPresent).toBe(true);
-    expect(w.sandbox.state.accounts[ids.LogArchive!]!.root.passwordPresent).toBe(true);
 
     const again = await w.lz('plan', '--detailed-exitcode');
     expect(again.out).toContain('No changes.');
@@ -225,18 +224,21 @@ describe('organization-level services: log archive bucket, organization trail, c
   });
 
   it('deletes the root credentials of a marked member account, and then plans it clean', async () => {
-    w.sandbox.state.accounts[ids.Workload!]!.root = { passwordPresent: true, accessKeysPresent: true, mfaEnabled: true };
+    w.sandbox.state.accounts[ids.Workload!]!.root = { passwordPresent: true, accessKeysPresent: true, mfaEnabled: true, signingCertificatesPresent: true };
+    // An unmarked member whose root user kept a password (one created before centralized root access).
+    w.sandbox.state.accounts[ids.LogArchive!]!.root.passwordPresent = true;
     const drift = await w.lz('plan', '--detailed-exitcode');
     expect(drift.code).toBe(2);
     expect(block(drift.out, '~ Workload.root-credentials')).toEqual([
       '~ Workload.root-credentials',
       '- root password = "present"',
       `- root access key = "AKIAROOT${ids.Workload}"`,
+      `- root signing certificate = "ROOTCERT${ids.Workload}"`,
       `- root MFA device = "arn:aws:iam::${ids.Workload}:mfa/root-account-mfa-device"`,
     ]);
     const report = JSON.parse((await w.lz('drift', '--format', 'json')).out) as { posture: { check: string; account: string; status: string; resources: string[] }[] };
     expect(report.posture.filter((p) => p.check === 'root-credentials')).toEqual([
-      expect.objectContaining({ account: 'Workload', status: 'fail', resources: ['password', 'access keys', 'MFA devices'] }),
+      expect.objectContaining({ account: 'Workload', status: 'fail', resources: ['password', 'access keys', 'signing certificates', 'MFA devices'] }),
     ]);
     // The plan read them as the root user with the audit task policy, and wrote nothing.
     w.sandbox.clearRequests();
@@ -244,8 +246,11 @@ describe('organization-level services: log archive bucket, organization trail, c
     expect(w.sandbox.requests().filter((r) => r.operation === 'AssumeRoot').length).toBeGreaterThan(0);
     expect(w.sandbox.requests().filter((r) => !r.readOnly)).toEqual([]);
 
-    expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
-    expect(w.sandbox.state.accounts[ids.Workload!]!.root).toEqual({ passwordPresent: false, accessKeysPresent: false, mfaEnabled: false });
+    // The virtual MFA device is deactivated, not deleted: the task policy refuses DeleteVirtualMFADevice.
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code).toBe(0);
+    expect(w.sandbox.requests().filter((r) => r.operation === 'DeleteVirtualMFADevice')).toEqual([]);
+    expect(w.sandbox.state.accounts[ids.Workload!]!.root).toEqual({ passwordPresent: false, accessKeysPresent: false, mfaEnabled: false, signingCertificatesPresent: false });
     // The other accounts' root users are untouched.
     expect(w.sandbox.state.accounts[ids.LogArchive!]!.root.passwordPresent).toBe(true);
     const clean = await w.lz('plan', '--detailed-exitcode');
@@ -256,6 +261,26 @@ describe('organization-level services: log archive bucket, organization trail, c
     expect(checked.filter((p) => p.check === 'root-credentials').map((p) => p.account)).toEqual(['Workload']);
     expect(checked.filter((p) => p.check === 'cloudtrail').length).toBeGreaterThanOrEqual(3);
     expect(checked.filter((p) => p.status !== 'pass')).toEqual([]);
+  });
+
+  it('asks for no root MFA where the root user has no credentials at all, and still does where it has a password', async () => {
+    // LogArchive keeps its root credentials (rootCredentials: keep) but has none: as a member account created
+    // once root credentials management is on. Workload's were deleted by lz.
+    w.sandbox.state.accounts[ids.LogArchive!]!.root = { passwordPresent: false, accessKeysPresent: false, mfaEnabled: false };
+    const plan = await w.lz('plan', '--detailed-exitcode');
+    expect(plan.out).not.toContain('LogArchive.root-user.mfa');
+    expect(plan.out).not.toContain('Workload.root-user.mfa');
+    expect(plan.code).toBe(0);
+    const report = JSON.parse((await w.lz('drift', '--format', 'json')).out) as { posture: { check: string; account: string; status: string; detail: string }[] };
+    const rootMfa = (account: string) => report.posture.find((p) => p.check === 'root-mfa' && p.account === account);
+    expect(rootMfa('LogArchive')).toMatchObject({ status: 'pass', detail: expect.stringContaining('no credentials at all') });
+    // The management account is never audited through AssumeRoot: its root user keeps the manual step.
+    expect(rootMfa('General')).toMatchObject({ status: 'fail' });
+    expect(plan.out).toContain('General.root-user.mfa');
+
+    // A root user with a password can sign in: MFA is asked for again.
+    w.sandbox.state.accounts[ids.LogArchive!]!.root.passwordPresent = true;
+    expect((await w.lz('plan')).out).toContain('! LogArchive.root-user.mfa');
   });
 
   it('refuses rootCredentials: delete on the management account', async () => {

@@ -9,6 +9,7 @@ import {
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
+  CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   DeactivateMFADeviceCommand,
@@ -16,6 +17,9 @@ import {
   DeleteAccountAliasCommand,
   DeleteAccountPasswordPolicyCommand,
   DeleteConflictException,
+  DeleteSSHPublicKeyCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteSigningCertificateCommand,
   DeleteGroupCommand,
   DeleteLoginProfileCommand,
   DeletePolicyCommand,
@@ -56,6 +60,8 @@ import {
   UpdateAccountPasswordPolicyCommand,
   UpdateAssumeRolePolicyCommand,
   UpdateLoginProfileCommand,
+  UploadSSHPublicKeyCommand,
+  UploadSigningCertificateCommand,
   paginateGetGroup,
   paginateListPolicies,
 } from '@aws-sdk/client-iam';
@@ -103,6 +109,9 @@ describe('IAM semantics through the SDK', () => {
     await iam.send(new PutUserPolicyCommand({ UserName: 'busy', PolicyName: 'inline', PolicyDocument: doc() }));
     const mfa = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'busy-mfa' }))).VirtualMFADevice!;
     await iam.send(new EnableMFADeviceCommand({ UserName: 'busy', SerialNumber: mfa.SerialNumber, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }));
+    const certificate = (await iam.send(new UploadSigningCertificateCommand({ UserName: 'busy', CertificateBody: '-----BEGIN CERTIFICATE-----\nMIIBbusy\n-----END CERTIFICATE-----' }))).Certificate!;
+    const sshKey = (await iam.send(new UploadSSHPublicKeyCommand({ UserName: 'busy', SSHPublicKeyBody: 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC1 busy@example' }))).SSHPublicKey!;
+    const gitCredential = (await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: 'busy', ServiceName: 'codecommit.amazonaws.com' }))).ServiceSpecificCredential!;
 
     const steps: [RegExp, () => Promise<unknown>][] = [
       [/login profile/, () => iam.send(new DeleteLoginProfileCommand({ UserName: 'busy' }))],
@@ -111,6 +120,9 @@ describe('IAM semantics through the SDK', () => {
       [/detach all policies/, () => iam.send(new DetachUserPolicyCommand({ UserName: 'busy', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }))],
       [/delete policies/, () => iam.send(new DeleteUserPolicyCommand({ UserName: 'busy', PolicyName: 'inline' }))],
       [/MFA device/, () => iam.send(new DeactivateMFADeviceCommand({ UserName: 'busy', SerialNumber: mfa.SerialNumber }))],
+      [/^Cannot delete entity, must delete certificates first\.$/, () => iam.send(new DeleteSigningCertificateCommand({ UserName: 'busy', CertificateId: certificate.CertificateId }))],
+      [/^Cannot delete entity, must remove referenced objects first\.$/, () => iam.send(new DeleteSSHPublicKeyCommand({ UserName: 'busy', SSHPublicKeyId: sshKey.SSHPublicKeyId }))],
+      [/^Cannot delete entity, must remove referenced objects first\.$/, () => iam.send(new DeleteServiceSpecificCredentialCommand({ UserName: 'busy', ServiceSpecificCredentialId: gitCredential.ServiceSpecificCredentialId }))],
     ];
     for (const [message, fix] of steps) {
       const e = await failure(() => iam.send(new DeleteUserCommand({ UserName: 'busy' })));

@@ -5,6 +5,7 @@ import {
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
+  DeleteSigningCertificateCommand,
   DeleteVirtualMFADeviceCommand,
   DisableOrganizationsRootCredentialsManagementCommand,
   EnableOrganizationsRootCredentialsManagementCommand,
@@ -14,6 +15,7 @@ import {
   ListAccessKeysCommand,
   ListMFADevicesCommand,
   ListOrganizationsFeaturesCommand,
+  ListSigningCertificatesCommand,
   NoSuchEntityException,
   OrganizationNotFoundException,
   ServiceAccessNotEnabledException,
@@ -122,9 +124,9 @@ describe('AssumeRoot', () => {
   it('deletes the member root user’s credentials with IAMDeleteRootUserCredentials, and may do nothing else', async () => {
     const { sb, org, memberId, memberAdmin } = await world();
     await enableRootAccess(org, sb);
-    sb.state.accounts[memberId]!.root = { mfaEnabled: true, accessKeysPresent: true, passwordPresent: true };
+    sb.state.accounts[memberId]!.root = { mfaEnabled: true, accessKeysPresent: true, passwordPresent: true, signingCertificatesPresent: true };
     const summary = async () => (await iamClient(sb, memberAdmin).send(new GetAccountSummaryCommand({}))).SummaryMap!;
-    expect(await summary()).toMatchObject({ AccountMFAEnabled: 1, AccountAccessKeysPresent: 1 });
+    expect(await summary()).toMatchObject({ AccountMFAEnabled: 1, AccountAccessKeysPresent: 1, AccountSigningCertificatesPresent: 1 });
 
     const iam = iamClient(sb, await assumeRoot(sb, memberId));
     const keys = (await iam.send(new ListAccessKeysCommand({}))).AccessKeyMetadata!;
@@ -137,11 +139,24 @@ describe('AssumeRoot', () => {
     expect(await failure(() => iam.send(new GetLoginProfileCommand({})))).toBeInstanceOf(NoSuchEntityException);
     expect(await failure(() => iam.send(new DeleteLoginProfileCommand({})))).toBeInstanceOf(NoSuchEntityException);
 
+    const certificates = (await iam.send(new ListSigningCertificatesCommand({}))).Certificates!;
+    expect(certificates).toHaveLength(1);
+    await iam.send(new DeleteSigningCertificateCommand({ CertificateId: certificates[0]!.CertificateId }));
+    expect((await iam.send(new ListSigningCertificatesCommand({}))).Certificates ?? []).toEqual([]);
+    expect(await failure(() => iam.send(new DeleteSigningCertificateCommand({ CertificateId: certificates[0]!.CertificateId })))).toBeInstanceOf(NoSuchEntityException);
+
     const devices = (await iam.send(new ListMFADevicesCommand({}))).MFADevices!;
-    expect(devices.map((d) => d.SerialNumber)).toEqual([`arn:aws:iam::${memberId}:mfa/root-account-mfa-device`]);
-    expect(await failure(() => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: devices[0]!.SerialNumber })))).toMatchObject({ name: 'DeleteConflictException' });
-    await iam.send(new DeactivateMFADeviceCommand({ SerialNumber: devices[0]!.SerialNumber }));
-    await iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: devices[0]!.SerialNumber }));
+    const serial = `arn:aws:iam::${memberId}:mfa/root-account-mfa-device`;
+    expect(devices.map((d) => d.SerialNumber)).toEqual([serial]);
+    await iam.send(new DeactivateMFADeviceCommand({ SerialNumber: serial }));
+    // The task policy denies its actions on any resource but the root user: a virtual MFA device is one of its own.
+    const virtual = await failure(() => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serial })));
+    expect(virtual).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(virtual.message).toBe(`User: arn:aws:iam::${memberId}:root is not authorized to perform: iam:DeleteVirtualMFADevice on resource: ${serial} with an explicit deny in a session policy`);
+
+    // Nor may it touch an IAM user's credentials.
+    await iamClient(sb, memberAdmin).send(new CreateUserCommand({ UserName: 'someone' }));
+    expect((await failure(() => iam.send(new ListAccessKeysCommand({ UserName: 'someone' })))).name).toBe('AccessDenied');
 
     // The task policy allows nothing else.
     for (const call of [() => iam.send(new CreateUserCommand({ UserName: 'backdoor' })), () => iam.send(new GetAccountSummaryCommand({}))]) {
@@ -152,7 +167,8 @@ describe('AssumeRoot', () => {
     expect(sb.state.accounts[memberId]!.iam.users.backdoor).toBeUndefined();
 
     expect(await summary()).toMatchObject({ AccountMFAEnabled: 0, AccountAccessKeysPresent: 0 });
-    expect(sb.state.accounts[memberId]!.root).toEqual({ mfaEnabled: false, accessKeysPresent: false, passwordPresent: false });
+    expect(await summary()).toMatchObject({ AccountSigningCertificatesPresent: 0 });
+    expect(sb.state.accounts[memberId]!.root).toEqual({ mfaEnabled: false, accessKeysPresent: false, passwordPresent: false, signingCertificatesPresent: false });
   });
 
   it('scopes each session to its task policy: audit reads but cannot delete; S3UnlockBucketPolicy deletes a bucket policy only', async () => {
@@ -161,6 +177,7 @@ describe('AssumeRoot', () => {
     sb.state.accounts[memberId]!.root.passwordPresent = true;
     const audit = iamClient(sb, await assumeRoot(sb, memberId, AUDIT_ROOT));
     expect((await audit.send(new GetLoginProfileCommand({}))).LoginProfile).toBeDefined();
+    expect((await audit.send(new GetAccountSummaryCommand({}))).SummaryMap).toMatchObject({ AccountMFAEnabled: 0 });
     expect((await failure(() => audit.send(new DeleteLoginProfileCommand({})))).name).toBe('AccessDenied');
     expect(sb.state.accounts[memberId]!.root.passwordPresent).toBe(true);
 
@@ -172,6 +189,24 @@ describe('AssumeRoot', () => {
     expect((await failure(() => unlock.send(new PutObjectCommand({ Bucket: 'lz-locked', Key: 'k', Body: 'x' })))).name).toBe('AccessDenied');
     await unlock.send(new DeleteBucketPolicyCommand({ Bucket: 'lz-locked' }));
     expect((await failure(() => admin.send(new GetBucketPolicyCommand({ Bucket: 'lz-locked' })))).name).toBe('NoSuchBucketPolicy');
+  });
+
+  it('creates member accounts without root credentials once root credentials management is on', async () => {
+    const { sb, org, memberId } = await world();
+    await enableRootAccess(org, sb);
+    const before = iamClient(sb, await assumeRoot(sb, memberId, AUDIT_ROOT));
+    expect((await before.send(new GetLoginProfileCommand({}))).LoginProfile).toBeDefined();
+
+    const started = await org.send(new CreateAccountCommand({ AccountName: 'Later', Email: 'later@example.com' }));
+    sb.advanceTime(DELAY);
+    const laterId = (await org.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: started.CreateAccountStatus!.Id! }))).CreateAccountStatus!.AccountId!;
+    const audit = iamClient(sb, await assumeRoot(sb, laterId, AUDIT_ROOT));
+    const missing = await failure(() => audit.send(new GetLoginProfileCommand({})));
+    expect(missing).toBeInstanceOf(NoSuchEntityException);
+    expect(missing.$metadata?.httpStatusCode).toBe(404);
+    expect((await audit.send(new ListAccessKeysCommand({}))).AccessKeyMetadata ?? []).toEqual([]);
+    expect((await audit.send(new ListSigningCertificatesCommand({}))).Certificates ?? []).toEqual([]);
+    expect((await audit.send(new ListMFADevicesCommand({}))).MFADevices ?? []).toEqual([]);
   });
 
   it('refuses root user credentials as the caller of AssumeRoot', async () => {

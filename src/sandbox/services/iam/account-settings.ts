@@ -143,7 +143,7 @@ export const accountSettingsOperations: Record<string, OperationHandler> = {
       ['MFADevicesInUse', users.reduce((n, u) => n + u.mfaDevices.length, 0)],
       ['AccountMFAEnabled', account.root.mfaEnabled ? 1 : 0],
       ['AccountAccessKeysPresent', account.root.accessKeysPresent ? 1 : 0],
-      ['AccountSigningCertificatesPresent', 0],
+      ['AccountSigningCertificatesPresent', account.root.signingCertificatesPresent ? 1 : 0],
       ['GlobalEndpointTokenVersion', 1],
     ]);
     return { SummaryMap: summary };

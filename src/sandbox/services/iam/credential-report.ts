@@ -48,6 +48,10 @@ function keyColumns(key: AccessKeyRecord | undefined): string[] {
   ];
 }
 
+function certColumns(cert: { status: string; uploadDate: string } | undefined): string[] {
+  return cert ? [String(cert.status === 'Active'), reportDate(cert.uploadDate)] : ['false', 'N/A'];
+}
+
 function credentialReportCsv(state: SandboxState, account: AccountRecord): string {
   const policy = account.iam.passwordPolicy as { MaxPasswordAge?: number } | undefined;
   const root = account.root;
@@ -71,8 +75,7 @@ function credentialReportCsv(state: SandboxState, account: AccountRecord): strin
       'N/A',
       'N/A',
       'N/A',
-      'false',
-      'N/A',
+      ...certColumns(root.signingCertificatesPresent ? { status: 'Active', uploadDate: account.createdAt } : undefined),
       'false',
       'N/A',
     ],
@@ -92,10 +95,8 @@ function credentialReportCsv(state: SandboxState, account: AccountRecord): strin
       String(u.mfaDevices.length > 0),
       ...keyColumns(keys[0]),
       ...keyColumns(keys[1]),
-      'false',
-      'N/A',
-      'false',
-      'N/A',
+      ...certColumns(u.signingCertificates?.[0]),
+      ...certColumns(u.signingCertificates?.[1]),
     ]);
   }
   return [CREDENTIAL_REPORT_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\n');

@@ -8,6 +8,7 @@ import { groupOperations } from './groups.js';
 import { iamOrganizationsFeatures, withRootUserBranch } from './organizations-features.js';
 import { policyOperations } from './policies.js';
 import { roleOperations } from './roles.js';
+import { userCredentialOperations } from './user-credentials.js';
 import { userOperations } from './users.js';
 
 /**
@@ -32,6 +33,7 @@ export const iamService: SandboxService = {
   operations: withRootUserBranch({
     ...userOperations,
     ...credentialOperations,
+    ...userCredentialOperations,
     ...credentialReportOperations,
     ...groupOperations,
     ...policyOperations,

@@ -8,7 +8,8 @@ import type { OperationContext, OperationHandler, SandboxService } from '../../t
  * IAM's centralized root access (awsQuery on IAM): ListOrganizationsFeatures and Enable/Disable of
  * RootCredentialsManagement and RootSessions, the root-task policies that scope an STS AssumeRoot session,
  * and the root user's branch of the IAM credential operations (a root session calling DeleteLoginProfile,
- * DeleteAccessKey, DeactivateMFADevice, ... without UserName acts on the account's root user).
+ * DeleteAccessKey, DeleteSigningCertificate, DeactivateMFADevice, ... without UserName acts on the account's
+ * root user).
  *
  * This file imports nothing from iam.ts (iam.ts spreads `iamOrganizationsFeatures` into its operations and
  * wraps them with `withRootUserBranch`), so there is no import cycle.
@@ -72,18 +73,20 @@ export const iamOrganizationsFeatures: Record<string, OperationHandler> = {
 
 // ---- root-task policies ------------------------------------------------------------------------------------
 
-/** The AWS-managed root-task policies AssumeRoot accepts, and the actions each allows. */
-export const ROOT_TASK_POLICIES: Record<string, string[]> = {
-  'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials': [
-    'iam:GetAccessKeyLastUsed',
-    'iam:GetLoginProfile',
-    'iam:GetUser',
-    'iam:ListAccessKeys',
-    'iam:ListMFADevices',
-    'iam:ListSigningCertificates',
-  ],
-  'arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword': ['iam:CreateLoginProfile', 'iam:GetLoginProfile', 'iam:GetUser'],
-  'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials': [
+/**
+ * The AWS-managed root-task policies AssumeRoot accepts, as AWS writes them: two Deny statements. The first
+ * denies every action but `actions` (NotAction, on any resource); the second denies `rootOnly` on every
+ * resource but the root user (NotResource `arn:aws:iam::*:root`), so the session acts on the root user's
+ * own credentials and nothing else (an IAM user's keys, or a virtual MFA device, which is a resource of its
+ * own: DeleteVirtualMFADevice is refused even for the root user's device).
+ */
+export const ROOT_TASK_POLICIES: Record<string, { actions: string[]; rootOnly: string[] }> = {
+  'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials': rootScoped(
+    ['iam:GetAccessKeyLastUsed', 'iam:GetLoginProfile', 'iam:GetUser', 'iam:ListAccessKeys', 'iam:ListMFADevices', 'iam:ListSigningCertificates'],
+    ['iam:GetAccountSummary'],
+  ),
+  'arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword': rootScoped(['iam:CreateLoginProfile', 'iam:GetLoginProfile', 'iam:GetUser']),
+  'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials': rootScoped([
     'iam:DeactivateMFADevice',
     'iam:DeleteAccessKey',
     'iam:DeleteLoginProfile',
@@ -95,22 +98,36 @@ export const ROOT_TASK_POLICIES: Record<string, string[]> = {
     'iam:ListAccessKeys',
     'iam:ListMFADevices',
     'iam:ListSigningCertificates',
-  ],
-  'arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy': ['s3:DeleteBucketPolicy', 's3:GetBucketPolicy', 's3:ListAllMyBuckets', 's3:PutBucketPolicy'],
-  'arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy': ['sqs:GetQueueAttributes', 'sqs:ListQueues', 'sqs:SetQueueAttributes'],
+  ]),
+  'arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy': { actions: ['s3:DeleteBucketPolicy', 's3:GetBucketPolicy', 's3:ListAllMyBuckets', 's3:PutBucketPolicy'], rootOnly: [] },
+  'arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy': { actions: ['sqs:GetQueueAttributes', 'sqs:ListQueues', 'sqs:SetQueueAttributes'], rootOnly: [] },
 };
+
+/** A policy whose `rootOnly` actions may touch only the root user; `anyResource` ones have no such scope. */
+function rootScoped(rootOnly: string[], anyResource: string[] = []): { actions: string[]; rootOnly: string[] } {
+  return { actions: [...rootOnly, ...anyResource], rootOnly };
+}
+
+/** The resource an IAM request of a root session acts on: a named user, a virtual MFA device, or the root. */
+function iamResource(ctx: OperationContext, operation: string, input: Record<string, unknown>): string {
+  const account = ctx.caller.accountId;
+  if (operation === 'DeleteVirtualMFADevice') return optString(input, 'SerialNumber') ?? `arn:aws:iam::${account}:mfa/`;
+  const user = optString(input, 'UserName');
+  return user ? `arn:aws:iam::${account}:user/${user}` : `arn:aws:iam::${account}:root`;
+}
 
 /**
  * Wraps a service so that AssumeRoot sessions may call only what their root-task policy allows
  * (`actionOf` maps an operation to its IAM action; default `signingName:Operation`). Everything else is
- * AccessDenied in the service's protocol. sts:GetCallerIdentity is always allowed, as on AWS.
+ * AccessDenied in the service's protocol, an explicit deny as the policies' Deny statements make it.
+ * sts:GetCallerIdentity is always allowed, as on AWS.
  */
 export function withRootSessionPolicy(service: SandboxService): SandboxService {
   const actionOf = service.actionOf ?? ((op: string) => `${service.signingName}:${op}`);
-  const denied = (arn: string, action: string) =>
+  const denied = (arn: string, action: string, resource?: string) =>
     new AwsError(
       service.protocol === 'awsJson1_1' || service.protocol === 'restJson1' ? 'AccessDeniedException' : 'AccessDenied',
-      `User: ${arn} is not authorized to perform: ${action} because no session policy allows the ${action} action`,
+      `User: ${arn} is not authorized to perform: ${action}${resource ? ` on resource: ${resource}` : ''} with an explicit deny in a session policy`,
       403,
     );
   const operations: Record<string, OperationHandler> = {};
@@ -119,7 +136,12 @@ export function withRootSessionPolicy(service: SandboxService): SandboxService {
       const key = ctx.state.accessKeys[ctx.caller.accessKeyId];
       if (key?.taskPolicyArn !== undefined) {
         const action = actionOf(name);
-        if (action !== 'sts:GetCallerIdentity' && !(ROOT_TASK_POLICIES[key.taskPolicyArn] ?? []).includes(action)) throw denied(ctx.caller.arn, action);
+        const policy = ROOT_TASK_POLICIES[key.taskPolicyArn];
+        if (action !== 'sts:GetCallerIdentity' && !policy?.actions.includes(action)) throw denied(ctx.caller.arn, action);
+        if (policy?.rootOnly.includes(action)) {
+          const resource = iamResource(ctx, name, input);
+          if (resource !== `arn:aws:iam::${ctx.caller.accountId}:root`) throw denied(ctx.caller.arn, action, resource);
+        }
       }
       return handler(ctx, input);
     };
@@ -135,6 +157,13 @@ const noSuchEntity = (message: string) => new AwsError('NoSuchEntity', message, 
 export function rootAccessKeyId(accountId: string): string {
   return `AKIAROOT${accountId}`;
 }
+
+/** The root user's signing certificate as the sandbox shows it (modelled as present or not, as keys are). */
+export function rootSigningCertificateId(accountId: string): string {
+  return `ROOTCERT${accountId}`;
+}
+
+const ROOT_CERTIFICATE_BODY = '-----BEGIN CERTIFICATE-----\nMIIBroot\n-----END CERTIFICATE-----';
 
 /** The serial number of the root user's MFA device. */
 export function rootMfaSerial(accountId: string): string {
@@ -180,6 +209,20 @@ const ROOT_BRANCH: Record<string, OperationHandler> = {
     const id = reqString(input, 'AccessKeyId');
     if (!account.root.accessKeysPresent || id !== rootAccessKeyId(account.id)) throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
     account.root.accessKeysPresent = false;
+    return {};
+  },
+  ListSigningCertificates: (ctx) => {
+    const account = rootAccount(ctx);
+    const certificates = account.root.signingCertificatesPresent
+      ? [{ UserName: account.id, CertificateId: rootSigningCertificateId(account.id), CertificateBody: ROOT_CERTIFICATE_BODY, Status: 'Active', UploadDate: new Date(account.createdAt) }]
+      : [];
+    return { Certificates: certificates, IsTruncated: false };
+  },
+  DeleteSigningCertificate: (ctx, input) => {
+    const account = rootAccount(ctx);
+    const id = reqString(input, 'CertificateId');
+    if (!account.root.signingCertificatesPresent || id !== rootSigningCertificateId(account.id)) throw noSuchEntity(`The Certificate with id ${id} cannot be found.`);
+    account.root.signingCertificatesPresent = false;
     return {};
   },
   ListMFADevices: (ctx) => {

@@ -42,6 +42,19 @@ export interface IamUser {
   loginProfile?: { createDate: string; passwordResetRequired: boolean; passwordSha256: string };
   mfaDevices: { serialNumber: string; enableDate: string }[];
   tags: { Key: string; Value: string }[];
+  /** X.509 signing certificates (UploadSigningCertificate); at most two. */
+  signingCertificates?: IamSigningCertificate[];
+  /** SSH public keys for CodeCommit (UploadSSHPublicKey); at most five. */
+  sshPublicKeys?: { sshPublicKeyId: string; body: string; fingerprint: string; status: 'Active' | 'Inactive'; uploadDate: string }[];
+  /** Service-specific credentials (CreateServiceSpecificCredential); at most two per service. */
+  serviceSpecificCredentials?: { id: string; serviceName: string; serviceUserName: string; status: 'Active' | 'Inactive'; createDate: string }[];
+}
+
+export interface IamSigningCertificate {
+  certificateId: string;
+  body: string;
+  status: 'Active' | 'Inactive';
+  uploadDate: string;
 }
 
 export interface IamGroup {

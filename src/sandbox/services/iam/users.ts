@@ -66,6 +66,9 @@ export const userOperations: Record<string, OperationHandler> = {
     if (user.attachedPolicies.length > 0) throw iamErrors.deleteConflict('Cannot delete entity, must detach all policies first.');
     if (Object.keys(user.inlinePolicies).length > 0) throw iamErrors.deleteConflict('Cannot delete entity, must delete policies first.');
     if (user.mfaDevices.length > 0) throw iamErrors.deleteConflict('Cannot delete entity, must delete MFA device first.');
+    if ((user.signingCertificates ?? []).length > 0) throw iamErrors.deleteConflict('Cannot delete entity, must delete certificates first.');
+    // SSH public keys and service-specific credentials get AWS's generic answer.
+    if ((user.sshPublicKeys ?? []).length > 0 || (user.serviceSpecificCredentials ?? []).length > 0) throw iamErrors.deleteConflict('Cannot delete entity, must remove referenced objects first.');
     delete account.iam.users[user.userName];
     return {};
   },

@@ -9,6 +9,7 @@ import type { SandboxState } from '../../state.js';
 import type { CreateAccountRequestRecord, OrganizationRecord } from './state.js';
 import { newAccountRecord } from '../../accounts.js';
 import { createRole } from '../iam/index.js';
+import { ROOT_CREDENTIALS_MANAGEMENT, organizationFeatureEnabled } from '../iam/organizations-features.js';
 import { ERRORS, PATTERNS, checkLength, managementOrg, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
@@ -61,6 +62,8 @@ function completeAccount(state: SandboxState, org: OrganizationRecord, req: Crea
   const id = req.accountId!;
   const account = newAccountRecord(id, req.accountName, req.email, req.completesAt);
   account.iamUserAccessToBilling = req.iamUserAccessToBilling;
+  // With root credentials management on, a new member account's root user gets no credentials at all.
+  if (organizationFeatureEnabled(org, ROOT_CREDENTIALS_MANAGEMENT)) account.root.passwordPresent = false;
   state.accounts[id] = account;
   org.members[id] = { parentId: org.rootId, joinedMethod: 'CREATED', joinedTimestamp: req.completesAt };
   if (req.tags.length > 0) org.tags[id] = req.tags.map((t) => ({ ...t }));
