@@ -9,7 +9,7 @@ import type { SandboxState } from '../../state.js';
 import type { CreateAccountRequestRecord, OrganizationRecord } from './state.js';
 import { newAccountRecord } from '../../accounts.js';
 import { createRole } from '../iam/index.js';
-import { ERRORS, PATTERNS, checkLength, managementOrg, requireString, validateTags } from './model.js';
+import { ERRORS, PATTERNS, checkLength, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
@@ -108,6 +108,7 @@ export function createAccount(ctx: OperationContext, input: Record<string, unkno
   }
   const tags = validateTags(input.Tags);
 
+  requireFinalized(ctx, org);
   const now = ctx.runtime.now();
   const inFlight = Object.values(org.createAccountRequests).filter((r) => requestState(r, now) === 'IN_PROGRESS').length;
   if (inFlight >= ctx.runtime.maxCreateAccountInFlight) {
