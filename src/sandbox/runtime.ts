@@ -14,6 +14,9 @@ export const DEFAULT_DELAYS: SandboxDelays = {
   serviceActivation: 200,
 };
 
+/** The settling windows off: for tests that drive the sandbox with clients that do not wait through them. */
+export const NO_SETTLING = { organizationFinalizing: 0, concurrentModification: 0, stsActivation: 0, serviceActivation: 0 } as const satisfies Partial<SandboxDelays>;
+
 /** mulberry32: a tiny, fast, seedable 32-bit PRNG. `next` returns [0, 1) and advances `state`. */
 export function mulberry32(seed: number): { next(): number; state(): number } {
   let a = seed >>> 0;
