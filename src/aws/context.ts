@@ -16,6 +16,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
 import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
 import { accountApiQuota, organizationsQuota } from './quotas.js';
+import { retrySettling } from './settling.js';
 
 export interface AwsContextOptions {
   region: string;
@@ -167,6 +168,12 @@ export class AwsContext {
     return this.options.logger;
   }
 
+  /**
+   * Where lz says it is waiting for AWS to settle (an SDK retry of a settling error): the log, unless a
+   * command shows progress (apply sets it to its progress lines).
+   */
+  progress: (subject: string, step: string) => void = (subject, step) => this.logger.info({ subject }, step);
+
   private clientConfig(credentials: AwsContextOptions['credentials']): ClientConfig {
     return {
       region: this.options.region,
@@ -184,6 +191,7 @@ export class AwsContext {
    * share that account's quotas; a member account's Account API calls draw from that account's own.
    */
   private shapeCalls(key: string, client: MiddlewareHost, service: string): void {
+    retrySettling(client, (operation, code, why) => this.progress(key, `${operation} answered ${code} (${why}); waiting and trying again`));
     if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
     if (service === 'account') {
       let table = this.accountApiQuotas.get(key);

@@ -1,4 +1,5 @@
 import type { MiddlewareStack } from '@smithy/types';
+import { isError } from './aws-errors.js';
 
 /**
  * A token bucket per AWS quota. AWS throttles some Organizations and Account API calls per management
@@ -30,6 +31,11 @@ export class TokenBucket {
     const turn = this.queue.then(() => this.waitForToken());
     this.queue = turn;
     return turn;
+  }
+
+  /** Gives back the token of a call AWS refused without acting on it. */
+  refund(): void {
+    this.tokens = Math.min(this.quota.burst, this.tokens + 1);
   }
 
   private async waitForToken(): Promise<void> {
@@ -66,7 +72,19 @@ export class QuotaTable {
     }
     return bucket.take();
   }
+
+  refund(operation: string): void {
+    const c = this.classify(operation);
+    if (c) this.buckets.get(c.key)?.refund();
+  }
 }
+
+/**
+ * Answers of a call that AWS refused because the organization was not ready, before doing anything: its
+ * token is given back, so that waiting through a finalizing organization does not eat the CreateAccount
+ * quota the creations need afterwards.
+ */
+const REFUSED_UNREADY = ['FinalizingOrganizationException'];
 
 /** The part of an SDK client the limiter touches. */
 export interface MiddlewareHost {
@@ -82,8 +100,14 @@ export interface MiddlewareHost {
 export function limitCalls(client: MiddlewareHost, table: QuotaTable): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      await table.take((context.commandName ?? '').replace(/Command$/, ''));
-      return next(args);
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
+      await table.take(operation);
+      try {
+        return await next(args);
+      } catch (err) {
+        if (isError(err, ...REFUSED_UNREADY)) table.refund(operation);
+        throw err;
+      }
     },
     { step: 'finalizeRequest', priority: 'low', name: 'lzQuotaLimiter' },
   );

@@ -6,7 +6,7 @@ import {
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
 import * as z from 'zod';
-import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { errorMessage, errorName, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import type { ApplyContext } from '../core/module.js';
 import { LzError } from '../errors.js';
@@ -43,15 +43,22 @@ export async function createAccount(ctx: ApplyContext, want: NewAccount): Promis
     if (status) return settle(ctx, want, orgId, status);
   }
   ctx.progress(want.name, 'creating account');
-  const out = await org.send(
-    new CreateAccountCommand({
-      AccountName: want.name,
-      Email: want.email,
-      RoleName: want.accessRole,
-      IamUserAccessToBilling: want.billingAccess ? 'ALLOW' : 'DENY',
-      Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
-    }),
-  );
+  const command = new CreateAccountCommand({
+    AccountName: want.name,
+    Email: want.email,
+    RoleName: want.accessRole,
+    IamUserAccessToBilling: want.billingAccess ? 'ALLOW' : 'DENY',
+    Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
+  });
+  // A new organization refuses CreateAccount while it initializes, which AWS says can take up to an hour.
+  const out = await waitThrough(ctx, want.name, () => org.send(command), {
+    codes: { FinalizingOrganizationException: 'waiting for the new organization to finish initializing (AWS: up to an hour)' },
+    timeout: FINALIZING_TIMEOUT,
+    fail: (err, elapsed) =>
+      new LzError('organization-initializing', `Account ${want.name}: the organization is still initializing after ${Math.round(elapsed / 60_000)} min: ${errorMessage(err)}`, {
+        hint: 'AWS says this can take up to an hour. Run apply again later; if it persists after an hour, contact AWS Support.',
+      }),
+  });
   const requestId = out.CreateAccountStatus?.Id;
   if (!requestId) throw new Error('CreateAccount returned no request id');
   ctx.journal.recordCreation(orgId, { requestId, accountName: want.name, email: want.email, requestedAt: new Date().toISOString() });
@@ -126,29 +133,68 @@ async function findAccountByEmail(ctx: ApplyContext, email: string): Promise<str
   return undefined;
 }
 
+/** How long lz waits for a new organization to finish initializing: AWS says up to an hour. */
+const FINALIZING_TIMEOUT = 60 * 60_000;
+
 /**
- * A new account's access role answers AccessDenied for a while (IAM propagation). Retries AssumeRole with
- * back-off within a bounded wait, then gives up with a message saying what to do.
+ * A new account cannot be entered at once: STS answers RegionDisabledException while it activates STS for
+ * the account, and the access role AccessDenied while IAM propagates it. Retries AssumeRole with back-off
+ * within a bounded wait, then gives up with a message saying what to do.
  */
 export async function waitForAccessRole(ctx: ApplyContext, name: string, accountId: string): Promise<void> {
+  await waitThrough(
+    ctx,
+    name,
+    async () => {
+      try {
+        return await ctx.aws.credentialsFor(accountId);
+      } catch (err) {
+        ctx.aws.forgetCredentials(accountId);
+        throw err;
+      }
+    },
+    {
+      codes: {
+        RegionDisabledException: 'waiting for AWS to activate STS for the new account',
+        AccessDenied: 'waiting for the access role',
+        AccessDeniedException: 'waiting for the access role',
+      },
+      timeout: ctx.waits.roleTimeout,
+      fail: (err) =>
+        new LzError('role-not-assumable', `Account ${name}: cannot assume ${ctx.aws.roleArn(accountId)}: ${errorMessage(err)}`, {
+          hint: isError(err, 'RegionDisabledException')
+            ? `A new account's STS can take a few minutes to activate; run apply again. For an existing account, activate STS in ${ctx.aws.options.region} (IAM console > Account settings > Security Token Service (STS)).`
+            : "A new account's role can take a few minutes to become usable; run apply again. For an existing account, check that the role exists and trusts the management account.",
+        }),
+    },
+  );
+}
+
+/**
+ * Calls `call` until it stops failing with one of `codes` (AWS still settling a change lz just made), with
+ * back-off from a quarter of the poll interval up to 10 s, saying on each wait what lz waits for; past
+ * `timeout` the last error becomes `fail(err, elapsed)`. Any other error is thrown as it came.
+ */
+async function waitThrough<T>(
+  ctx: ApplyContext,
+  subject: string,
+  call: () => Promise<T>,
+  opts: { codes: Record<string, string>; timeout: number; fail: (err: unknown, elapsed: number) => Error },
+): Promise<T> {
   const started = Date.now();
-  let interval = ctx.waits.pollInterval;
+  let interval = Math.max(1, ctx.waits.pollInterval / 4);
   for (;;) {
     try {
-      await ctx.aws.credentialsFor(accountId);
-      return;
+      return await call();
     } catch (err) {
-      if (!isError(err, 'AccessDenied', 'AccessDeniedException')) throw err;
-      ctx.aws.forgetCredentials(accountId);
+      const code = errorName(err);
+      const step = code === undefined ? undefined : opts.codes[code];
+      if (step === undefined) throw err;
       const elapsed = Date.now() - started;
-      if (elapsed > ctx.waits.roleTimeout) {
-        throw new LzError('role-not-assumable', `Account ${name}: cannot assume ${ctx.aws.roleArn(accountId)}: ${errorMessage(err)}`, {
-          hint: 'A new account\'s role can take a few minutes to become usable; run apply again. For an existing account, check that the role exists and trusts the management account.',
-        });
-      }
-      ctx.progress(name, `waiting for the access role (${Math.round(elapsed / 1000)} s)`);
+      if (elapsed > opts.timeout) throw opts.fail(err, elapsed);
+      ctx.progress(subject, `${step} (${Math.round(elapsed / 1000)} s)`);
       await sleep(interval);
-      interval = Math.min(interval * 1.5, 10_000);
+      interval = Math.min(interval * 2, 10_000);
     }
   }
 }

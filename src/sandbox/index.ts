@@ -15,6 +15,7 @@ import type { AccountRecord, SandboxState } from './state.js';
 import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } from './types.js';
 
 export type { FaultOptions } from './faults.js';
+export { NO_SETTLING } from './runtime.js';
 export type { QuotaOverrides } from './quotas.js';
 
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';

@@ -1,7 +1,21 @@
 import type { SandboxDelays, SandboxRuntime } from './types.js';
 import type { SandboxState } from './state.js';
 
-export const DEFAULT_DELAYS: SandboxDelays = { createAccount: 1500, rolePropagation: 1000 };
+/**
+ * AWS's windows, shortened: long enough that every run walks through them, short enough for a test suite.
+ * The eventual-consistency windows are on by default (set one to 0 to turn it off).
+ */
+export const DEFAULT_DELAYS: SandboxDelays = {
+  createAccount: 1500,
+  rolePropagation: 1000,
+  organizationFinalizing: 300,
+  concurrentModification: 100,
+  stsActivation: 200,
+  serviceActivation: 200,
+};
+
+/** The settling windows off: for tests that drive the sandbox with clients that do not wait through them. */
+export const NO_SETTLING = { organizationFinalizing: 0, concurrentModification: 0, stsActivation: 0, serviceActivation: 0 } as const satisfies Partial<SandboxDelays>;
 
 /** mulberry32: a tiny, fast, seedable 32-bit PRNG. `next` returns [0, 1) and advances `state`. */
 export function mulberry32(seed: number): { next(): number; state(): number } {

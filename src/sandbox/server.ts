@@ -9,6 +9,7 @@ import type { FaultInjector } from './faults.js';
 import { PROTOCOLS } from './protocols/index.js';
 import type { EncodedResponse, ProtocolCodec } from './protocols/index.js';
 import { THROTTLING_ERRORS } from './quotas.js';
+import { serviceNotYetActive } from './settling.js';
 import type { QuotaLimiter } from './quotas.js';
 import type { Runtime } from './runtime.js';
 import type { SandboxState } from './state.js';
@@ -138,6 +139,8 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
     const t = THROTTLING_ERRORS[service.signingName] ?? { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' };
     return fail(codec, service, new AwsError(t.code, t.message, t.status));
   }
+  const inactive = serviceNotYetActive(state, core.runtime, service, caller);
+  if (inactive) return fail(codec, service, inactive);
   if (!readOnly && principalMatches(core.readOnlyPrincipals, caller)) {
     const msg = `User: ${caller.arn} is not authorized to perform: ${service.signingName}:${operation} because no identity-based policy allows the ${service.signingName}:${operation} action`;
     return fail(codec, service, new AwsError(codec.family === 'json' ? 'AccessDeniedException' : 'AccessDenied', msg, 403));

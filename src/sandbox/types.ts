@@ -47,6 +47,20 @@ export interface SandboxDelays {
   createAccount: number;
   /** How long after CreateAccount SUCCEEDED the access role refuses AssumeRole (IAM propagation). */
   rolePropagation: number;
+  /** How long after CreateOrganization CreateAccount answers FinalizingOrganizationException. */
+  organizationFinalizing: number;
+  /**
+   * How long after an Organizations entity (the organization, its root, an OU, a created account) came into
+   * being a write to it answers ConcurrentModificationException.
+   */
+  concurrentModification: number;
+  /** How long after CreateAccount SUCCEEDED STS refuses AssumeRole into the account with RegionDisabledException. */
+  stsActivation: number;
+  /**
+   * How long after a new account can first be entered (STS activated and the access role propagated) its
+   * principals' calls to S3, S3 Control and the awsJson services answer NotSignedUp / SubscriptionRequiredException.
+   */
+  serviceActivation: number;
 }
 
 /** Runtime services a handler may use besides the state. Deterministic from the sandbox seed. */

@@ -13,6 +13,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountClients } from '../../src/aws/context.js';
+import { retrySettling } from '../../src/aws/settling.js';
 import type { ResolvedBudget } from '../../src/resources/budget-model.js';
 import { budget } from '../../src/resources/budget.js';
 import type { AccountApplyContext } from '../../src/core/module.js';
@@ -70,7 +71,10 @@ describe('the budget baseline item', () => {
     if (id === w.sandbox.managementAccountId) return new BudgetsClient({ ...config(), credentials: w.sandbox.managementCredentials });
     const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`, RoleSessionName: 'budget-test' }));
     const c = out.Credentials!;
-    return new BudgetsClient({ ...config(), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+    // A new account's Budgets answers SubscriptionRequiredException at first: this client waits through it as lz's do.
+    const client = new BudgetsClient({ ...config(), maxAttempts: 8, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+    retrySettling(client, () => {});
+    return client;
   }
 
   async function held(name: string): Promise<Record<string, HeldBudget>> {

@@ -18,6 +18,7 @@ import { withItems } from '../helpers/items.js';
 import { defaultSections } from '../../src/resources/registry.js';
 import { inside } from '../drift/helpers.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+import { NO_SETTLING } from '../../src/sandbox/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,8 @@ describe('lz import', () => {
 
   /** An organization built by hand through the SDK, the way one exists before anyone has heard of lz. */
   beforeAll(async () => {
-    w = await startWorld({ management: { name: 'Acme Root', email: 'root@acme.example' } });
+    // Built by plain SDK calls that do not wait through AWS's settling windows: those are off here.
+    w = await startWorld({ management: { name: 'Acme Root', email: 'root@acme.example' }, delays: { createAccount: 100, rolePropagation: 100, ...NO_SETTLING } });
     const org = w.organizations;
     await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;

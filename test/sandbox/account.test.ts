@@ -18,7 +18,7 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, ADMIN_USER_NAME, type SandboxHandle } from '../../src/sandbox/index.js';
+import { NO_SETTLING, startSandbox, ADMIN_USER_NAME, type SandboxHandle } from '../../src/sandbox/index.js';
 import { createAccessKey } from '../../src/sandbox/services/iam.js';
 import { assume, clientConfig, failure, type Creds } from './clients.js';
 
@@ -27,7 +27,7 @@ let mgmt: AccountClient;
 let org: OrganizationsClient;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200 } });
+  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200, ...NO_SETTLING } });
   mgmt = new AccountClient(clientConfig(sb));
   org = new OrganizationsClient(clientConfig(sb));
 });

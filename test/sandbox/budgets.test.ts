@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-budgets';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { assume, clientConfig, failure, type Creds } from './clients.js';
 
 let sb: SandboxHandle;
@@ -34,7 +34,7 @@ let budgets: BudgetsClient;
 let me: string;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200 } });
+  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200, ...NO_SETTLING } });
   budgets = new BudgetsClient(clientConfig(sb));
   me = sb.managementAccountId;
 });

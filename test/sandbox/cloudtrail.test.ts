@@ -22,7 +22,7 @@ import {
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, EnableAWSServiceAccessCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { assume, clientConfig, failure, type Creds } from './clients.js';
 
 const DELAY = 50;
@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 async function sandbox(): Promise<SandboxHandle> {
-  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY } });
+  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY, ...NO_SETTLING } });
   sandboxes.push(sb);
   return sb;
 }

@@ -47,7 +47,7 @@ import {
 import { GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, ADMIN_USER_NAME, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
+import { NO_SETTLING, startSandbox, ADMIN_USER_NAME, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
 import { createAccessKey } from '../../src/sandbox/services/iam.js';
 import { assume, clientConfig, failure, iamClient, stsClient, type Creds } from './clients.js';
 
@@ -55,7 +55,7 @@ const DELAY = 200;
 const sandboxes: SandboxHandle[] = [];
 
 async function sandbox(options: Partial<SandboxOptions> = {}): Promise<SandboxHandle> {
-  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY }, accountLimit: 50, ...options });
+  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY, ...NO_SETTLING }, accountLimit: 50, ...options });
   sandboxes.push(sb);
   return sb;
 }

@@ -24,7 +24,7 @@ import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountS
 import { CreateBucketCommand, DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRootCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_USER_NAME, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { NO_SETTLING, ADMIN_USER_NAME, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { createAccessKey } from '../../src/sandbox/services/iam.js';
 import { assume, clientConfig, failure, iamClient, stsClient, type Creds } from './clients.js';
 
@@ -40,7 +40,7 @@ afterEach(async () => {
 
 /** A sandbox with an organization and one member account; the member's admin credentials via its role. */
 async function world() {
-  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY } });
+  const sb = await startSandbox({ port: 0, delays: { createAccount: DELAY, rolePropagation: DELAY, ...NO_SETTLING } });
   sandboxes.push(sb);
   const org = new OrganizationsClient(clientConfig(sb));
   await org.send(new CreateOrganizationCommand({}));

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3-control';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { assume, clientConfig, failure, s3ControlClient } from './clients.js';
 
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
@@ -25,7 +25,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lz-s3control-'));
-  sb = await startSandbox({ port: 0, stateFile: join(dir, 'state.json'), delays: { createAccount: 50, rolePropagation: 50 } });
+  sb = await startSandbox({ port: 0, stateFile: join(dir, 'state.json'), delays: { createAccount: 50, rolePropagation: 50, ...NO_SETTLING } });
 });
 
 afterAll(async () => {

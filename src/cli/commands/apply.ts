@@ -85,6 +85,8 @@ async function lockedApply(
     }
     if (!saved && !opts.autoApprove) await confirm(io);
 
+    // The SDK's retries through AWS's settling errors show as progress lines too.
+    session.aws.progress = (subject, step) => progress.step(subject, step);
     const ctx: ApplyContext = {
       aws: session.aws,
       index,

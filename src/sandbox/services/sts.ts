@@ -5,6 +5,7 @@ import { AwsError } from '../types.js';
 import type { Caller, OperationHandler, SandboxService } from '../types.js';
 import { mintAccessKeyId, mintSecret } from './iam/index.js';
 import { settleCreateAccountRequests } from './organizations/index.js';
+import { stsNotYetActive } from '../settling.js';
 import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam/organizations-features.js';
 
 /** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
@@ -96,6 +97,8 @@ const operations: Record<string, OperationHandler> = {
     settleCreateAccountRequests(state, runtime);
     const role = state.accounts[accountId!]?.iam.roles[roleName!];
     if (!role || role.path !== (path ?? '/') || !trustAllows(role, caller)) throw accessDenied(caller, roleArn);
+    const inactive = stsNotYetActive(state, runtime, accountId!);
+    if (inactive) throw inactive;
     const now = runtime.now();
     if (role.assumableAfter && Date.parse(role.assumableAfter) > now.getTime()) throw accessDenied(caller, roleArn);
 

@@ -10,7 +10,7 @@ import type { CreateAccountRequestRecord, OrganizationRecord } from './state.js'
 import { newAccountRecord } from '../../accounts.js';
 import { createRole } from '../iam/index.js';
 import { ROOT_CREDENTIALS_MANAGEMENT, organizationFeatureEnabled } from '../iam/organizations-features.js';
-import { ERRORS, PATTERNS, checkLength, managementOrg, requireString, validateTags } from './model.js';
+import { ERRORS, PATTERNS, checkLength, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
@@ -111,6 +111,7 @@ export function createAccount(ctx: OperationContext, input: Record<string, unkno
   }
   const tags = validateTags(input.Tags);
 
+  requireFinalized(ctx, org);
   const now = ctx.runtime.now();
   const inFlight = Object.values(org.createAccountRequests).filter((r) => requestState(r, now) === 'IN_PROGRESS').length;
   if (inFlight >= ctx.runtime.maxCreateAccountInFlight) {

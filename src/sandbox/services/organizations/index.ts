@@ -32,6 +32,7 @@ import {
   parentExists,
   requireMember,
   requireParent,
+  requireSettled,
   requireString,
   rootShape,
   rootSuffix,
@@ -106,10 +107,11 @@ function createOrganizationalUnit(ctx: OperationContext, input: Input) {
   if (Object.keys(org.units).length >= 2000) {
     throw ERRORS.constraint('OU_NUMBER_LIMIT_EXCEEDED', 'You attempted to exceed the number of OUs that you can have in an organization.');
   }
+  requireSettled(ctx, org, parentId);
   let ouId: string;
   do ouId = `ou-${rootSuffix(org)}-${ctx.runtime.randomId(8)}`;
   while (org.units[ouId]);
-  const ou = { id: ouId, arn: ouArn(org, ouId), name, parentId };
+  const ou = { id: ouId, arn: ouArn(org, ouId), name, parentId, createdAt: ctx.runtime.now().toISOString() };
   org.units[ouId] = ou;
   if (tags.length > 0) org.tags[ouId] = tags;
   return { OrganizationalUnit: ouShape(org, ou) };
@@ -224,6 +226,7 @@ function moveAccount(ctx: OperationContext, input: Input) {
   if (member.parentId !== source) {
     throw new AwsError('SourceParentNotFoundException', "The account isn't in the source root or OU that you specified.", 404);
   }
+  requireSettled(ctx, org, accountId, destination);
   member.parentId = destination;
   return {};
 }
@@ -242,6 +245,7 @@ function tagResource(ctx: OperationContext, input: Input) {
   const tags = validateTags(input.Tags ?? []);
   const merged = mergeTags(org.tags[id] ?? [], tags);
   if (merged.length > 50) throw ERRORS.constraint('MAX_TAG_LIMIT_EXCEEDED', 'You have exceeded the number of tags allowed on this resource.');
+  requireSettled(ctx, org, id);
   org.tags[id] = merged;
   return {};
 }
@@ -251,6 +255,7 @@ function untagResource(ctx: OperationContext, input: Input) {
   const id = requireTarget(org, requireString(input, 'ResourceId'));
   if (!Array.isArray(input.TagKeys)) throw ERRORS.invalid('INPUT_REQUIRED', 'You must specify a value for TagKeys.');
   const keys = new Set((input.TagKeys as unknown[]).map(String));
+  requireSettled(ctx, org, id);
   org.tags[id] = (org.tags[id] ?? []).filter((t) => !keys.has(t.Key));
   return {};
 }
@@ -277,13 +282,16 @@ function enableAwsServiceAccess(ctx: OperationContext, input: Input) {
     throw ERRORS.constraint('ORGANIZATION_NOT_IN_ALL_FEATURES_MODE', 'You can enable trusted access only in an organization with all features enabled.');
   }
   const principal = servicePrincipal(input);
+  requireSettled(ctx, org, org.id);
   org.serviceAccess[principal] ??= ctx.runtime.now().toISOString();
   return {};
 }
 
 function disableAwsServiceAccess(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
-  delete org.serviceAccess[servicePrincipal(input)];
+  const principal = servicePrincipal(input);
+  requireSettled(ctx, org, org.id);
+  delete org.serviceAccess[principal];
   return {};
 }
 

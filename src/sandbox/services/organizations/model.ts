@@ -7,6 +7,7 @@ import { AwsError } from '../../types.js';
 import type { AccountRecord, SandboxState } from '../../state.js';
 import type { OrganizationRecord } from './state.js';
 import { paginate } from '../../paginate.js';
+import { settlingWindow } from '../../settling.js';
 
 export type Tag = { Key: string; Value: string };
 export type OrgUnit = OrganizationRecord['units'][string];
@@ -42,6 +43,18 @@ export const ERRORS = {
   ouNotFound: () => new AwsError('OrganizationalUnitNotFoundException', "We can't find an OU with the OrganizationalUnitId that you specified.", 404),
   createAccountStatusNotFound: () =>
     new AwsError('CreateAccountStatusNotFoundException', "We can't find a create account request with the CreateAccountRequestId that you specified.", 404),
+  finalizing: () =>
+    new AwsError(
+      'FinalizingOrganizationException',
+      "AWS Organizations couldn't perform the operation because your organization hasn't finished initializing. This can take up to an hour. Try again later. If after one hour you continue to receive this error, contact AWS Support.",
+      400,
+    ),
+  concurrentModification: () =>
+    new AwsError(
+      'ConcurrentModificationException',
+      "AWS Organizations can't complete your request because it conflicts with another attempt to modify the same entity. Try again later.",
+      400,
+    ),
   targetNotFound: () => new AwsError('TargetNotFoundException', "We can't find a root, OU, account, or policy with the TargetId that you specified.", 404),
 };
 
@@ -235,4 +248,32 @@ export function page<T>(items: readonly T[], input: Record<string, unknown>): { 
       ERRORS.invalid(message.startsWith('Invalid pagination token') ? 'INVALID_NEXT_TOKEN' : 'MAX_VALUE_EXCEEDED', message),
   });
   return { items: p.items, NextToken: p.nextToken };
+}
+
+// ---- eventual consistency -----------------------------------------------------------------------------------
+
+/** When an entity (the organization, its root, an OU, an account Organizations created) came into being. */
+function bornAt(org: OrganizationRecord, id: string): number | undefined {
+  if (id === org.id || id === org.rootId) return Date.parse(org.createdAt);
+  const unit = org.units[id];
+  if (unit) return unit.createdAt ? Date.parse(unit.createdAt) : undefined;
+  const member = org.members[id];
+  return member?.joinedMethod === 'CREATED' ? Date.parse(member.joinedTimestamp) : undefined;
+}
+
+/**
+ * A write to an entity that came into being in the last hour is refused with ConcurrentModificationException
+ * for `delays.concurrentModification` from its first write, as AWS refuses writes that race the setup of what
+ * they change (an account moved or tagged as its creation completes, trusted access enabled as the
+ * organization is created). Called after the input is validated and before anything changes.
+ */
+export function requireSettled(ctx: OperationContext, org: OrganizationRecord, ...ids: string[]): void {
+  for (const id of ids) {
+    if (settlingWindow(ctx.state, ctx.runtime, `write:${id}`, bornAt(org, id), ctx.runtime.delays.concurrentModification)) throw ERRORS.concurrentModification();
+  }
+}
+
+/** CreateAccount while the organization initializes: FinalizingOrganizationException for `delays.organizationFinalizing`. */
+export function requireFinalized(ctx: OperationContext, org: OrganizationRecord): void {
+  if (settlingWindow(ctx.state, ctx.runtime, `finalizing:${org.id}`, Date.parse(org.createdAt), ctx.runtime.delays.organizationFinalizing)) throw ERRORS.finalizing();
 }

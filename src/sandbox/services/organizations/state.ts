@@ -19,7 +19,7 @@ export interface OrganizationRecord {
   rootId: string;
   rootArn: string;
   /** Organizational units keyed by id. */
-  units: Record<string, { id: string; arn: string; name: string; parentId: string }>;
+  units: Record<string, { id: string; arn: string; name: string; parentId: string; createdAt?: string }>;
   /** Member accounts (the management account included) keyed by account id. */
   members: Record<string, { parentId: string; joinedMethod: 'CREATED' | 'INVITED'; joinedTimestamp: string }>;
   /** Tags by resource id (account id, OU id, root id). */
