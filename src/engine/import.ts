@@ -81,11 +81,10 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
     return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws };
   };
 
-  const organizationKinds = registry.organization;
   let orgFields = new Map<string, ManifestOrganizationFields>();
   // Pass 1: tags (a management call) and every kind's read with a file that names no item, accounts in parallel.
   const bare = parseManifest(render(snapshot, imported, options, sections, orgFields), options.file, sections);
-  let organizationRead = readOrganizationKinds(aws, organizationKinds, bare, snapshot);
+  let organizationRead = readOrganizationKinds(aws, registry.organization, bare, snapshot);
   await Promise.all([
     organizationRead.then((read) => (orgFields = organizationFields(read))),
     ...imported.map((a) =>
@@ -109,7 +108,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
   let manifest = parseManifest(render(snapshot, imported, options, sections, orgFields), options.file, sections);
 
   // Pass 2: read again what the file now wants (account kinds that found nothing are not asked twice).
-  organizationRead = readOrganizationKinds(aws, organizationKinds, manifest, snapshot);
+  organizationRead = readOrganizationKinds(aws, registry.organization, manifest, snapshot);
   await Promise.all([
     organizationRead.then((read) => (orgFields = organizationFields(read))),
     ...imported.map((a) =>
