@@ -141,6 +141,9 @@ export interface ChecklistInput<Payload = unknown> {
 /** Fields of one `accounts[]` entry in accounts.yaml, as written in the file. */
 export type ManifestAccountFields = Record<string, unknown>;
 
+/** Fields under `organization:` in accounts.yaml, as written in the file (made with a section's `fields`). */
+export type ManifestOrganizationFields = Record<string, unknown>;
+
 /** A baseline item inside every account (password policy, alias, ...). */
 export interface AccountKind<Want = unknown, Have = unknown, Payload = unknown> {
   kind: string;
@@ -165,6 +168,11 @@ export interface AccountKind<Want = unknown, Have = unknown, Payload = unknown> 
    * file's `desired` yields no change against it. undefined: nothing to write.
    */
   toManifest?(have: Have): ManifestAccountFields | undefined;
+  /**
+   * For `lz import`: what a person should know about this kind that the file does not say (a setting AWS
+   * has no API to read, something found but not lz's to write back). Said once however many accounts say it.
+   */
+  importNotes?(have: Have | undefined): string[];
 }
 
 /** A kind lz manages at organization level (the organization, its units, its accounts, organization services). */
@@ -184,6 +192,15 @@ export interface OrganizationKind<Live = unknown, Payload = unknown> {
   apply(ctx: ApplyContext, change: Change<Payload> & { payload: Payload }): Promise<void>;
   /** Checks evaluated in each account (e.g. CloudTrail as each account sees it). */
   posture?: readonly PostureCheck<undefined>[];
+  /**
+   * For `lz import`: what its read found (`live`, read against the file written so far) as fields under
+   * `organization:`, such that `plan` on the file yields no change against it. Only what lz made (its
+   * `lz:managed` tag) or an organization setting lz would otherwise turn off with --prune: never a
+   * resource someone else made. undefined: nothing to write.
+   */
+  toManifest?(live: Live | undefined, input: OrganizationPlanInput): ManifestOrganizationFields | undefined;
+  /** For `lz import`: what it found but does not write back, and what to do about it. */
+  importNotes?(live: Live | undefined, input: OrganizationPlanInput): string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each section is typed where it is declared and read

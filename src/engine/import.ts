@@ -2,23 +2,37 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isCollection, isMap, isSeq, type YAMLMap } from 'yaml';
 import { errorMessage } from '../aws/aws-errors.js';
 import type { AwsContext } from '../aws/context.js';
-import { sectionsOf, type AccountReadContext, type AnyAccountKind, type ManifestAccountFields, type Registry } from '../core/module.js';
+import {
+  sectionsOf,
+  type AccountReadContext,
+  type AnyAccountKind,
+  type AnyOrganizationKind,
+  type ManifestAccountFields,
+  type ManifestOrganizationFields,
+  type OrganizationPlanInput,
+  type Registry,
+} from '../core/module.js';
 import type { LiveAccount, OrganizationSnapshot } from '../core/organization.js';
+import type { Change } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { parseManifest, type LoadedManifest, type ManifestSections, type ResolvedAccount } from '../manifest/index.js';
+import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
 import { memoizer } from './planner.js';
 
 /**
- * `lz import`: a live organization written as accounts.yaml, such that `lz plan` on it shows no change for
- * what it covers: the organization's units, its accounts (name, email, unit, tags) and, per account, every
- * baseline item whose module can say how its live state reads in the file (`AccountResource.toManifest`).
+ * `lz import`: a live organization written as accounts.yaml, such that `lz plan --prune` on it shows no
+ * change for what it covers: the organization's units, its accounts (name, email, unit, tags), every
+ * organization-level item whose kind can say how its live state reads under `organization:`
+ * (`OrganizationKind.toManifest`), and, per account, every baseline item whose kind can say how it reads
+ * in an `accounts[]` entry (`AccountKind.toManifest`).
  *
- * Each account is read twice, because some modules read more once they know what the file wants (a
- * budget's alerts are read only for budgets the file names): pass 1 reads with no want and turns what it
- * found into file fields; pass 2 reads again with what those fields resolve to and takes its answer. The
- * result is then diffed against that second read (pure, no call): anything the file cannot express (a
- * password policy without reuse prevention, say) is reported instead of being silently lost.
+ * Everything is read twice, because kinds read more once they know what the file wants (a budget's alerts
+ * are read only for budgets the file names, a trail's status only for the trail it names): pass 1 reads
+ * with a file that names no item and turns what it found into file fields; pass 2 reads again with what
+ * those fields resolve to and takes its answer. The result is then planned against that second read
+ * (pure, no call, with --prune): anything the file cannot express (a password policy without reuse
+ * prevention, a trail that was stopped) is reported instead of being silently lost.
  */
 export interface ImportOptions {
   accessRole: string;
@@ -56,7 +70,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
   const warnings: string[] = [];
   const sections = sectionsOf(registry);
   const imported = nameAccounts(snapshot, warnings);
-  const modules = registry.account.filter((m) => m.toManifest);
+  const modules = registry.account.filter((m) => m.toManifest || m.importNotes);
   const memos = new Map<string, AccountReadContext['memo']>();
   const readContext = (a: Imported, account: ResolvedAccount): AccountReadContext => {
     let memo = memos.get(a.live.id);
@@ -67,9 +81,13 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
     return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws };
   };
 
-  // Pass 1: tags (a management call) and every module's read with no want, accounts in parallel.
-  await Promise.all(
-    imported.map((a) =>
+  let orgFields = new Map<string, ManifestOrganizationFields>();
+  // Pass 1: tags (a management call) and every kind's read with a file that names no item, accounts in parallel.
+  const bare = parseManifest(render(snapshot, imported, options, sections, orgFields), options.file, sections);
+  let organizationRead = readOrganizationKinds(aws, registry.organization, bare, snapshot);
+  await Promise.all([
+    organizationRead.then((read) => (orgFields = organizationFields(read))),
+    ...imported.map((a) =>
       aws.accountLimit(async () => {
         await readTags(aws, a.live);
         if (a.live.status !== 'ACTIVE') {
@@ -86,12 +104,14 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
         }
       }),
     ),
-  );
-  let manifest = parseManifest(render(snapshot, imported, options, sections), options.file, sections);
+  ]);
+  let manifest = parseManifest(render(snapshot, imported, options, sections, orgFields), options.file, sections);
 
-  // Pass 2: read again what the file now wants (modules that found nothing are not asked twice).
-  await Promise.all(
-    imported.map((a) =>
+  // Pass 2: read again what the file now wants (account kinds that found nothing are not asked twice).
+  organizationRead = readOrganizationKinds(aws, registry.organization, manifest, snapshot);
+  await Promise.all([
+    organizationRead.then((read) => (orgFields = organizationFields(read))),
+    ...imported.map((a) =>
       aws.accountLimit(async () => {
         const { fields, haves } = a;
         const account = manifest.accounts.find((r) => r.name === a.name);
@@ -108,23 +128,59 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
         );
       }),
     ),
-  );
-  const text = render(snapshot, imported, options, sections);
+  ]);
+  const text = render(snapshot, imported, options, sections, orgFields);
   manifest = parseManifest(text, options.file, sections);
 
-  // What the file cannot express shows as a change against the live state: say so.
+  // What the file cannot express shows as a change against the live state (with --prune: a thing lz made
+  // that the file cannot name would be deleted): say so.
+  const cannotExpress = (c: Change) => {
+    if (c.action === 'manual') return;
+    const fields = c.fields?.map((f) => f.field).join(', ');
+    const what = c.action === 'delete' ? 'lz plan --prune will delete it' : 'lz plan will show this change';
+    warnings.push(`${c.address}: accounts.yaml cannot express what AWS holds${fields ? ` (${fields})` : ''}; ${what}`);
+  };
+  const notes = new Set<string>();
   for (const a of imported) {
     const account = manifest.accounts.find((r) => r.name === a.name);
     if (!account || !a.haves) continue;
-    for (const m of modules) {
-      const out = m.diff(m.desired(account, manifest), a.haves.get(m.kind), { account, prune: false, exists: true });
-      for (const c of out.changes.filter((x) => x.action !== 'manual')) {
-        const fields = c.fields?.map((f) => f.field).join(', ');
-        warnings.push(`${c.address}: accounts.yaml cannot express what AWS holds${fields ? ` (${fields})` : ''}; lz plan will show this change`);
-      }
+    for (const m of registry.account) {
+      for (const note of m.importNotes?.(a.haves.get(m.kind)) ?? []) notes.add(note);
+      if (!a.haves.has(m.kind)) continue;
+      m.diff(m.desired(account, manifest), a.haves.get(m.kind), { account, prune: true, exists: true }).changes.forEach(cannotExpress);
     }
   }
+  const { input, lives } = await organizationRead;
+  const finalInput = { ...input, manifest, matches: matchAccounts(manifest.accounts, snapshot).matches };
+  for (const [m, live] of lives) {
+    for (const note of m.importNotes?.(live, finalInput) ?? []) notes.add(note);
+    try {
+      m.plan(finalInput, live).changes.forEach(cannotExpress);
+    } catch (err) {
+      warnings.push(`${m.kind}: lz plan on the imported file fails: ${errorMessage(err)}`);
+    }
+  }
+  warnings.push(...notes);
   return { text, manifest, warnings };
+}
+
+interface OrganizationRead {
+  input: OrganizationPlanInput;
+  lives: Map<AnyOrganizationKind, unknown>;
+}
+
+/** The organization kinds' own reads against `manifest` (a fresh read memo: what they read depends on it). */
+async function readOrganizationKinds(aws: AwsContext, kinds: readonly AnyOrganizationKind[], manifest: LoadedManifest, snapshot: OrganizationSnapshot): Promise<OrganizationRead> {
+  const { matches, unmatched } = matchAccounts(manifest.accounts, snapshot);
+  const memo = memoizer();
+  const lives = await Promise.all(kinds.map((m) => m.read?.({ aws, manifest, snapshot, matches, prune: true, memo })));
+  const input: OrganizationPlanInput = { manifest, snapshot, matches, unmatched, prune: true, region: aws.options.region };
+  return { input, lives: new Map(kinds.map((m, i) => [m, lives[i]])) };
+}
+
+/** Per organization kind, the fields under `organization:` its live state gives. */
+function organizationFields({ input, lives }: OrganizationRead): Map<string, ManifestOrganizationFields> {
+  return new Map([...lives].map(([m, live]) => [m.kind, m.toManifest?.(live, input) ?? {}]));
 }
 
 function fieldsOf(module: AnyAccountKind, have: unknown): ManifestAccountFields {
@@ -158,7 +214,7 @@ function leafUnits(snapshot: OrganizationSnapshot): string[] {
   return paths.filter((p) => !paths.some((q) => q.startsWith(`${p}/`))).sort();
 }
 
-function render(snapshot: OrganizationSnapshot, imported: Imported[], options: ImportOptions, sections: ManifestSections): string {
+function render(snapshot: OrganizationSnapshot, imported: Imported[], options: ImportOptions, sections: ManifestSections, orgFields: Map<string, ManifestOrganizationFields>): string {
   const management = imported.find((a) => a.management);
   if (!management) throw new Error('The management account is not among the organization\'s accounts');
   const entries = imported.map((a) => {
@@ -185,6 +241,9 @@ function render(snapshot: OrganizationSnapshot, imported: Imported[], options: I
   if (options.accessRole !== 'OrganizationAccountAccessRole') organization.accessRole = options.accessRole;
   const units = leafUnits(snapshot);
   if (units.length > 0) organization.units = units;
+  const services: Record<string, unknown> = {};
+  for (const fields of orgFields.values()) Object.assign(services, fields);
+  for (const section of sections.organization) if (services[section.key] !== undefined) organization[section.key] = services[section.key];
 
   const doc = new Document({ organization, ...(Object.keys(defaults).length > 0 ? { defaults } : {}), accounts: entries });
   doc.commentBefore =

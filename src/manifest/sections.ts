@@ -90,7 +90,8 @@ export function accountSection<S extends z.ZodType, T = z.output<S>>(def: Accoun
 }
 
 /** A kind's settings under `organization:` (the trail, the cost export, ...). */
-export interface OrganizationSection<T = unknown> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the input type only matters where the section is declared
+export interface OrganizationSection<T = unknown, In = any> {
   readonly key: string;
   readonly schema: z.ZodType;
   /**
@@ -99,14 +100,17 @@ export interface OrganizationSection<T = unknown> {
    */
   readonly namesAccount?: string;
   of(manifest: Pick<LoadedManifest, 'manifest'>): T | undefined;
+  /** The value as `lz import` writes it, under its key: typed by the section's schema (its input). */
+  fields(value: In): Record<string, unknown>;
 }
 
-export function organizationSection<S extends z.ZodType>(def: { key: string; schema: S; namesAccount?: string }): OrganizationSection<z.output<S>> {
+export function organizationSection<S extends z.ZodType>(def: { key: string; schema: S; namesAccount?: string }): OrganizationSection<z.output<S>, NonNullable<z.input<S>>> {
   return {
     key: def.key,
     schema: def.schema,
     ...(def.namesAccount ? { namesAccount: def.namesAccount } : {}),
     of: (manifest) => (manifest.manifest.organization as Record<string, unknown>)[def.key] as z.output<S> | undefined,
+    fields: (value) => ({ [def.key]: value }),
   };
 }
 

@@ -61,6 +61,13 @@ export const billingAccess = defineAccountKind<boolean, true, never>({
 
   apply: () => Promise.resolve(),
 
+  // Nothing to write back: no API reads it. Left out, the file asks for the default (true), which only ever
+  // makes a manual, unverifiable step, never a change or a delete, --prune or not.
+  importNotes: () => [
+    'billingAccess (IAM user and role access to billing) is not in the file: AWS has no API that reads it. The file asks for the default, true; ' +
+      'lz plan --manual lists it in each account as a step to check by hand (write billingAccess: false where billing is kept to the root user)',
+  ],
+
   checklist({ account, exists, manual }) {
     const allow = billingAccessSection.of(account) ?? true;
     const step = manual.find((c) => c.address === billingAccessAddress(account.name));

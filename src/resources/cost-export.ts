@@ -111,6 +111,8 @@ export interface LiveExport extends CostExportSettings {
 export interface ExportsRead {
   export?: LiveExport;
   leftovers: LiveExport[];
+  /** Exports lz did not make (no `lz:managed` tag) and the file does not name, by name: never lz's to touch. */
+  others?: string[];
 }
 
 /** The export lz writes: every column named (the plan shows only their count). */
@@ -240,7 +242,8 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
         const wanted = refs.filter((r, i) => i === named || tagged[i]);
         const full = await Promise.all(wanted.map(async (r) => fromAws((await client.send(new GetExportCommand({ ExportArn: r.arn }))).Export, r.arn, tagged[refs.indexOf(r)]!)));
         const exp = named >= 0 ? full[wanted.indexOf(refs[named]!)] : undefined;
-        return { ...(exp ? { export: exp } : {}), leftovers: full.filter((e) => e !== exp) };
+        const others = refs.filter((r, i) => i !== named && !tagged[i]).map((r) => r.name);
+        return { ...(exp ? { export: exp } : {}), leftovers: full.filter((e) => e !== exp), others };
       },
       { leftovers: [] },
     );
@@ -277,6 +280,19 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
       }
     }
     return { changes, unmanaged };
+  },
+
+  // Import writes back the export lz made (tagged), as the trail does; one it did not make is only named.
+  toManifest(live) {
+    const mine = live?.export?.lz ? live.export : [...(live?.leftovers ?? [])].filter((e) => e.lz).sort((a, b) => a.name.localeCompare(b.name))[0];
+    return mine ? costExportSection.fields({ name: mine.name, bucket: mine.bucket }) : undefined;
+  },
+
+  importNotes(live) {
+    const others = [...(live?.others ?? []), ...(live?.export && !live.export.lz ? [live.export.name] : [])];
+    return others.map(
+      (name) => `data export ${name} was not made by lz (no ${MANAGED_BY_TAG} tag), so it is not in the file; lz never changes or deletes it`,
+    );
   },
 
   async apply(ctx, { payload: p }) {

@@ -247,6 +247,15 @@ export const deliveryBuckets = defineOrganizationKind<BucketsRead, BucketPayload
     return { changes, unmanaged };
   },
 
+  // logArchive is not written by import: S3 does not say which account owns a bucket, and finding out
+  // would take a call in every account. A delivery bucket under lz's name that the management account
+  // does not own (the log archive in a member account) is named for the person instead.
+  importNotes(live) {
+    return (live?.buckets ?? [])
+      .filter((b) => b.foreign)
+      .map((b) => `S3 bucket ${b.name} exists but not in the management account: if it is your log archive account's, write organization.logArchive: <that account's name> (lz import cannot tell which account owns a bucket)`);
+  },
+
   async apply(ctx, { action, payload: p }) {
     if ('delete' in p) {
       const { bucket, accountId } = p.delete;

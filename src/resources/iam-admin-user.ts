@@ -40,10 +40,13 @@ import {
   authorizationDetails,
   consoleState,
   credentialReport,
+  findGroup,
   findUser,
   iamAddress,
+  managedPolicies,
   managedUsers,
   sameName,
+  type AuthorizationDetails,
   type IamUserView,
 } from './iam-reads.js';
 import { passwordPolicySection } from './password-policy.js';
@@ -74,6 +77,7 @@ export const iamAdminSection = accountSection({
   key: 'iamAdmin',
   schema: iamAdminSchema,
   inherit: 'merge',
+  factorable: true,
   summary: (a) => ['iamAdmin', ...(a.requireMfa ? ['mfa'] : [])],
 });
 
@@ -108,6 +112,13 @@ export interface AdminUserHave {
   user?: UserState;
   /** Users lz manages that the file no longer names. */
   retired: UserState[];
+  /**
+   * For `lz import`: the admin set-up lz made, as `iamAdmin` would say it, from the same read (no call of
+   * its own). The user lz manages (the one the file names, else the first tagged one), the group its tag
+   * names with that group's managed policies, and lz's MFA policy on the group. Written by this kind alone,
+   * since the section declared here only means something whole: a group without its user has no words.
+   */
+  setup?: z.input<typeof iamAdminSchema>;
 }
 
 const KIND = 'iam-admin-user';
@@ -179,7 +190,13 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
       have = toState(user, passwordEnabled);
     }
     const retired = managed.map((u) => toState(u, fromReport(u.name)));
-    return { ...(have ? { user: have } : {}), retired };
+    // With no want (the file names no admin here; lz import's first read), the report's "no password" may
+    // be hours old: the set-up says what is true now, so that a file written from it never asks --prune to
+    // delete a password the user has.
+    let anchor = have;
+    const first = [...retired].sort((a, b) => a.name.localeCompare(b.name))[0];
+    if (!anchor && first) anchor = { ...first, passwordEnabled: first.passwordEnabled || (await consoleState(ctx, first.name)).passwordEnabled };
+    return { ...(have ? { user: have } : {}), retired, ...(anchor ? { setup: setupOf(details, anchor) } : {}) };
   },
 
   diff(want, have, input) {
@@ -273,6 +290,8 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     return { changes, unmanaged };
   },
 
+  toManifest: (have) => (have.setup ? { [iamAdminSection.key]: have.setup } : undefined),
+
   async apply(ctx, { account = '', payload: p }) {
     const iam = ctx.clients.iam;
     if (p.op === 'delete') return deleteUser(ctx, account, p.user);
@@ -294,6 +313,26 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     for (const name of p.deleteInlinePolicies) await ignoreCodes(iam.send(new DeleteUserPolicyCommand({ UserName: p.user, PolicyName: name })), NOT_FOUND);
   },
 });
+
+/**
+ * `iamAdmin` as the live account has it around `user`: its group (lz's tag on the user names it), the group's
+ * managed policies other than lz's own, and lz's MFA policy (the one on the group, else any lz made).
+ */
+function setupOf(details: AuthorizationDetails, user: UserState): z.input<typeof iamAdminSchema> {
+  const groupName = user.tags[GROUP_TAG] ?? user.groups[0];
+  const group = groupName ? findGroup(details, groupName) : undefined;
+  const lzPolicies = managedPolicies(details);
+  const mfa = lzPolicies.find((p) => group?.attachedPolicies.some((a) => a.arn === p.arn)) ?? lzPolicies[0];
+  const policies = group?.attachedPolicies.map((a) => a.arn).filter((arn) => !lzPolicies.some((p) => p.arn === arn)).sort();
+  return {
+    user: user.name,
+    ...(groupName ? { group: group?.name ?? groupName } : {}),
+    ...(policies ? { policies } : {}),
+    consoleAccess: user.passwordEnabled,
+    requireMfa: Boolean(mfa),
+    ...(mfa ? { mfaPolicyName: mfa.name } : {}),
+  };
+}
 
 function secretText(account: string, accountId: string, user: string, password: string): string {
   return [

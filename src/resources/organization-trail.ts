@@ -48,6 +48,8 @@ export interface TrailsRead {
   trail?: LiveTrail;
   /** The management account's other trails that lz made. */
   leftovers: LiveTrail[];
+  /** The management account's trails lz did not make (no `lz:managed` tag), by name: never lz's to touch. */
+  others?: { name: string; bucket: string }[];
 }
 
 /** What CreateTrail and UpdateTrail are sent. */
@@ -140,10 +142,11 @@ export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
         const lz = await tagged(ctx.aws.management, own.map((t) => t.TrailARN!));
         const named = model.trail ? own.find((t) => t.Name === model.trail!.name) : undefined;
         const leftovers = own.filter((t) => t !== named && lz.has(t.TrailARN!));
+        const others = own.filter((t) => t !== named && !lz.has(t.TrailARN!)).map((t) => ({ name: t.Name ?? '', bucket: t.S3BucketName ?? '' }));
         const [trail, ...rest] = await Promise.all(
           [named, ...leftovers].map(async (t) => (t ? fromAws(t, await isLogging(ct, t.TrailARN!), lz.has(t.TrailARN!)) : undefined)),
         );
-        return { ...(trail ? { trail } : {}), leftovers: rest.filter((t): t is LiveTrail => Boolean(t)) };
+        return { ...(trail ? { trail } : {}), leftovers: rest.filter((t): t is LiveTrail => Boolean(t)), others };
       },
       { leftovers: [] },
     );
@@ -184,6 +187,23 @@ export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
       }
     }
     return { changes, unmanaged };
+  },
+
+  // Import writes back the trail lz made (tagged): the one the file names, else the first leftover by name
+  // (any other is then a leftover --prune deletes, which import reports). A trail lz did not make is left
+  // out even when its settings are lz's: writing it would hand its bucket's policy and tags to lz.
+  toManifest(live) {
+    const mine = live?.trail?.lz ? live.trail : [...(live?.leftovers ?? [])].sort((a, b) => a.name.localeCompare(b.name))[0];
+    return mine ? trailSection.fields({ name: mine.name, bucket: mine.bucket }) : undefined;
+  },
+
+  importNotes(live) {
+    const others = [...(live?.others ?? []), ...(live?.trail && !live.trail.lz ? [live.trail] : [])];
+    return others.map(
+      (t) =>
+        `CloudTrail trail ${t.name} (bucket ${t.bucket}) was not made by lz (no ${MANAGED_BY_TAG} tag), so it is not in the file; ` +
+        `to have lz keep it, write organization.trail: { name: ${t.name}, bucket: ${t.bucket} } and review what lz plan would change on it and its bucket`,
+    );
   },
 
   async apply(ctx, { payload: p }) {

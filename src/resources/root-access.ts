@@ -86,6 +86,9 @@ export const rootAccess = defineOrganizationKind<RootAccessState, Payload>({
     return { ...out, changes: out.changes.map((c) => (c.action === 'delete' ? c : { ...c, dependsOn })) };
   },
 
+  // Either feature on is written as centralized: leaving it out would have --prune disable what is on.
+  toManifest: (live) => (live && ROOT_FEATURES.some((f) => live[f]) ? rootAccessSection.fields({ centralized: true }) : undefined),
+
   async apply(ctx, { payload: { enable } }) {
     const iam = ctx.aws.management.iam;
     // Enabling (or disabling) what already is answers with the features: safe to re-run.

@@ -11,7 +11,7 @@ export const serviceAccessAddress = (principal: string) => `service-access:${pri
 
 /** The principals lz enables trusted access for, and why (for the unmanaged report). */
 const PURPOSE: Record<string, string> = {
-  [CLOUDTRAIL_PRINCIPAL]: 'an organization trail (organization.trail)',
+  [CLOUDTRAIL_PRINCIPAL]: 'organization trail (organization.trail)',
   [IAM_PRINCIPAL]: 'centralized root access (organization.rootAccess)',
 };
 
