@@ -109,7 +109,7 @@ export function summaryLine(plan: Plan): string {
   const counts = `${n.add} to add, ${n.change} to change, ${n.destroy} to destroy`;
   if (unreadable > 0) {
     // Never "matches accounts.yaml": what those accounts hold is not known.
-    parts.push(`Plan incomplete: ${plural(unreadable, 'account')} could not be read, so ${unreadable === 1 ? 'its' : 'their'} state is unknown (see above). In what was read: ${counts}.`);
+    parts.push(`Plan incomplete: ${unreadable} account${unreadable === 1 ? '' : 's'} could not be read, so ${unreadable === 1 ? 'its' : 'their'} state is unknown (see above). In what was read: ${counts}.`);
   } else if (n.add + n.change + n.destroy === 0) parts.push('No changes. Your organization matches accounts.yaml.');
   else parts.push(`Plan: ${counts}.`);
   if (manual > 0) parts.push(`${plural(manual, 'manual step')} (see above; lz plan --manual for the checklist).`);
