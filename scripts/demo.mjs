@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const state = '.lz/demo-sandbox.json';
+// The sandbox's default state file, so that `npx lz plan --sandbox` (the README's next command) shows this organization.
+const state = '.lz/sandbox.json';
 const plan = '.lz/demo-plan.json';
 rmSync(join(root, state), { force: true });
 rmSync(join(root, '.lz/secrets'), { recursive: true, force: true });
@@ -29,6 +30,6 @@ for (const { args, say } of steps) {
   }
 }
 process.stdout.write(
-  `\nThe sandbox's organization is in ${state}; run more commands against it with --sandbox ${state}.\n` +
+  `\nThe sandbox's organization is in ${state}, the default: run more commands against it with --sandbox, e.g. npx lz plan --sandbox.\n` +
     'Initial console passwords are in .lz/secrets/<account>/IAMADMIN.txt (mode 0600).\n',
 );

@@ -76,6 +76,9 @@ async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): 
   // run has the payloads the modules made. Parsing again costs little and keeps the two paths one.
   const payload = module.payload.parse(change.payload);
   if (!runsInAccount(module)) {
+    // Organization-level changes (organization, units, trusted access, buckets, trail, export, accounts) get
+    // a step line too, so a long apply shows what it is doing before the first account item.
+    ctx.progress(change.account ?? 'organization', `${ACTION_SYMBOL[change.action]} ${change.address}`);
     await module.apply(ctx, { ...change, payload });
     return;
   }

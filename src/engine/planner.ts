@@ -13,6 +13,8 @@ export interface PlanOptions {
   /** Account names to limit the plan to; empty = all. */
   targets: string[];
   manifestSha256: string;
+  /** The manifest's absolute path, recorded as `manifest.file` (`lz apply PLANFILE` plans against it again). */
+  manifestPath: string;
   /** Called as accounts are read, for a progress line. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -103,7 +105,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     format: PLAN_FORMAT,
     formatVersion: PLAN_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    manifest: { file: manifest.file, sha256: options.manifestSha256 },
+    manifest: { file: options.manifestPath, sha256: options.manifestSha256 },
     organization: {
       ...(snapshot.organization ? { id: snapshot.organization.id } : {}),
       managementAccountId: snapshot.organization?.managementAccountId ?? snapshot.callerAccountId,

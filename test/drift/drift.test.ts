@@ -1,14 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AddUserToGroupCommand,
-  AttachGroupPolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
-  CreateGroupCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
-  DetachUserPolicyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +27,6 @@ accounts:
   - { name: Production,  email: aws+production@example.com,  unit: Workloads/Prod, budget: { amount: 1000, alerts: [ { at: 80 } ], notify: [finops@example.com] } }
 `;
 
-const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const HOURS = 3_600_000;
 /** 3 accounts x 10 checks, and the budget check in Production (the one account whose file asks for a budget). */
 const CHECK_COUNT = 31;
@@ -55,16 +50,9 @@ describe('lz drift', () => {
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, applied.err + applied.out).toBe(0);
     ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
-    // A clean slate: root users with MFA, and the sandbox's own admin user given its rights through a group.
+    // A clean slate: root users with MFA (a person's steps). The sandbox's own admin user has its rights
+    // through a group, as in a well-kept account, so it is no finding (CIS 1.15) of its own.
     for (const a of Object.values(w.sandbox.state.accounts)) a.root.mfaEnabled = true;
-    const mgmt = await inside(w, ids.General!);
-    await mgmt.iam.send(new CreateGroupCommand({ GroupName: 'Admins' }));
-    await mgmt.iam.send(new AttachGroupPolicyCommand({ GroupName: 'Admins', PolicyArn: ADMIN }));
-    await mgmt.iam.send(new AddUserToGroupCommand({ GroupName: 'Admins', UserName: 'lz-sandbox-admin' }));
-    await mgmt.iam.send(new DetachUserPolicyCommand({ UserName: 'lz-sandbox-admin', PolicyArn: ADMIN }));
-    mgmt.destroy();
-    // Credential reports made before the clean-up are served for four hours: let them expire.
-    w.sandbox.advanceTime(5 * HOURS);
   }, 60_000);
   afterAll(async () => w.close());
 

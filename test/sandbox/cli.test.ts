@@ -13,7 +13,7 @@ async function serve(dir: string, args: { port?: string; faults?: string } = {})
   const stop = new AbortController();
   const done = sandboxServeCommand({ port: '0', ...args }, io, stop.signal);
   for (let i = 0; i < 200 && !io.out().includes('export'); i++) await new Promise((r) => setTimeout(r, 10));
-  const m = /export AWS_ENDPOINT_URL=(\S+) AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+) AWS_REGION=us-east-1/.exec(io.out());
+  const m = /export AWS_ENDPOINT_URL=(\S+) AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+) AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n/.exec(io.out());
   if (!m) throw new Error(`no export line in: ${io.out()} ${io.err()}`);
   const client = new IAMClient({ endpoint: m[1], region: 'us-east-1', credentials: { accessKeyId: m[2]!, secretAccessKey: m[3]! }, maxAttempts: 1 });
   return {

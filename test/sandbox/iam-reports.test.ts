@@ -54,15 +54,15 @@ describe('IAM account-wide reads through the SDK', () => {
   it('pages GetAccountAuthorizationDetails across its lists, with the shapes AWS returns', async () => {
     const pages: GetAccountAuthorizationDetailsCommandOutput[] = [];
     for await (const page of paginateGetAccountAuthorizationDetails({ client: iam, pageSize: 3 }, { Filter: ['User', 'Group', 'LocalManagedPolicy'] })) pages.push(page);
-    // 7 users (the sandbox's admin included) + 1 group + 1 policy, three per page.
-    expect(pages).toHaveLength(3);
+    // 7 users (the sandbox's admin included) + 2 groups (the sandbox's admins') + 1 policy, three per page.
+    expect(pages).toHaveLength(4);
     expect(pages.slice(0, -1).every((p) => p.IsTruncated && p.Marker)).toBe(true);
     const users = pages.flatMap((p) => p.UserDetailList ?? []);
     expect(users.map((u) => u.UserName)).toEqual(['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'lz-sandbox-admin']);
     expect(users[0]).toMatchObject({ GroupList: ['Admins'], Tags: [{ Key: 'team', Value: 'ops' }], AttachedManagedPolicies: [] });
     expect(users[1]!.AttachedManagedPolicies).toEqual([{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }]);
     const groups = pages.flatMap((p) => p.GroupDetailList ?? []);
-    expect(groups).toHaveLength(1);
+    expect(groups.map((g) => g.GroupName)).toEqual(['Admins', 'lz-sandbox-admins']);
     expect(groups[0]!.AttachedManagedPolicies).toEqual([{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }]);
     // Inline documents come back URL-encoded, as AWS sends them.
     expect(groups[0]!.GroupPolicyList![0]!.PolicyDocument).toBe(encodeURIComponent(doc('s3:*')));
