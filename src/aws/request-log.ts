@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { tagCall, type AwsCall } from './aws-errors.js';
+import { tagCall, type AwsCall } from '../call-errors.js';
 import type { MiddlewareHost } from './rate-limit.js';
 
 /** What one client's calls are logged and described as. */

@@ -1,5 +1,5 @@
 import { LzError, LzErrors, formatError } from '../errors.js';
-import { awsErrorCode, describeAwsError, httpStatus } from '../aws/aws-errors.js';
+import { awsErrorCode, describeAwsError } from '../call-errors.js';
 import type { CliIO } from './io.js';
 
 /** Exit codes, as documented in docs/usage.md. */
@@ -53,7 +53,7 @@ function describeAwsFailure(err: unknown): LzError | undefined {
   }
   if (e.$metadata) {
     const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(e.name ?? '');
-    const notAws = httpStatus(err) !== undefined && awsErrorCode(err) === undefined;
+    const notAws = e.$metadata.httpStatusCode !== undefined && awsErrorCode(err) === undefined;
     return new LzError('aws-error', call ?? `AWS refused: ${e.name ?? 'Error'}: ${e.message ?? ''}`, {
       hint: denied
         ? 'The principal lz runs as lacks a permission; docs/permissions.md lists what plan and apply need.'
