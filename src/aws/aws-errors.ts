@@ -1,3 +1,5 @@
+import { describeAwsError } from '../call-errors.js';
+
 /** The SDK raises modelled exceptions whose `name` is the AWS error code; this reads it safely. */
 export function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : undefined;
@@ -8,9 +10,17 @@ export function isError(err: unknown, ...names: string[]): boolean {
   return name !== undefined && names.includes(name);
 }
 
+/** What a person is shown for a failure: an AWS call's error names the call (see describeAwsError). */
 export function errorMessage(err: unknown): string {
+  const aws = describeAwsError(err);
+  if (aws) return aws;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** The failure in one line with its kind: `describeAwsError`'s line, else `Name: message`. */
+export function errorSummary(err: unknown): string {
+  return describeAwsError(err) ?? `${errorName(err) ?? 'Error'}: ${errorMessage(err)}`;
 }
 
 /** IAM answers NoSuchEntity for "not there"; Account and Budgets answer ResourceNotFound / NotFound. */

@@ -16,6 +16,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
 import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
 import { accountApiQuota, organizationsQuota } from './quotas.js';
+import { observeCalls } from './request-log.js';
 import { retrySettling } from './settling.js';
 
 export interface AwsContextOptions {
@@ -143,6 +144,8 @@ export class AwsContext {
   private readonly members = new Map<string, AccountClients>();
   private readonly assumed = new Map<string, Promise<AwsCredentialIdentity>>();
   private caller?: Promise<{ account: string; arn: string }>;
+  /** The management account's id once GetCallerIdentity said it: the request log and errors name it. */
+  private managementAccountId?: string;
   private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
   private readonly runReads = new Map<string, Promise<unknown>>();
@@ -191,6 +194,7 @@ export class AwsContext {
    * share that account's quotas; a member account's Account API calls draw from that account's own.
    */
   private shapeCalls(key: string, client: MiddlewareHost, service: string): void {
+    this.observe(key, client, service);
     retrySettling(client, (operation, code, why) => this.progress(key, `${operation} answered ${code} (${why}); waiting and trying again`));
     if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
     if (service === 'account') {
@@ -203,11 +207,20 @@ export class AwsContext {
     }
   }
 
+  /** Every call is logged (at debug) and its errors name it; src/aws/request-log.ts. */
+  private observe(key: string, client: MiddlewareHost, service: string): void {
+    const account = key === 'management' ? () => this.managementAccountId : () => key;
+    observeCalls(client, { service: service === 's3-control' ? 's3' : service, account, logger: this.logger });
+  }
+
   /** Who lz runs as (asked once): the account it must be the management account of, and the session names' source. */
   callerIdentity(): Promise<{ account: string; arn: string }> {
     this.caller ??= this.management.sts
       .send(new GetCallerIdentityCommand({}))
-      .then((r) => ({ account: r.Account ?? '', arn: r.Arn ?? 'unknown' }));
+      .then((r) => {
+        this.managementAccountId = r.Account;
+        return { account: r.Account ?? '', arn: r.Arn ?? 'unknown' };
+      });
     return this.caller;
   }
 
@@ -288,7 +301,7 @@ export class AwsContext {
       session.catch(() => (session = undefined));
       return session;
     };
-    return new AccountClients(accountId, this.clientConfig(credentials));
+    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => this.observe(accountId, client, service));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { LzError, LzErrors, formatError } from '../errors.js';
+import { awsErrorCode, describeAwsError } from '../call-errors.js';
 import type { CliIO } from './io.js';
 
 /** Exit codes, as documented in docs/usage.md. */
@@ -43,18 +44,22 @@ function describeAwsFailure(err: unknown): LzError | undefined {
       hint: 'Use the management account\'s credentials: --profile NAME (or AWS_PROFILE), `aws sso login`, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. To try lz without AWS, add --sandbox.',
     });
   }
+  const call = describeAwsError(err);
   // Before the $metadata check: the SDK's retry step attaches $metadata to network errors too.
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(e.code ?? '')) {
-    return new LzError('network', `Cannot reach AWS: ${e.message ?? e.code}`, {
+    return new LzError('network', `Cannot reach AWS: ${call ?? e.message ?? e.code}`, {
       hint: 'Check the network, and AWS_ENDPOINT_URL if it is set.',
     });
   }
   if (e.$metadata) {
     const denied = /AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(e.name ?? '');
-    return new LzError('aws-error', `AWS refused: ${e.name ?? 'Error'}: ${e.message ?? ''}`, {
+    const notAws = e.$metadata.httpStatusCode !== undefined && awsErrorCode(err) === undefined;
+    return new LzError('aws-error', call ?? `AWS refused: ${e.name ?? 'Error'}: ${e.message ?? ''}`, {
       hint: denied
         ? 'The principal lz runs as lacks a permission; docs/permissions.md lists what plan and apply need.'
-        : 'Run again with --log-level debug for the request details.',
+        : notAws
+          ? 'Something between lz and AWS answered (a proxy, a firewall, AWS_ENDPOINT_URL); check it, then run again. --log-level debug --log-file FILE logs every request lz makes.'
+          : 'Run again with --log-level debug --log-file FILE: it logs every AWS request lz makes, with its status and request id (docs/operations.md).',
     });
   }
   return undefined;

@@ -33,6 +33,14 @@ export function parseParallelism(value: string): number {
   return n;
 }
 
+/** AWS_MAX_ATTEMPTS, the SDK's own setting for attempts per call, as the AWS CLI reads it; lz's default otherwise. */
+function parseMaxAttempts(value: string | undefined): { maxAttempts?: number } {
+  if (value === undefined || value === '') return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new LzError('bad-option', `AWS_MAX_ATTEMPTS must be a whole number from 1 to 20, not "${value}"`);
+  return { maxAttempts: n };
+}
+
 /**
  * Builds the AWS context for one command: the management account's credentials from the SDK's default
  * chain (or --profile), or an in-process sandbox over a state file with --sandbox.
@@ -49,6 +57,7 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
   const workdir = resolve(io.cwd, '.lz');
   const region = opts.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const parallelism = parseParallelism(opts.parallelism);
+  const maxAttempts = parseMaxAttempts(io.env.AWS_MAX_ATTEMPTS);
   if (opts.sandbox) {
     const { startSandbox } = await import('../sandbox/index.js');
     const stateFile = resolve(io.cwd, typeof opts.sandbox === 'string' ? opts.sandbox : DEFAULT_SANDBOX_STATE);
@@ -59,6 +68,7 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
       credentials: sandbox.managementCredentials,
       accessRole,
       parallelism,
+      ...maxAttempts,
       logger,
     });
     return {
@@ -72,7 +82,7 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
     };
   }
   await checkProfile(opts.profile, io);
-  const aws = new AwsContext({ region, ...(opts.profile ? { profile: opts.profile } : {}), accessRole, parallelism, logger });
+  const aws = new AwsContext({ region, ...(opts.profile ? { profile: opts.profile } : {}), accessRole, parallelism, ...maxAttempts, logger });
   return {
     aws,
     logger,

@@ -6,7 +6,7 @@ import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type Organizat
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
-import { errorMessage, errorName } from '../aws/aws-errors.js';
+import { errorSummary } from '../aws/aws-errors.js';
 
 export interface PlanOptions {
   prune: boolean;
@@ -225,7 +225,7 @@ async function readAccount<T>(aws: AwsContext, name: string, memberId: string | 
       return new Unreadable({
         account: name,
         address: accountAddress(name),
-        reason: `cannot assume ${aws.roleArn(memberId)}: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}`,
+        reason: `cannot assume ${aws.roleArn(memberId)}: ${errorSummary(err)}`,
         hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
       });
     }
@@ -233,7 +233,7 @@ async function readAccount<T>(aws: AwsContext, name: string, memberId: string | 
   try {
     return await read();
   } catch (err) {
-    return new Unreadable({ account: name, address: accountAddress(name), reason: `could not be read: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}` });
+    return new Unreadable({ account: name, address: accountAddress(name), reason: `could not be read: ${errorSummary(err)}` });
   }
 }
 

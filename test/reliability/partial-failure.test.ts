@@ -86,7 +86,7 @@ describe('partial failure: one account whose role cannot be assumed', () => {
     const elapsed = Date.now() - started;
     expect(r.code, r.err + r.out).toBe(1);
     // The summary names the account and why, as AWS said it.
-    expect(r.out).toMatch(/x account:Testing: cannot assume arn:aws:iam::\d{12}:role\/OrganizationAccountAccessRole: AccessDenied: .*sts:AssumeRole/);
+    expect(r.out).toMatch(/x account:Testing: cannot assume arn:aws:iam::\d{12}:role\/OrganizationAccountAccessRole: sts:AssumeRole \(\d{12}\) returned HTTP 403 AccessDenied: .*sts:AssumeRole.*\(request id [\w-]+\)/);
     expect(r.out).toContain('Apply finished with errors.');
     // An existing account's AccessDenied is a failure, not propagation: no waiting, no retrying.
     expect(elapsed).toBeLessThan(2000);

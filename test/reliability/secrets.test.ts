@@ -52,6 +52,10 @@ describe('secrets never leave their files', () => {
     for (const f of files(join(w.dir, '.lz')).filter((f) => !f.startsWith(secretsDir))) written.push(readFileSync(f, 'utf8'));
     written.push(readFileSync(join(w.dir, 'plan.json'), 'utf8'));
     expect(existsSync(join(w.dir, '.lz', 'lz.log'))).toBe(true);
+    // The log holds every call, with its parameters (trace): the passwords went by in CreateLoginProfile.
+    const log = readFileSync(join(w.dir, '.lz', 'lz.log'), 'utf8');
+    expect(log.match(/"operation":"CreateLoginProfile"[^\n]*"Password":"\[redacted\]"/g)).toHaveLength(3);
+    expect(log).toContain('"operation":"AssumeRole"');
 
     // The credentials of every principal lz used (the management key, each assumed role's session).
     const credentials = Object.values(w.sandbox.state.accessKeys).flatMap((k) => [k.secretAccessKey, ...(k.sessionToken ? [k.sessionToken] : [])]);
