@@ -89,12 +89,17 @@ describe('the request log and errors that name the call', () => {
     const lines = calls(join(w.dir, file));
     const seen = w.sandbox.requests();
     expect(lines.length).toBeGreaterThan(5);
-    expect(lines.map((l) => key(l.service, l.operation, l.account, l.status)).sort()).toEqual(seen.map((q) => key(q.service, q.operation, q.callerAccount, q.status)).sort());
+    // One line per call; a call the SDK retried (the sandbox's settling windows) counts its attempts, each of
+    // which the sandbox saw as a request: the last one answered with the line's status.
+    const attempts = lines.flatMap((l) => Array.from({ length: l.attempts }, () => key(l.service, l.operation, l.account, 0)));
+    expect(attempts.sort()).toEqual(seen.map((q) => key(q.service, q.operation, q.callerAccount, 0)).sort());
+    const answered = seen.map((q) => key(q.service, q.operation, q.callerAccount, q.status));
+    for (const l of lines) expect(answered, JSON.stringify(l)).toContain(key(l.service, l.operation, l.account, l.status));
     for (const l of lines) {
       expect(l.region, JSON.stringify(l)).toBe('us-east-1');
       expect(l.account).toMatch(/^\d{12}$/);
       expect(l.ms).toBeGreaterThanOrEqual(0);
-      expect(l.attempts).toBe(1);
+      expect(l.attempts).toBeGreaterThanOrEqual(1);
       expect(l.requestId, JSON.stringify(l)).toMatch(/\S/);
       expect(l.params, 'parameters only at trace').toBeUndefined();
     }
