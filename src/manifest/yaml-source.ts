@@ -1,10 +1,9 @@
-import { stat, readFile } from 'node:fs/promises';
 import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { LzError } from '../errors.js';
+import { readBoundedFile } from '../files.js';
 import type { SourceLocation } from '../errors.js';
 
-/** A manifest is a few kilobytes; anything near this is a mistake (or an attack), so refuse before parsing. */
 /**
  * Organizations allows up to 10,000 accounts; a file naming that many, with overrides, is a few megabytes.
  * Anything far beyond is not a manifest (a wrong -f, a log file) and is refused before it is read.
@@ -32,38 +31,13 @@ export interface YamlSource {
 
 /** Reads the file with every check that must happen before YAML sees a byte. Throws one LzError. */
 export async function readManifestFile(file: string, shownAs: string = file): Promise<string> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new LzError('manifest.not-found', `${shownAs} does not exist`, {
-        hint: 'run lz in the directory that holds accounts.yaml, or pass its path with -f FILE',
-      });
-    }
-    throw new LzError('manifest.unreadable', `cannot read ${shownAs}: ${(err as Error).message}`, {
-      hint: 'check the path and its permissions',
-    });
-  }
-  if (info.isDirectory()) {
-    throw new LzError('manifest.is-directory', `${shownAs} is a directory, not a file`, {
-      hint: 'pass the manifest file itself, e.g. -f path/to/accounts.yaml',
-    });
-  }
-  if (info.size > MAX_MANIFEST_BYTES) {
-    throw new LzError('manifest.too-large', `${shownAs} is ${info.size} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (16 MiB)`, {
-      hint: 'a manifest is normally a few kilobytes; check that -f points at accounts.yaml',
-    });
-  }
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new LzError('manifest.unreadable', `cannot read ${shownAs}: ${(err as Error).message}`, {
-      hint: 'check the path and its permissions',
-    });
-  }
+  const bytes = readBoundedFile(file, {
+    shownAs,
+    what: 'the manifest',
+    code: 'manifest',
+    maxBytes: MAX_MANIFEST_BYTES,
+    hint: 'run lz in the directory that holds accounts.yaml, or pass its path with -f FILE',
+  });
   return decodeUtf8(bytes, shownAs);
 }
 
