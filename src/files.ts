@@ -1,22 +1,63 @@
-import { closeSync, constants as fsConstants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { LzError } from './errors.js';
 
 /**
  * Writes a file so that a reader (or a crash) sees either the old content or the new, never half:
- * write a temporary file beside it, flush it, rename it over the old one.
+ * write a temporary file beside it, flush it, rename it over the old one. The mode is filtered by the umask,
+ * as for any file a tool writes (plans, reports and logs hold no secret); the journal passes 0600.
+ * A directory lz cannot write is an LzError naming the path, not a crash.
  */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+export function writeFileAtomic(path: string, data: string, mode = 0o666): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data, { mode });
-  const fd = openSync(tmp, 'r');
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, data, { mode });
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw cannotWrite(path, err);
   }
-  renameSync(tmp, path);
+}
+
+/** An fs error while writing `path`, as the person reads it: the path, the reason, what to do. */
+export function cannotWrite(path: string, err: unknown): LzError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : e.code === 'ENOSPC' ? 'no space left on the device' : (e.message ?? String(err));
+  return new LzError('cannot-write', `cannot write ${path}: ${why}`, {
+    hint: 'make the directory writable by this user (or run lz where it can write), then run the command again',
+    cause: err,
+  });
+}
+
+/**
+ * Makes lz's working directory (`.lz/`: lock, journal, secrets, sandbox state) exist, created 0700 since
+ * it holds initial passwords, and checks that lz can write there before anything else happens: a read-only
+ * or foreign `.lz` is a clear error naming it, not a stack trace halfway through an apply.
+ */
+export function ensureWorkdir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    // Creating a file is the only test that holds for root, read-only mounts and ACLs alike (access(2) is not).
+    const probe = join(dir, `.lz-write-check.${process.pid}`);
+    closeSync(openSync(probe, 'wx', 0o600));
+    rmSync(probe);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : e.code === 'ENOTDIR' || e.code === 'EEXIST' ? 'it (or a parent) is not a directory' : (e.message ?? String(err));
+    throw new LzError('workdir-unusable', `cannot use lz's working directory ${dir}: ${why}`, {
+      hint: 'lz keeps its lock, journal and secrets there; make it a directory this user can write (chmod u+rwx), or run lz from a directory where it can create .lz/',
+      cause: err,
+    });
+  }
 }
 
 /** What a bounded read says when it refuses a file. */
