@@ -56,25 +56,20 @@ describe("lz's working directory (.lz)", () => {
     });
   }
 
-  it('an unwritable --log-file directory is a clear error naming the file', async () => {
-    reset();
-    makeUnwritable(join(w.dir, 'logs'));
-    const r = await w.lz('plan', '--log-file', 'logs/lz.log');
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(`cannot write ${join(w.dir, 'logs', 'lz.log')}`);
-    expect(r.err).not.toContain('internal error');
-    rmSync(join(w.dir, 'logs'), { force: true, recursive: true });
-  });
-
-  it('an unwritable --out directory is a clear error naming the file', async () => {
-    reset();
-    makeUnwritable(join(w.dir, 'out'));
-    const r = await w.lz('plan', '--out', 'out/plan.json');
-    expect(r.code).toBe(1);
-    expect(r.err).toContain(`cannot write ${join(w.dir, 'out', 'plan.json')}`);
-    expect(r.err).not.toContain('internal error');
-    rmSync(join(w.dir, 'out'), { force: true, recursive: true });
-  });
+  for (const [option, dir, file] of [
+    ['--log-file', 'logs', 'lz.log'],
+    ['--out', 'out', 'plan.json'],
+  ] as const) {
+    it(`an unwritable ${option} directory is a clear error naming the file`, async () => {
+      reset();
+      makeUnwritable(join(w.dir, dir));
+      const r = await w.lz('plan', option, `${dir}/${file}`);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`cannot write ${join(w.dir, dir, file)}`);
+      expect(r.err).not.toContain('internal error');
+      rmSync(join(w.dir, dir), { force: true, recursive: true });
+    });
+  }
 
   it('creates .lz 0700; plans, logs and reports follow the umask', async () => {
     reset();
