@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
@@ -41,20 +41,34 @@ export function generatePassword(length: number): string {
   return chars.join('');
 }
 
-/** A path segment from an account name (which may hold spaces, slashes, ...). */
+/** A path segment from a name (which may hold spaces, slashes, ...): never empty, never `.` or `..`. */
 export function safeSegment(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._+=,@-]/g, '_').replace(/^\.+/, '_');
   return s === '' ? '_' : s;
 }
 
-/** Where the initial password of `user` in `account` is written: `<workdir>/secrets/<account>/<user>.txt`. */
-export function secretFile(workdir: string, account: string, user: string): string {
-  return join(workdir, 'secrets', safeSegment(account), `${safeSegment(user)}.txt`);
+/**
+ * The folder of one account's secrets: its name made safe, then the first 8 hex digits of the SHA-256 of the
+ * exact name, e.g. `Dev_Ops-3f0c9a1e`. The readable part alone is not unique (`Dev Ops` and `Dev_Ops` both
+ * give `Dev_Ops`, and one account's initial password overwrote the other's); the hash makes the folder
+ * differ whenever the names do, and it is the same on every run. Folders written before this scheme
+ * (`.lz/secrets/Dev_Ops/`) are left where they are: lz never reads them back.
+ */
+export function accountFolder(account: string): string {
+  return `${safeSegment(account)}-${createHash('sha256').update(account, 'utf8').digest('hex').slice(0, 8)}`;
 }
 
-/** The path as shown to a person: relative to the directory that holds `.lz/`, e.g. `.lz/secrets/Dev/IAMADMIN.txt`. */
+/** A user's file name: IAM user names (letters, digits, + = , . @ _ -) are kept as they are, so distinct names stay distinct. */
+const userFile = (user: string): string => `${user.replace(/[^A-Za-z0-9._+=,@-]/g, '_') || '_'}.txt`;
+
+/** Where the initial password of `user` in `account` is written: `<workdir>/secrets/<account>-<hash>/<user>.txt`. */
+export function secretFile(workdir: string, account: string, user: string): string {
+  return join(workdir, 'secrets', accountFolder(account), userFile(user));
+}
+
+/** The path as shown to a person: relative to the directory that holds `.lz/`, e.g. `.lz/secrets/Dev-1a2b3c4d/IAMADMIN.txt`. */
 export function displaySecretFile(account: string, user: string): string {
-  return join('.lz', 'secrets', safeSegment(account), `${safeSegment(user)}.txt`);
+  return join('.lz', 'secrets', accountFolder(account), userFile(user));
 }
 
 /** Makes each directory from `<workdir>/secrets` down to `dir` exist with mode 0700. */

@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AwsContext } from '../aws/context.js';
 import { LzError } from '../errors.js';
+import { cannotWrite, ensureWorkdir } from '../files.js';
 import { createLogger, type Logger } from '../log.js';
 import type { CliIO } from './io.js';
 
@@ -53,7 +54,14 @@ export interface ManifestFacts {
 
 export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, io: CliIO): Promise<Session> {
   const { accessRole } = manifest;
-  const logger = createLogger({ level: opts.logLevel ?? io.env.LZ_LOG_LEVEL ?? 'warn', ...(opts.logFile ? { destination: resolve(io.cwd, opts.logFile) } : {}) });
+  const logFile = opts.logFile ? resolve(io.cwd, opts.logFile) : undefined;
+  let logger: Logger;
+  try {
+    logger = createLogger({ level: opts.logLevel ?? io.env.LZ_LOG_LEVEL ?? 'warn', ...(logFile ? { destination: logFile } : {}) });
+  } catch (err) {
+    if (!logFile || !(err as NodeJS.ErrnoException).code) throw err;
+    throw cannotWrite(logFile, err);
+  }
   const workdir = resolve(io.cwd, '.lz');
   const region = opts.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const parallelism = parseParallelism(opts.parallelism);
@@ -61,6 +69,8 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
   if (opts.sandbox) {
     const { startSandbox } = await import('../sandbox/index.js');
     const stateFile = resolve(io.cwd, typeof opts.sandbox === 'string' ? opts.sandbox : DEFAULT_SANDBOX_STATE);
+    // The sandbox saves its state there on every change: a directory it cannot write fails now, plainly.
+    ensureWorkdir(dirname(stateFile));
     const sandbox = await startSandbox({ port: 0, stateFile, management: manifest.management });
     const aws = new AwsContext({
       region,

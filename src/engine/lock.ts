@@ -1,9 +1,10 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isError } from '../aws/aws-errors.js';
 import { LzError } from '../errors.js';
+import { cannotWrite, ensureWorkdir } from '../files.js';
 
 /** Who holds a lock and since when: what the refused run shows, so a person can find them. */
 export interface LockHolder {
@@ -40,7 +41,7 @@ export const LOCAL_LOCK_FILE = 'apply.lock';
  * since nobody can release it otherwise; anything else needs `lz unlock`.
  */
 export function acquireLocalLock(workdir: string, holder: LockHolder): Lock {
-  mkdirSync(workdir, { recursive: true, mode: 0o700 });
+  ensureWorkdir(workdir);
   const path = join(workdir, LOCAL_LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -52,7 +53,7 @@ export function acquireLocalLock(workdir: string, holder: LockHolder): Lock {
       }
       return { release: async () => rmSync(path, { force: true }) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(path, err);
     }
     const existing = readHolder(path);
     if (existing && existing.host === holder.host && !processAlive(existing.pid)) {

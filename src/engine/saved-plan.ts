@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { LzError } from '../errors.js';
 import { moduleFor, type Registry } from '../core/module.js';
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan } from '../core/plan.js';
 import { canonical } from '../core/values.js';
+import { readBoundedFile } from '../files.js';
+
+/**
+ * A plan names every change with its before, after and payload: tens of kilobytes for a large organization.
+ * Anything far beyond is not a plan lz wrote (a wrong path, a device) and is refused before it is read.
+ */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a plan saved with `lz plan --out`, refusing anything that is not one: every change must name a kind
@@ -10,12 +16,14 @@ import { canonical } from '../core/values.js';
  * plan edited by hand, or made by another version of lz, is refused before anything is read or applied.
  */
 export function readSavedPlan(path: string, registry: Registry): Plan {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new LzError('plan-unreadable', `Cannot read the saved plan ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const bytes = readBoundedFile(path, {
+    shownAs: path,
+    what: 'the saved plan',
+    code: 'plan',
+    maxBytes: MAX_PLAN_BYTES,
+    hint: 'Pass the file `lz plan --out FILE` wrote, e.g. lz apply plan.json.',
+  });
+  const text = bytes.toString('utf8');
   let data: Partial<Plan>;
   try {
     data = JSON.parse(text) as Partial<Plan>;

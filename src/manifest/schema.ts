@@ -80,7 +80,11 @@ export const accountNameSchema = z
   .string()
   .min(1, rule('must not be empty'))
   .max(50, rule('must be at most 50 characters (AWS account names)', 'shorten the name'))
-  .regex(ACCOUNT_NAME, rule('must use printable ASCII characters only (AWS account names)', 'remove accents, emoji and tabs'));
+  .regex(ACCOUNT_NAME, rule('must use printable ASCII characters only (AWS account names)', 'remove accents, emoji and tabs'))
+  .refine((n) => n.trim() === n, rule('must not start or end with a space', 'remove the leading or trailing spaces (quote the name if it ends in one)'));
+
+/** Characters that are invisible or reorder the text around them, so a name would not read as it is. */
+const CONTROL_OR_BIDI = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2060-\u2069\u061C\uFEFF]/u;
 
 export const unitPathSchema = z
   .string()
@@ -90,6 +94,14 @@ export const unitPathSchema = z
       "must be an OU path like Workloads/Prod: '/'-separated names of 1-128 characters, no empty name, no leading or trailing '/' or space, at most 5 levels",
       'write it as Parent/Child, e.g. Workloads/NonProd',
     ),
+  )
+  .refine(
+    (p) => !CONTROL_OR_BIDI.test(p),
+    rule('must not contain control, zero-width or bidirectional-override characters (they hide what the OU is called)', 'retype the path with plain characters'),
+  )
+  .refine(
+    (p) => !p.split('/').some((seg) => seg === '.' || seg === '..'),
+    rule("must not have a '.' or '..' name: a path is OU names, not a file path (lz would create an OU named '..')", 'write the full path from the root, e.g. Workloads/Prod'),
   );
 
 export const accountEmailSchema = z

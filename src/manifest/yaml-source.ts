@@ -1,10 +1,9 @@
-import { stat, readFile } from 'node:fs/promises';
 import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { LzError } from '../errors.js';
+import { readBoundedFile } from '../files.js';
 import type { SourceLocation } from '../errors.js';
 
-/** A manifest is a few kilobytes; anything near this is a mistake (or an attack), so refuse before parsing. */
 /**
  * Organizations allows up to 10,000 accounts; a file naming that many, with overrides, is a few megabytes.
  * Anything far beyond is not a manifest (a wrong -f, a log file) and is refused before it is read.
@@ -32,38 +31,13 @@ export interface YamlSource {
 
 /** Reads the file with every check that must happen before YAML sees a byte. Throws one LzError. */
 export async function readManifestFile(file: string, shownAs: string = file): Promise<string> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new LzError('manifest.not-found', `${shownAs} does not exist`, {
-        hint: 'run lz in the directory that holds accounts.yaml, or pass its path with -f FILE',
-      });
-    }
-    throw new LzError('manifest.unreadable', `cannot read ${shownAs}: ${(err as Error).message}`, {
-      hint: 'check the path and its permissions',
-    });
-  }
-  if (info.isDirectory()) {
-    throw new LzError('manifest.is-directory', `${shownAs} is a directory, not a file`, {
-      hint: 'pass the manifest file itself, e.g. -f path/to/accounts.yaml',
-    });
-  }
-  if (info.size > MAX_MANIFEST_BYTES) {
-    throw new LzError('manifest.too-large', `${shownAs} is ${info.size} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (16 MiB)`, {
-      hint: 'a manifest is normally a few kilobytes; check that -f points at accounts.yaml',
-    });
-  }
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new LzError('manifest.unreadable', `cannot read ${shownAs}: ${(err as Error).message}`, {
-      hint: 'check the path and its permissions',
-    });
-  }
+  const bytes = readBoundedFile(file, {
+    shownAs,
+    what: 'the manifest',
+    code: 'manifest',
+    maxBytes: MAX_MANIFEST_BYTES,
+    hint: 'run lz in the directory that holds accounts.yaml, or pass its path with -f FILE',
+  });
   return decodeUtf8(bytes, shownAs);
 }
 
@@ -153,6 +127,8 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     }
   }
 
+  if (doc && errors.length === 0) errors.push(...inexactNumbers(doc, text, at));
+
   let value: unknown;
   if (doc && errors.length === 0) {
     try {
@@ -239,4 +215,53 @@ function quoteKeyAt(text: string, offset: number): string {
   const m = /^["']?([^"':\n]*)/.exec(rest);
   const key = m?.[1]?.trim();
   return key ? `"${key}"` : 'in a mapping';
+}
+
+/**
+ * A number in the file must be the number lz works with. YAML numbers become JavaScript doubles, which hold
+ * about 15 significant digits: `99999999999999999999999` would silently become 1e23 (and a budget of it
+ * something AWS refuses halfway through an apply). Each plain decimal scalar is compared, digit for digit,
+ * with the double it became; any difference is an error at its line.
+ */
+function inexactNumbers(doc: Document.Parsed, text: string, at: (offset: number) => SourceLocation): LzError[] {
+  const found: LzError[] = [];
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'number' || !node.range || node.type !== 'PLAIN') return;
+      const source = text.slice(node.range[0], node.range[1]).trim();
+      const written = canonicalDecimal(source);
+      if (written === undefined || written === canonicalDecimal(plainDecimal(node.value))) return;
+      found.push(
+        new LzError('manifest.inexact-number', `the number ${source} has more digits than lz can hold exactly (about 15 significant digits); it would be read as ${plainDecimal(node.value)}`, {
+          location: at(node.range[0]),
+          hint: 'use fewer digits (budget amounts: at most 15 significant digits, e.g. 1000000 or 1234.56)',
+        }),
+      );
+    },
+  });
+  return found;
+}
+
+/** `+0012.500` -> `12.5`, `-0` -> `0`; undefined for anything that is not a plain decimal (hex, exponents, .inf). */
+function canonicalDecimal(s: string): string | undefined {
+  const m = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(s);
+  if (!m) return undefined;
+  const int = m[2]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const body = frac ? `${int}.${frac}` : int;
+  return body === '0' ? '0' : `${m[1] === '-' ? '-' : ''}${body}`;
+}
+
+/** A double written out in full decimal digits, never in exponent notation. */
+export function plainDecimal(n: number): string {
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  const s = String(n);
+  if (!/e/i.test(s)) return s;
+  const [mantissa, exp] = s.split(/e/i) as [string, string];
+  const e = Number(exp);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace(/^-/, '').replace('.', '');
+  const point = (mantissa.replace(/^-/, '').indexOf('.') + 1 || mantissa.replace(/^-/, '').length + 1) - 1 + e;
+  const out = point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return `${negative ? '-' : ''}${out}`;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { FieldChange } from '../core/plan.js';
+import { plainDecimal } from '../manifest/yaml-source.js';
 
 /**
  * The pure half of the budget module: what a budget looks like on both sides, and the steps (AWS calls, in
@@ -183,6 +184,5 @@ export function parseAmount(amount: string | undefined): number | null {
 
 /** A plain decimal string for BudgetLimit.Amount (never exponent notation). */
 export function formatAmount(amount: number): string {
-  const s = String(amount);
-  return /e/i.test(s) ? amount.toFixed(10).replace(/\.?0+$/, '') : s;
+  return plainDecimal(amount);
 }

@@ -29,6 +29,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam.js';
 import { mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
+import { accountFolder } from '../../src/secrets.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
@@ -65,7 +66,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
     return clients[name];
   };
   const policyArn = (name: AccountName) => `arn:aws:iam::${ids[name]}:policy/lz-require-mfa`;
-  const secretPath = (name: AccountName) => join(w.dir, '.lz', 'secrets', name, 'IAMADMIN.txt');
+  const secretPath = (name: AccountName) => join(w.dir, '.lz', 'secrets', accountFolder(name), 'IAMADMIN.txt');
   const passwordIn = (name: AccountName) => /Initial password: (\S+)/.exec(readFileSync(secretPath(name), 'utf8'))![1]!;
   const versions = async (name: AccountName) => (await (await iamIn(name)).send(new ListPolicyVersionsCommand({ PolicyArn: policyArn(name), MaxItems: 100 }))).Versions!;
   const outputs: string[] = [];
@@ -87,7 +88,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
       expect(out).toContain(`+ ${a}.iam-admin-group`);
       expect(out).toContain(`+ ${a}.mfa-policy`);
       expect(out).toContain(`+ ${a}.iam-admin-user`);
-      expect(out).toContain(`console password = "(generated at apply, written to .lz/secrets/${a}/IAMADMIN.txt)"`);
+      expect(out).toContain(`console password = "(generated at apply, written to .lz/secrets/${accountFolder(a)}/IAMADMIN.txt)"`);
     }
     // One line for the kind of step; the checklist has each step and what to click.
     expect(out).toMatch(/! IAM user can sign in to the console without MFA \(3\): /);
@@ -135,7 +136,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
     for (const a of ACCOUNTS) {
       const file = secretPath(a);
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(statSync(join(w.dir, '.lz', 'secrets', a)).mode & 0o777).toBe(0o700);
+      expect(statSync(join(w.dir, '.lz', 'secrets', accountFolder(a))).mode & 0o777).toBe(0o700);
       expect(statSync(join(w.dir, '.lz', 'secrets')).mode & 0o777).toBe(0o700);
       expect(existsSync(`${file}.pending`)).toBe(false);
       const password = passwordIn(a);
@@ -148,7 +149,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
       expect(readFileSync(file, 'utf8')).toContain(`https://${ids[a]}.signin.aws.amazon.com/console`);
     }
     expect(new Set(ACCOUNTS.map(passwordIn)).size).toBe(3);
-    expect(outputs.join('\n')).toContain('written to .lz/secrets/Development/IAMADMIN.txt');
+    expect(outputs.join('\n')).toContain(`written to .lz/secrets/${accountFolder('Development')}/IAMADMIN.txt`);
   });
 
   it('converges, and never prints, plans or logs a password', async () => {

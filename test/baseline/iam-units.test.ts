@@ -11,7 +11,7 @@ import { decodePolicyDocument, parseCredentialReport } from '../../src/resources
 import { mfaPolicy, mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
 import type { AccountApplyContext } from '../../src/core/module.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { generatePassword, passwordLength, safeSegment } from '../../src/secrets.js';
+import { accountFolder, generatePassword, passwordLength, safeSegment } from '../../src/secrets.js';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const RO = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
@@ -112,7 +112,7 @@ describe('iam-admin-user diff', () => {
   it('creates the user after its group, with a password generated at apply and never in the plan', () => {
     const create = iamAdminUser.diff(want, undefined, input({ exists: false })).changes[0]!;
     expect(create).toMatchObject({ action: 'create', address: 'Prod.iam-admin-user', dependsOn: ['Prod.iam-admin-group'] });
-    expect(create.after).toMatchObject({ 'console password': '(generated at apply, written to .lz/secrets/Prod/IAMADMIN.txt)', 'password length': 32 });
+    expect(create.after).toMatchObject({ 'console password': `(generated at apply, written to .lz/secrets/${accountFolder('Prod')}/IAMADMIN.txt)`, 'password length': 32 });
   });
 
   it.each<[string, AdminUserHave, boolean, string[], string[]]>([
@@ -130,7 +130,7 @@ describe('iam-admin-user diff', () => {
 
   it('shows where the password goes, not a value', () => {
     const field = iamAdminUser.diff(want, user({ passwordEnabled: false }), input()).changes[0]!.fields![0]!;
-    expect(field.note).toBe('generated at apply, written to .lz/secrets/Prod/IAMADMIN.txt');
+    expect(field.note).toBe(`generated at apply, written to .lz/secrets/${accountFolder('Prod')}/IAMADMIN.txt`);
   });
 
   it('deletes a user lz manages and the file no longer names only with --prune', () => {
@@ -198,7 +198,7 @@ describe('the login profile, applied against live state', () => {
     });
     expect(sb.state.accounts[sb.managementAccountId]!.iam.users.IAMADMIN!.loginProfile!.passwordSha256).toBe(before);
     expect(steps).toContain('IAMADMIN already has a console password; lz does not replace it');
-    expect(existsSync(join(workdir, 'secrets', 'Prod', 'IAMADMIN.txt'))).toBe(false);
-    expect(readdirSync(join(workdir, 'secrets', 'Prod'))).toEqual([]);
+    expect(existsSync(join(workdir, 'secrets', accountFolder('Prod'), 'IAMADMIN.txt'))).toBe(false);
+    expect(readdirSync(join(workdir, 'secrets', accountFolder('Prod')))).toEqual([]);
   });
 });

@@ -90,7 +90,7 @@ describe('bad command lines', () => {
     [['plan', '--parallelism', '0'], /--parallelism must be a whole number/],
     [['plan', '--target'], /argument missing/],
     [['plan', '--target', 'Nobody'], /--target names no account in accounts.yaml: Nobody/],
-    [['apply', 'missing-plan.json'], /Cannot read the saved plan/],
+    [['apply', 'missing-plan.json'], /missing-plan.json does not exist/],
     [['apply', '--create-timeout', 'soon', '--auto-approve'], /--create-timeout must be a positive number/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['validate', 'extra'], /too many arguments/],

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountFolder } from '../../src/secrets.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const manifest = `
@@ -44,7 +46,7 @@ describe('secrets never leave their files', () => {
 
     const secretsDir = join(w.dir, '.lz', 'secrets');
     const secretFiles = files(secretsDir);
-    expect(secretFiles.map((f) => f.slice(secretsDir.length + 1)).sort()).toEqual(['Data/IAMADMIN.txt', 'General/IAMADMIN.txt', 'Web/IAMADMIN.txt']);
+    expect(secretFiles.map((f) => f.slice(secretsDir.length + 1)).sort()).toEqual(['Data', 'General', 'Web'].map((a) => `${accountFolder(a)}/IAMADMIN.txt`).sort());
     const passwords = secretFiles.map((f) => /^Initial password:\s*(\S+)\s*$/m.exec(readFileSync(f, 'utf8'))?.[1]);
     for (const p of passwords) expect(p?.length, 'each file holds one password').toBeGreaterThanOrEqual(16);
 
@@ -72,6 +74,43 @@ describe('secrets never leave their files', () => {
     for (const f of files(secretsDir)) {
       expect(statSync(f).mode & 0o777, f).toBe(0o600);
       expect(statSync(join(f, '..')).mode & 0o777, f).toBe(0o700);
+    }
+  });
+});
+
+describe('accounts whose names look alike on disk', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' } });
+    w.writeManifest(`
+organization: { management: General }
+defaults:
+  iamAdmin: { user: IAMADMIN, group: Administrators, consoleAccess: true }
+accounts:
+  - { name: General, email: aws+general@example.com }
+  - { name: Dev Ops, email: aws+devops1@example.com }
+  - { name: Dev_Ops, email: aws+devops2@example.com }
+  - { name: Dev/Ops, email: aws+devops3@example.com }
+`);
+  });
+  afterAll(async () => w.close());
+
+  it('keep one initial password each: the folder holds a hash of the exact name, stable across runs', async () => {
+    const r = await w.lz('apply', '--auto-approve');
+    expect(r.code, r.err).toBe(0);
+    const names = ['Dev Ops', 'Dev_Ops', 'Dev/Ops'];
+    const folders = names.map(accountFolder);
+    expect(new Set(folders).size).toBe(3);
+    expect(folders.every((f) => f.startsWith('Dev_Ops-'))).toBe(true);
+    expect(accountFolder('Dev Ops')).toBe(folders[0]);
+    const secretsDir = join(w.dir, '.lz', 'secrets');
+    for (const [i, name] of names.entries()) {
+      const text = readFileSync(join(secretsDir, folders[i]!, 'IAMADMIN.txt'), 'utf8');
+      expect(text, name).toContain(name);
+      // The password in the file is the one IAM holds for that account's user.
+      const password = /^Initial password:\s*(\S+)\s*$/m.exec(text)?.[1];
+      const account = Object.values(w.sandbox.state.accounts).find((a) => a.name === name)!;
+      expect(account.iam.users.IAMADMIN?.loginProfile?.passwordSha256, name).toBe(createHash('sha256').update(password ?? '').digest('hex'));
     }
   });
 });
