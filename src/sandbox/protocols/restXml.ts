@@ -3,6 +3,7 @@ import * as zlib from 'node:zlib';
 import type { RawRequest } from '../types.js';
 import { AwsError } from '../types.js';
 import type { SandboxService } from '../types.js';
+import { errorFields } from './codec.js';
 import type { DecodedRequest, EncodedResponse, ProtocolCodec } from './codec.js';
 import { escapeXml } from './xml.js';
 
@@ -285,7 +286,7 @@ export const restXml: ProtocolCodec = {
 
   encodeError(service, error, requestId): EncodedResponse {
     const e = s3Error(error);
-    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>`;
+    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>${s3XmlChildren(errorFields(error))}`;
     const hostId = baseHeaders(requestId)['x-amz-id-2'];
     // S3's model says noErrorWrapping; every other restXml service (S3 Control) wraps the error.
     const doc = service?.wrapsXmlErrors
