@@ -70,6 +70,29 @@ function send(res: ServerResponse, r: EncodedResponse): void {
   res.end(body);
 }
 
+/** How long a refused request's connection is drained (read and dropped, never held) before it is closed. */
+const LINGER_MS = 2000;
+
+/**
+ * After refusing a body, the connection is closed; but closed at once with the client still sending, the
+ * kernel resets it and the client may lose the answer (EPIPE before it reads it). So, as servers do, the rest
+ * is drained for a short while — dropped as it comes, nothing kept — and then the connection is closed.
+ */
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  // Node ends a `Connection: close` answer with destroySoon(): half-close instead, drain, then destroy.
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    req.removeAllListeners('data');
+    req.on('data', () => {});
+    req.resume();
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function principalMatches(set: Set<string>, caller: Caller): boolean {
@@ -129,8 +152,7 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   const refuseTooLarge = () => {
     const proposed = Number(headers['x-amz-decoded-content-length'] ?? declared);
     const r = tooLarge(protocol, scoped?.route?.(raw.method, raw.path, raw.query)?.operation, Number.isFinite(proposed) ? proposed : undefined);
-    // The rest of the body is not read: the connection closes after the answer.
-    res.shouldKeepAlive = false;
+    lingerThenClose(req, res);
     if (r instanceof AwsError) return fail(scopedCodec, scoped, r);
     answer(scopedCodec, scoped, { ...r, headers: { ...r.headers, 'x-amzn-requestid': requestId } }, 'RequestEntityTooLarge');
   };
