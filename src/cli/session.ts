@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AwsContext } from '../aws/context.js';
 import { LzError } from '../errors.js';
@@ -25,6 +26,16 @@ export interface Session {
 }
 
 export const DEFAULT_SANDBOX_STATE = '.lz/sandbox.json';
+
+/** A state file another process runs a sandbox over: say which, and what to do. */
+export function sandboxInUse(e: unknown): never {
+  const holder = (e as { holder?: { pid: number; owner: string; endpoint?: string } }).holder;
+  if ((e as Error)?.name !== 'StateFileLockedError' || !holder) throw e;
+  const point = holder.endpoint ? ` or point lz at it instead of --sandbox: AWS_ENDPOINT_URL=${holder.endpoint} with the credentials \`lz sandbox serve\` printed` : '';
+  throw new LzError('sandbox-in-use', (e as Error).message, {
+    hint: holder.pid > 0 ? `Two sandboxes over one state file would lose each other's writes. Stop process ${holder.pid} first (Ctrl-C in its terminal, or \`kill ${holder.pid}\`)${point}.` : 'Try again in a moment.',
+  });
+}
 
 export function parseParallelism(value: string): number {
   const n = Number(value);
@@ -69,9 +80,15 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
   if (opts.sandbox) {
     const { startSandbox } = await import('../sandbox/index.js');
     const stateFile = resolve(io.cwd, typeof opts.sandbox === 'string' ? opts.sandbox : DEFAULT_SANDBOX_STATE);
+    // A fresh organization is made only at the default place: a file named on purpose that is missing is a typo.
+    if (stateFile !== resolve(io.cwd, DEFAULT_SANDBOX_STATE) && !existsSync(stateFile)) {
+      throw new LzError('bad-option', `--sandbox ${String(opts.sandbox)}: there is no sandbox state at ${stateFile}`, {
+        hint: `Check the path. \`--sandbox\` alone uses (and first creates) ${DEFAULT_SANDBOX_STATE}; \`lz sandbox serve --state ${String(opts.sandbox)}\` creates a new sandbox at that path.`,
+      });
+    }
     // The sandbox saves its state there on every change: a directory it cannot write fails now, plainly.
     ensureWorkdir(dirname(stateFile));
-    const sandbox = await startSandbox({ port: 0, stateFile, management: manifest.management });
+    const sandbox = await startSandbox({ port: 0, stateFile, management: manifest.management, owner: 'an lz command run with --sandbox' }).catch(sandboxInUse);
     const aws = new AwsContext({
       region,
       endpoint: sandbox.endpoint,

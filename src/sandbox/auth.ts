@@ -2,7 +2,8 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SandboxState } from './state.js';
-import type { Caller, RawRequest } from './types.js';
+import { AwsError } from './types.js';
+import type { Caller, Protocol, RawRequest } from './types.js';
 
 /** SHA-256 (and HMAC-SHA256 with a secret) for SignatureV4. */
 class Sha256 extends Hash {
@@ -21,9 +22,19 @@ export interface ParsedAuthorization {
   signature: string;
 }
 
+/** How one protocol names a failure when it differs from the query/JSON pair (S3's RequestTimeTooSkewed, ...). */
+export interface AuthVariant {
+  code: string;
+  status: number;
+  message: string;
+  /** Extra members of the error body (S3's RequestTime, ServerTime, MaxAllowedSkewMilliseconds). */
+  fields?: Record<string, unknown>;
+}
+
 /**
  * An authentication failure. AWS names the same failure differently in the query protocols (IAM, STS) and
- * in the JSON ones, so both codes are carried; the protocol layer picks one.
+ * in the JSON ones, so both codes are carried; `variants` carries a protocol whose answer differs further
+ * (status, message or code). {@link AuthFailure.toError} picks the one for the answering protocol.
  */
 export class AuthFailure {
   constructor(
@@ -31,7 +42,14 @@ export class AuthFailure {
     readonly jsonCode: string,
     readonly status: number,
     readonly message: string,
+    readonly variants: Partial<Record<Protocol, AuthVariant>> = {},
   ) {}
+
+  toError(protocol: Protocol | undefined, family: 'query' | 'json' | 'xml'): AwsError {
+    const v = protocol ? this.variants[protocol] : undefined;
+    if (v) return Object.assign(new AwsError(v.code, v.message, v.status), v.fields ? { fields: v.fields } : {});
+    return new AwsError(family === 'json' ? this.jsonCode : this.queryCode, this.message, this.status);
+  }
 }
 
 const AUTH_RE = /^AWS4-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)\s*$/;
@@ -51,6 +69,9 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   };
 }
 
+/** AWS refuses a signature dated more than 15 minutes from its clock, either way. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
 const MISSING = new AuthFailure('MissingAuthenticationToken', 'MissingAuthenticationTokenException', 403, 'Request is missing Authentication Token');
 const INVALID_TOKEN_MSG = 'The security token included in the request is invalid.';
 const SIG_MSG =
@@ -68,6 +89,37 @@ function signerFor(accessKeyId: string, secretAccessKey: string, region: string,
     signers.set(cacheKey, signer);
   }
   return signer;
+}
+
+/** 20240101T120000Z, the SigV4 date format AWS quotes in its messages. */
+function amzDate(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/**
+ * A signature dated outside AWS's window. The query and JSON services quote the window in the message
+ * ("Signature expired: … is now earlier than … (… - 15 min.)"), as SignatureDoesNotMatch (query, 403) or
+ * InvalidSignatureException (awsJson 400, restJson 403); S3 answers RequestTimeTooSkewed (403) with the
+ * request time, its own time and the allowed skew as members of the error.
+ */
+function skewFailure(signingDate: Date, rawDate: string, now: Date): AuthFailure | undefined {
+  const delta = signingDate.getTime() - now.getTime();
+  if (Math.abs(delta) <= MAX_CLOCK_SKEW_MS) return undefined;
+  const bound = new Date(now.getTime() + Math.sign(delta) * MAX_CLOCK_SKEW_MS);
+  const message =
+    delta < 0
+      ? `Signature expired: ${rawDate} is now earlier than ${amzDate(bound)} (${amzDate(now)} - 15 min.)`
+      : `Signature not yet current: ${rawDate} is still later than ${amzDate(bound)} (${amzDate(now)} + 15 min.)`;
+  const tooSkewed: AuthVariant = {
+    code: 'RequestTimeTooSkewed',
+    status: 403,
+    message: 'The difference between the request time and the current time is too large.',
+    fields: { RequestTime: rawDate, ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), MaxAllowedSkewMilliseconds: MAX_CLOCK_SKEW_MS },
+  };
+  return new AuthFailure('SignatureDoesNotMatch', 'InvalidSignatureException', 403, message, {
+    awsJson1_1: { code: 'InvalidSignatureException', status: 400, message },
+    restXml: tooSkewed,
+  });
 }
 
 function parseAmzDate(value: string | undefined): Date | undefined {
@@ -91,8 +143,15 @@ export async function authenticate(req: RawRequest, state: SandboxState, now: Da
   if (!auth) return MISSING;
   const key = state.accessKeys[auth.accessKeyId];
   if (!key) return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG);
-  if (key.sessionToken !== undefined && req.headers['x-amz-security-token'] !== key.sessionToken) {
+  const token = req.headers['x-amz-security-token'];
+  if (key.sessionToken !== undefined && token !== key.sessionToken) {
     return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG);
+  }
+  // A session token belongs to the access key it was issued with: a long-term key with any token is refused.
+  if (key.sessionToken === undefined && token !== undefined) {
+    return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG, {
+      restXml: { code: 'InvalidToken', status: 400, message: 'The provided token is malformed or otherwise invalid.' },
+    });
   }
   if (key.expiration && Date.parse(key.expiration) <= now.getTime()) {
     return new AuthFailure('ExpiredToken', 'ExpiredTokenException', 400, 'The security token included in the request is expired');
@@ -100,6 +159,8 @@ export async function authenticate(req: RawRequest, state: SandboxState, now: Da
   if (key.status !== 'Active') return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG);
   const signingDate = parseAmzDate(req.headers['x-amz-date']);
   if (!signingDate) return new AuthFailure('IncompleteSignature', 'IncompleteSignatureException', 400, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  const skewed = skewFailure(signingDate, req.headers['x-amz-date']!, now);
+  if (skewed) return skewed;
 
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) {

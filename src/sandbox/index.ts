@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults.js';
+import { lockStateFile } from './lock.js';
 import type { FaultOptions } from './faults.js';
 import { QuotaLimiter } from './quotas.js';
 import type { QuotaOverrides } from './quotas.js';
@@ -16,6 +17,8 @@ import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } f
 
 export type { FaultOptions } from './faults.js';
 export { NO_SETTLING } from './runtime.js';
+export { StateFileLockedError } from './lock.js';
+export type { LockHolder } from './lock.js';
 export type { QuotaOverrides } from './quotas.js';
 
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';
@@ -27,8 +30,13 @@ export const ADMIN_GROUP_NAME = 'lz-sandbox-admins';
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Loaded at start if present, written atomically after every mutating call. */
+  /**
+   * Loaded at start if present, written atomically (0600) after every mutating call. One process at a time:
+   * another one's sandbox over the same file is refused with StateFileLockedError while this one runs.
+   */
   stateFile?: string;
+  /** What runs this sandbox, named to another process refused the state file ('lz sandbox serve', ...). */
+  owner?: string;
   /** Seeds ids and keys (default 1). */
   seed?: number;
   faults?: FaultOptions;
@@ -87,19 +95,28 @@ export function loadStateFile(file: string): SandboxState | undefined {
   return state;
 }
 
-/** Writes the state atomically: a temp file in the same directory, then rename over the target. */
+/**
+ * Writes the state atomically: a temp file in the same directory, then rename over the target. The file holds
+ * every secret access key, so it is the owner's alone (0600), whatever the umask.
+ */
 export function writeStateFile(file: string, state: SandboxState): void {
   const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(state));
+  writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+  chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }
 
-/** Deletes a state file (the CLI's `lz sandbox reset`). */
+/** Deletes a state file (the CLI's `lz sandbox reset`); StateFileLockedError while a sandbox runs over it. */
 export function resetStateFile(file: string): boolean {
   if (!existsSync(file)) return false;
-  rmSync(file);
+  const lock = lockStateFile(file, 'lz sandbox reset');
+  try {
+    rmSync(file);
+  } finally {
+    lock.release();
+  }
   return true;
 }
 
@@ -139,7 +156,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.stateFile) writeStateFile(options.stateFile, holder.state);
   };
   const runtime = new Runtime(() => holder.state, { seed, delays: options.delays, accountLimit: options.accountLimit, persist });
+  if (options.stateFile) mkdirSync(dirname(options.stateFile), { recursive: true, mode: 0o700 });
+  const lock = options.stateFile ? lockStateFile(options.stateFile, options.owner ?? `a sandbox (pid ${process.pid})`) : undefined;
+  try {
+    return await serveSandbox(options, seed, holder, runtime, persist, lock);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+async function serveSandbox(
+  options: SandboxOptions,
+  seed: number,
+  holder: { state: SandboxState },
+  runtime: Runtime,
+  persist: () => void,
+  lock: ReturnType<typeof lockStateFile> | undefined,
+): Promise<SandboxHandle> {
   const loaded = options.stateFile ? loadStateFile(options.stateFile) : undefined;
+  // A file written before the sandbox made it 0600 becomes its owner's alone too.
+  if (loaded) chmodSync(options.stateFile!, 0o600);
   if (loaded) holder.state = loaded;
   else {
     createInitialState(runtime, holder, seed, options.management);
@@ -168,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   });
   const port = (server.address() as AddressInfo).port;
+  lock?.setEndpoint(`http://${host}:${port}`);
   const state = holder.state;
   return {
     endpoint: `http://${host}:${port}`,
@@ -208,7 +246,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        server.close((err) => {
+          lock?.release();
+          if (err) reject(err);
+          else resolve();
+        });
         server.closeAllConnections();
       }),
   };

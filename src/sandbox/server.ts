@@ -14,7 +14,8 @@ import type { QuotaLimiter } from './quotas.js';
 import type { Runtime } from './runtime.js';
 import type { SandboxState } from './state.js';
 import { AwsError } from './types.js';
-import type { Caller, OperationContext, RequestLogEntry, SandboxService } from './types.js';
+import type { Caller, OperationContext, Protocol, RequestLogEntry, SandboxService } from './types.js';
+import { MAX_BODY, tooLarge } from './limits.js';
 
 /** Everything the request path needs; owned by startSandbox. */
 export interface SandboxCore {
@@ -39,10 +40,26 @@ export function isReadOnly(service: SandboxService, operation: string): boolean 
   return service.isReadOnly ? service.isReadOnly(operation) : defaultIsReadOnly(operation);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Reads a request body of at most `limit` bytes; undefined once it passes the bound (a missing or lying
+ * Content-Length), whose bytes are then dropped and no more are read.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -52,6 +69,29 @@ function send(res: ServerResponse, r: EncodedResponse): void {
   const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
   res.writeHead(r.status, { ...r.headers, 'content-length': String(body.length) });
   res.end(body);
+}
+
+/** How long a refused request's connection is drained (read and dropped, never held) before it is closed. */
+const LINGER_MS = 2000;
+
+/**
+ * After refusing a body, the connection is closed; but closed at once with the client still sending, the
+ * kernel resets it and the client may lose the answer (EPIPE before it reads it). So, as servers do, the rest
+ * is drained for a short while — dropped as it comes, nothing kept — and then the connection is closed.
+ */
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  // Node ends a `Connection: close` answer with destroySoon(): half-close instead, drain, then destroy.
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    req.removeAllListeners('data');
+    req.on('data', () => {});
+    req.resume();
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,19 +104,22 @@ function principalMatches(set: Set<string>, caller: Caller): boolean {
 }
 
 export function createSandboxServer(core: SandboxCore): Server {
-  const server = createServer((req, res) => {
-    handle(core, req, res).catch((err: unknown) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) =>
+    handle(core, req, res, expectsContinue).catch((err: unknown) => {
       // A bug in the sandbox: answer 500 in some shape rather than hanging the client.
       process.stderr.write(`sandbox: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
       if (!res.headersSent) send(res, PROTOCOLS.awsQuery.encodeError(undefined, new AwsError('InternalFailure', 'internal error in the sandbox', 500), randomUUID()));
     });
-  });
+  const server = createServer((req, res) => void serve(req, res, false));
+  // `Expect: 100-continue`: the body is asked for only once its declared length is within the bound.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void serve(req, res, true));
   server.keepAliveTimeout = 30_000;
   return server;
 }
 
-async function handle(core: SandboxCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req);
+const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as Protocol[];
+
+async function handle(core: SandboxCore, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const headers: Record<string, string> = {};
@@ -86,7 +129,7 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
     path: q >= 0 ? url.slice(0, q) : url,
     query: new URLSearchParams(q >= 0 ? url.slice(q + 1) : ''),
     headers,
-    body,
+    body: Buffer.alloc(0),
   };
   const requestId = randomUUID();
   const state = core.state();
@@ -95,20 +138,34 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   const answer = (codec: ProtocolCodec, service: SandboxService | undefined, r: EncodedResponse, errorCode?: string) => {
     entry.status = r.status;
     if (errorCode) entry.errorCode = errorCode;
-    send(res, r);
+    // The sandbox's clock, which tests move: the SDK corrects its clock skew from this header, as with AWS.
+    send(res, { ...r, headers: { ...r.headers, date: core.runtime.now().toUTCString() } });
   };
   const fail = (codec: ProtocolCodec, service: SandboxService | undefined, e: AwsError) => answer(codec, service, codec.encodeError(service, e, requestId), e.code);
 
+  // The service (and so the protocol and its body bound) is known from the credential scope, before the body.
+  const scope = signingNameOf(raw);
+  const scoped = scope ? serviceFor(core.services, scope, raw) : undefined;
+  const scopedCodec = scoped ? PROTOCOLS[scoped.protocol] : fallbackCodec(raw);
+  entry.service = scope ?? '';
+  const protocol = scoped?.protocol ?? PROTOCOL_NAMES.find((p) => PROTOCOLS[p] === scopedCodec)!;
+  const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+  const refuseTooLarge = () => {
+    const proposed = Number(headers['x-amz-decoded-content-length'] ?? declared);
+    const r = tooLarge(protocol, scoped?.route?.(raw.method, raw.path, raw.query)?.operation, Number.isFinite(proposed) ? proposed : undefined);
+    lingerThenClose(req, res);
+    if (r instanceof AwsError) return fail(scopedCodec, scoped, r);
+    answer(scopedCodec, scoped, { ...r, headers: { ...r.headers, 'x-amzn-requestid': requestId } }, 'RequestEntityTooLarge');
+  };
+  if (declared !== undefined && declared > MAX_BODY[protocol]) return refuseTooLarge();
+  if (expectsContinue) res.writeContinue();
+  const body = await readBody(req, MAX_BODY[protocol]);
+  if (!body) return refuseTooLarge();
+  raw.body = body;
+
   const auth = await authenticate(raw, state, core.runtime.now());
-  if (auth instanceof AuthFailure) {
-    // The service is still known from the credential scope when the key is bad.
-    const scope = signingNameOf(raw);
-    const service = scope ? serviceFor(core.services, scope, raw) : undefined;
-    const codec = service ? PROTOCOLS[service.protocol] : fallbackCodec(raw);
-    entry.service = scope ?? '';
-    const code = codec.family === 'query' || codec.family === 'xml' ? auth.queryCode : auth.jsonCode;
-    return fail(codec, service, new AwsError(code, auth.message, auth.status));
-  }
+  // The service is still known from the credential scope when the key is bad.
+  if (auth instanceof AuthFailure) return fail(scopedCodec, scoped, auth.toError(scoped?.protocol, scopedCodec.family));
   const { caller } = auth;
   entry.service = auth.service;
   entry.callerAccount = caller.accountId;

@@ -31,7 +31,7 @@ import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam.js'
 import { mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
 import { accountFolder } from '../../src/secrets.js';
 import { heldAccounts } from '../helpers/organization.js';
-import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+import { sandboxClock, startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const ACCOUNTS = ['General', 'Development', 'Production'] as const;
 type AccountName = (typeof ACCOUNTS)[number];
@@ -60,7 +60,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
     if (!clients[name]) {
       clients[name] =
         name === 'General'
-          ? new IAMClient({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, maxAttempts: 1 })
+          ? new IAMClient({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, maxAttempts: 1, ...sandboxClock(w.sandbox) })
           : await w.memberIam(ids[name]);
     }
     return clients[name];

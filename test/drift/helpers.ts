@@ -2,7 +2,7 @@ import { AccountClient } from '@aws-sdk/client-account';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { TestWorld } from '../helpers/sandbox.js';
+import { sandboxClock, type TestWorld } from '../helpers/sandbox.js';
 
 /** Clients inside one account, as a person acting out of band would have them (the management account's own keys). */
 export interface Inside {
@@ -13,7 +13,7 @@ export interface Inside {
 }
 
 export async function inside(w: TestWorld, accountId: string): Promise<Inside> {
-  const base = { region: 'us-east-1', endpoint: w.sandbox.endpoint, maxAttempts: 1 };
+  const base = { region: 'us-east-1', endpoint: w.sandbox.endpoint, maxAttempts: 1, ...sandboxClock(w.sandbox) };
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = w.sandbox.managementCredentials;
   if (accountId !== w.sandbox.state.managementAccountId) {
     const sts = new STSClient({ ...base, credentials: w.sandbox.managementCredentials });

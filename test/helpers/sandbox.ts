@@ -21,6 +21,13 @@ export interface TestWorld {
   close(): Promise<void>;
 }
 
+/**
+ * SDK client options for a client whose clock agrees with the sandbox's at its creation. The sandbox refuses
+ * a signature more than 15 minutes off its clock, which tests move with advanceTime: a client made after the
+ * move is one a person would have then.
+ */
+export const sandboxClock = (sandbox: SandboxHandle) => ({ systemClockOffset: sandbox.runtime.now().getTime() - Date.now() });
+
 export async function startWorld(options: Partial<SandboxOptions> = {}): Promise<TestWorld> {
   const sandbox = await startSandbox({ port: 0, delays: { createAccount: 100, rolePropagation: 100 }, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'lz-test-'));
@@ -36,6 +43,12 @@ export async function startWorld(options: Partial<SandboxOptions> = {}): Promise
   delete process.env.AWS_PROFILE;
   const organizations = new OrganizationsClient(config);
   const sts = new STSClient(config);
+  // The world's own clients live through the whole test: their clocks move with the sandbox's.
+  const advance = sandbox.advanceTime;
+  sandbox.advanceTime = (ms) => {
+    advance(ms);
+    for (const c of [organizations, sts]) c.config.systemClockOffset += ms;
+  };
   return {
     sandbox,
     dir,
@@ -49,7 +62,7 @@ export async function startWorld(options: Partial<SandboxOptions> = {}): Promise
     memberIam: async (accountId, role = 'OrganizationAccountAccessRole') => {
       const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${role}`, RoleSessionName: 'test' }));
       const c = out.Credentials!;
-      return new IAMClient({ ...config, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
+      return new IAMClient({ ...config, ...sandboxClock(sandbox), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } });
     },
     close: async () => {
       organizations.destroy();

@@ -2,6 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { sandboxClock } from '../helpers/sandbox.js';
 
 export interface Creds {
   accessKeyId: string;
@@ -10,7 +11,7 @@ export interface Creds {
 }
 
 export function clientConfig(sb: SandboxHandle, credentials: Creds = sb.managementCredentials, maxAttempts = 1) {
-  return { endpoint: sb.endpoint, region: 'us-east-1', credentials, maxAttempts };
+  return { endpoint: sb.endpoint, region: 'us-east-1', credentials, maxAttempts, ...sandboxClock(sb) };
 }
 
 export const iamClient = (sb: SandboxHandle, credentials?: Creds, maxAttempts = 1) => new IAMClient(clientConfig(sb, credentials, maxAttempts));

@@ -174,7 +174,7 @@ describe('sandbox core: determinism and the state file', () => {
       firstUserId = out.User!.UserId!;
       // Written by rename of a fresh file, not in place; no temp file left behind.
       expect(statSync(file).ino).not.toBe(inodeBefore);
-      expect(readdirSync(join(dir, 'nested'))).toEqual(['sandbox.json']);
+      expect(readdirSync(join(dir, 'nested'))).toEqual(['sandbox.json', 'sandbox.json.lock']);
       const saved = JSON.parse(readFileSync(file, 'utf8'));
       expect(Object.keys(saved.accounts[first.managementAccountId].iam.users)).toContain('persisted');
       // A read does not rewrite the file.

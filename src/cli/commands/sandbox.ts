@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { LzError } from '../../errors.js';
 import type { CliIO } from '../io.js';
+import { sandboxInUse } from '../session.js';
 
 export interface SandboxServeOptions {
   port?: string;
@@ -33,7 +34,7 @@ export async function sandboxServeCommand(opts: SandboxServeOptions, io: CliIO, 
   const port = intOption('port', opts.port, 4566, 0, 65535);
   const seed = intOption('seed', opts.seed, 1, 0, 2 ** 31 - 1);
   const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
-  const sandbox = await startSandbox({ port, seed, stateFile, faults, quotas: opts.quotas ?? false });
+  const sandbox = await startSandbox({ port, seed, stateFile, faults, quotas: opts.quotas ?? false, owner: 'lz sandbox serve' }).catch(sandboxInUse);
   const c = sandbox.managementCredentials;
   io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n`);
   io.stderr(`sandbox: serving on ${sandbox.endpoint} (management account ${sandbox.managementAccountId}, state ${stateFile}); Ctrl-C to stop\n`);
@@ -58,7 +59,12 @@ export async function sandboxServeCommand(opts: SandboxServeOptions, io: CliIO, 
 export async function sandboxResetCommand(opts: { state?: string }, io: CliIO): Promise<number> {
   const { resetStateFile } = await import('../../sandbox/index.js');
   const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
-  const removed = resetStateFile(stateFile);
+  let removed: boolean;
+  try {
+    removed = resetStateFile(stateFile);
+  } catch (e) {
+    sandboxInUse(e);
+  }
   io.stdout(removed ? `Removed ${stateFile}; the next sandbox starts empty.\n` : `No sandbox state at ${stateFile}; nothing to reset.\n`);
   return 0;
 }

@@ -3,8 +3,8 @@ import * as zlib from 'node:zlib';
 import type { RawRequest } from '../types.js';
 import { AwsError } from '../types.js';
 import type { SandboxService } from '../types.js';
-import type { DecodedRequest, EncodedResponse, ProtocolCodec } from './codec.js';
 import { errorFields } from './codec.js';
+import type { DecodedRequest, EncodedResponse, ProtocolCodec } from './codec.js';
 import { escapeXml } from './xml.js';
 
 /**
@@ -286,9 +286,8 @@ export const restXml: ProtocolCodec = {
 
   encodeError(service, error, requestId): EncodedResponse {
     const e = s3Error(error);
-    // Extra members (S3's PermanentRedirect: Endpoint, Bucket) follow the message, as S3 sends them.
-    const extra = Object.entries(errorFields(error) ?? {}).map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('');
-    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>${extra}`;
+    // Extra members (S3's PermanentRedirect: Endpoint, Bucket; RequestTimeTooSkewed: RequestTime, ServerTime) follow the message, as S3 sends them.
+    const inner = `<Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message>${s3XmlChildren(errorFields(error))}`;
     const hostId = baseHeaders(requestId)['x-amz-id-2'];
     // S3's model says noErrorWrapping; every other restXml service (S3 Control) wraps the error.
     const doc = service?.wrapsXmlErrors
