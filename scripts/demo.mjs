@@ -31,5 +31,5 @@ for (const { args, say } of steps) {
 }
 process.stdout.write(
   `\nThe sandbox's organization is in ${state}, the default: run more commands against it with --sandbox, e.g. npx lz plan --sandbox.\n` +
-    'Initial console passwords are in .lz/secrets/<account>/IAMADMIN.txt (mode 0600).\n',
+    'Initial console passwords are in .lz/secrets/<account>-<hash>/IAMADMIN.txt (mode 0600).\n',
 );
