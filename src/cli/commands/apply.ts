@@ -12,6 +12,7 @@ import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
 import { defaultRegistry } from '../../resources/registry.js';
 import type { ApplyContext } from '../../core/module.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { INTERRUPT_GRACE_MS, signalExitCode } from '../interrupt.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { parseParallelism } from '../session.js';
@@ -41,10 +42,13 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile), defaultRegistry) : undefined;
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
+  // From here a signal stops the run cleanly: no new change, the locks released, a report (src/cli/interrupt.ts).
+  const unhandle = io.interrupt?.handle();
   try {
     return await lockedApply(saved, opts, { waits, parallelism }, io);
   } finally {
     await lock.release();
+    unhandle?.();
   }
 }
 
@@ -84,6 +88,11 @@ async function lockedApply(
       return unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
     }
     if (!saved && !opts.autoApprove) await confirm(io);
+    const signal = io.interrupt?.signal;
+    if (signal?.aborted) {
+      io.stdout(`\nInterrupted (${String(signal.reason)}) before any change was made. The lock is released.\n`);
+      return signalExitCode(signal.reason);
+    }
 
     // The SDK's retries through AWS's settling errors show as progress lines too.
     session.aws.progress = (subject, step) => progress.step(subject, step);
@@ -96,9 +105,15 @@ async function lockedApply(
       logger: session.logger,
       progress: (subject, step) => progress.step(subject, step),
       waits: limits.waits,
+      ...(signal ? { signal } : {}),
     };
-    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: limits.parallelism });
+    const outcome = await executePlan(plan, defaultRegistry, ctx, {
+      failFast: Boolean(opts.failFast),
+      parallelism: limits.parallelism,
+      ...(signal ? { signal, graceMs: INTERRUPT_GRACE_MS } : {}),
+    });
     io.stdout(renderOutcome(outcome, unreadable));
+    if (outcome.interrupted) return signalExitCode(outcome.interrupted.reason);
     return outcome.failed.length > 0 || outcome.notRun.length > 0 || unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await planned.lock?.release();
@@ -133,9 +148,16 @@ function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[]): 
     if (error instanceof LzError && error.hint) lines.push(`      hint: ${error.hint}`);
   }
   for (const { change, reason } of outcome.notRun) lines.push(`  - ${change.address} not run: ${reason}`);
+  const inFlight = outcome.interrupted?.inFlight ?? [];
+  for (const change of inFlight) lines.push(`  ? ${change.address}: still in flight after ${INTERRUPT_GRACE_MS / 1000} s; it may or may not have been made`);
   const failed = outcome.failed.length + unreadable.length;
-  const status = failed + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
-  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run.`);
-  if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
+  const status = outcome.interrupted
+    ? `Apply interrupted (${outcome.interrupted.reason}).`
+    : failed + outcome.notRun.length === 0
+      ? 'Apply complete!'
+      : 'Apply finished with errors.';
+  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run${inFlight.length > 0 ? `, ${inFlight.length} in flight` : ''}.`);
+  if (outcome.interrupted) lines.push('The lock is released. Run `lz apply` again to finish: it continues where this run stopped.');
+  else if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
   return `${lines.join('\n')}\n`;
 }
