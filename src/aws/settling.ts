@@ -82,3 +82,13 @@ export async function waitThrough<T>(call: () => Promise<T>, opts: WaitThroughOp
     }
   }
 }
+
+/** Assumes an account's access role, forgetting a refusal so that the next try asks STS again. */
+export async function assumeAccessRole(aws: { credentialsFor(id: string): Promise<unknown>; forgetCredentials(id: string): void }, accountId: string): Promise<void> {
+  try {
+    await aws.credentialsFor(accountId);
+  } catch (err) {
+    aws.forgetCredentials(accountId);
+    throw err;
+  }
+}

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
-import { ROLE_SETTLING, waitThrough } from '../aws/settling.js';
+import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js';
 import type { ApplyContext } from '../core/module.js';
 import { LzError } from '../errors.js';
 
@@ -145,14 +145,7 @@ const FINALIZING_TIMEOUT = 60 * 60_000;
  */
 export async function waitForAccessRole(ctx: ApplyContext, name: string, accountId: string): Promise<void> {
   await waitThrough(
-    async () => {
-      try {
-        return await ctx.aws.credentialsFor(accountId);
-      } catch (err) {
-        ctx.aws.forgetCredentials(accountId);
-        throw err;
-      }
-    },
+    () => assumeAccessRole(ctx.aws, accountId),
     {
       ...settleWith(ctx, name),
       codes: ROLE_SETTLING,

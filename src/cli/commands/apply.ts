@@ -68,6 +68,15 @@ async function lockedApply(
       const bucket = manifest.manifest.organization.lock?.bucket;
       return bucket ? acquireS3Lock(session.aws.management.s3, bucket, currentHolder('apply')) : undefined;
     },
+    // An account created within the hour whose role refuses (a run killed before it could be assumed) is waited for.
+    {
+      roleWait: {
+        timeout: limits.waits.roleTimeout,
+        pollInterval: limits.waits.pollInterval,
+        onWait: (account, step) => progress.step(account, step),
+        ...(io.interrupt ? { signal: io.interrupt.signal } : {}),
+      },
+    },
   );
   const { session, index } = planned;
   try {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../files.js';
 import type { Lock } from '../../engine/lock.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
-import { makePlan, type PlanResult } from '../../engine/planner.js';
+import { makePlan, type PlanOptions, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../core/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
 import { renderPlan } from '../../engine/render-text.js';
@@ -42,6 +42,7 @@ export async function planFromCli(
   io: CliIO,
   progress: Progress,
   beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
+  extra: Pick<PlanOptions, 'roleWait'> = {},
 ): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
@@ -55,6 +56,7 @@ export async function planFromCli(
       targets: opts.target,
       manifestSha256: sha256,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
+      ...extra,
     });
     return { ...result, manifest, session, lock };
   } catch (err) {
