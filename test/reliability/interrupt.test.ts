@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { heldAccounts } from '../helpers/organization.js';
+import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+const BUCKET = 'lz-locks';
+
+const manifest = (lock: boolean) => `
+organization: { management: General, units: [Teams]${lock ? `, lock: { bucket: ${BUCKET} }` : ''} }
+accounts:
+  - { name: General, email: aws+general@example.com }
+  - { name: Data, email: aws+data@example.com, unit: Teams }
+  - { name: Logs, email: aws+logs@example.com, unit: Teams }
+`;
+
+interface Run {
+  child: ChildProcess;
+  out: string;
+  err: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `lz apply --auto-approve` in a process of its own (and a process group of its own, to kill it whole). */
+function applyProcess(dir: string): Run {
+  const child = spawn(process.execPath, [MAIN, 'apply', '--auto-approve'], { cwd: dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const run: Run = { child, out: '', err: '', exit: undefined as never };
+  child.stdout!.on('data', (d: Buffer) => (run.out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (run.err += d.toString()));
+  run.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return run;
+}
+
+async function converged(w: TestWorld): Promise<void> {
+  const plan = await w.lz('plan', '--detailed-exitcode');
+  expect(plan.code, plan.err + plan.out).toBe(0);
+  expect(plan.out).toContain('No changes.');
+  expect((await heldAccounts(w.organizations)).map((a) => a.email).sort()).toEqual(['aws+data@example.com', 'aws+general@example.com', 'aws+logs@example.com']);
+}
+
+describe('an interrupted apply', () => {
+  let w: TestWorld | undefined;
+  afterEach(async () => {
+    await w?.close();
+    w = undefined;
+  });
+
+  it('on SIGINT starts nothing new, says what was done and not, releases the local and the S3 lock, exits 130; the next apply converges', async () => {
+    // Account creation takes 3 s: the signal lands while apply waits for it.
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' }, delays: { createAccount: 3000, rolePropagation: 100 } });
+    const world = w;
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: world.sandbox.endpoint, credentials: world.sandbox.managementCredentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    world.writeManifest(manifest(true));
+    const run = applyProcess(world.dir);
+    let sent = false;
+    const stop = world.sandbox.onRequest((entry) => {
+      if (sent || entry.operation !== 'DescribeCreateAccountStatus') return;
+      sent = true;
+      run.child.kill('SIGINT');
+    });
+    const started = Date.now();
+    const { code, signal } = await run.exit;
+    stop();
+    expect(sent).toBe(true);
+    expect({ code, signal }, run.err + run.out).toEqual({ code: 130, signal: null });
+    // Bounded: the waits for AWS end at once; nothing is left to wait for 10 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.err).toContain('SIGINT: starting no new change');
+    expect(run.out).toMatch(/Apply interrupted \(SIGINT\)\. \d+ done, 0 failed, [1-9]\d* not run\./);
+    expect(run.out).toContain('account:Data not run: interrupted while it waited for AWS; the next apply resumes it');
+    expect(run.out).toContain('The lock is released. Run `lz apply` again');
+    expect(existsSync(join(world.dir, '.lz', 'apply.lock'))).toBe(false);
+    await expect(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lz/apply.lock' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    s3.destroy();
+
+    const again = await world.lz('apply', '--auto-approve');
+    expect(again.code, again.err + again.out).toBe(0);
+    await converged(world);
+    // The creations the interrupted run sent were resumed, not sent again.
+    expect(Object.keys(world.sandbox.state.organization!.createAccountRequests)).toHaveLength(2);
+  }, 60_000);
+
+  it('after kill -9 of its process group, an apply started at once is never refused by the lock', async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' }, delays: { createAccount: 100, rolePropagation: 100 } });
+    const world = w;
+    world.writeManifest(manifest(false));
+    const KILLS = 10;
+    let run = applyProcess(world.dir);
+    for (let i = 0; i < KILLS; i++) {
+      // Once this run has the lock (its first AWS request comes after it), kill its whole group.
+      const first = await Promise.race([
+        new Promise<'request'>((resolve) => {
+          const stop = world.sandbox.onRequest(() => {
+            stop();
+            resolve('request');
+          });
+        }),
+        run.exit.then(() => 'exited' as const),
+      ]);
+      expect(first, `run ${i} ended by itself:\n${run.err}${run.out}`).toBe('request');
+      expect(run.err).not.toContain('holds the lock');
+      process.kill(-run.child.pid!, 'SIGKILL');
+      run = applyProcess(world.dir);
+      // The killed process stays a zombie until this process reaps it, which happens on its event loop: hold
+      // the loop while the next apply starts and takes the lock, as a parent slow to reap would.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+    }
+    const { code } = await run.exit;
+    expect(run.err).not.toContain('holds the lock');
+    expect(code, run.err + run.out).toBe(0);
+    await converged(world);
+  }, 120_000);
+
+  it('killed right after CreateAccount, before the role can be assumed: the next single apply waits for the role and converges', async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' }, delays: { createAccount: 50, rolePropagation: 4000 } });
+    const world = w;
+    world.writeManifest(manifest(false));
+    const run = applyProcess(world.dir);
+    let killed = false;
+    const stop = world.sandbox.onRequest((entry) => {
+      // The first AssumeRole is into a new account (the file's others are created): its role is not there yet.
+      if (killed || entry.operation !== 'AssumeRole') return;
+      killed = true;
+      process.kill(-run.child.pid!, 'SIGKILL');
+    });
+    await run.exit;
+    stop();
+    expect(killed).toBe(true);
+
+    const again = await world.lz('apply', '--auto-approve');
+    expect(again.code, again.err + again.out).toBe(0);
+    await converged(world);
+  }, 60_000);
+});
