@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { lzProcess, type Run } from '../helpers/child.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 const BUCKET = 'lz-locks';
 
 const manifest = (lock: boolean) => `
@@ -17,22 +16,8 @@ accounts:
   - { name: Logs, email: aws+logs@example.com, unit: Teams }
 `;
 
-interface Run {
-  child: ChildProcess;
-  out: string;
-  err: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** `lz apply --auto-approve` in a process of its own (and a process group of its own, to kill it whole). */
-function applyProcess(dir: string): Run {
-  const child = spawn(process.execPath, [MAIN, 'apply', '--auto-approve'], { cwd: dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const run: Run = { child, out: '', err: '', exit: undefined as never };
-  child.stdout!.on('data', (d: Buffer) => (run.out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (run.err += d.toString()));
-  run.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return run;
-}
+const applyProcess = (dir: string): Run => lzProcess(dir, ['apply', '--auto-approve'], true);
 
 async function converged(w: TestWorld): Promise<void> {
   const plan = await w.lz('plan', '--detailed-exitcode');
