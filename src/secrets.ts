@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 /**
@@ -100,27 +100,4 @@ export function stageSecret(workdir: string, path: string, content: string): Sta
     },
     discard: () => rmSync(pending, { force: true }),
   };
-}
-
-/**
- * The pending files a run left (it stopped between staging a password and confirming the call), as shown to
- * a person: `.lz/secrets/<account>/<user>.txt.pending`, sorted. Plan and apply list them until someone
- * renames or deletes them.
- */
-export function findPendingSecrets(workdir: string): string[] {
-  const root = join(workdir, 'secrets');
-  const list = (dir: string) => {
-    try {
-      return readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return [];
-    }
-  };
-  const found: string[] = [];
-  for (const account of list(root).filter((d) => d.isDirectory())) {
-    for (const file of list(join(root, account.name))) {
-      if (file.isFile() && file.name.endsWith('.pending')) found.push(join('.lz', 'secrets', account.name, file.name));
-    }
-  }
-  return found.sort();
 }

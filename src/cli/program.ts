@@ -28,18 +28,15 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await validateCommand(opts, io);
     });
 
-  // `--parallelism` only where accounts are worked in (not unlock, which makes one call).
-  const awsOptions = (cmd: Command, { parallelism = true } = {}) => {
+  const awsOptions = (cmd: Command) =>
     cmd
       .addOption(fileOption())
       .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
       .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
-      .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`);
-    if (parallelism) cmd.option('--parallelism <n>', 'how many accounts to work in at once', '16');
-    return cmd
+      .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
+      .option('--parallelism <n>', 'how many accounts to work in at once', '16')
       .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
       .option('--log-file <file>', 'write structured logs to this file instead of stderr');
-  };
   const collect = (value: string, previous: string[]) => [...previous, value];
   const targetOption = (cmd: Command) => cmd.option('--target <account>', 'only this account (repeatable)', collect, []);
   const pruneOption = (cmd: Command) => cmd.option('--prune', 'also delete what lz manages and the file no longer names (never accounts)');
@@ -51,7 +48,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   pruneOption(targetOption(awsOptions(program.command('plan'))))
     .description('Read the live organization, diff it with accounts.yaml and print what apply would do. Makes no write call.')
     .option('--json', 'print the plan as JSON (format: docs/usage.md)')
-    .addOption(new Option('--format <format>', 'text or json (--format json is --json)').choices(['text', 'json']).hideHelp())
     .option('--out <file>', 'save the plan, to apply exactly it later with `lz apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--manual', 'print the per-account root-user checklist (manual steps, [x] where lz verified them) instead of the plan')
@@ -65,14 +61,13 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .argument('[planFile]', 'a plan saved with `lz plan --out`')
     .option('--auto-approve', 'do not ask for confirmation (needed off a terminal)')
     .option('--fail-fast', 'stop starting new changes after the first failure')
-    .action(async (planFile: string | undefined, opts, cmd: Command) => {
+    .action(async (planFile: string | undefined, opts) => {
       const { applyCommand } = await import('./commands/apply.js');
-      exitCode = await applyCommand(planFile, { ...opts, fileGiven: cmd.getOptionValueSource('file') === 'cli' }, io);
+      exitCode = await applyCommand(planFile, opts, io);
     });
 
   targetOption(awsOptions(program.command('drift')))
     .description('Report drift (the plan that should be empty) and posture findings (CIS AWS Foundations v3.0). Reads only. Exit 0 clean, 2 drift or findings, 1 error.')
-    .option('--json', 'print the report as JSON (the same as --format json)')
     .option('--format <format>', 'text, json, markdown or junit', 'text')
     .option('--output <file>', 'write the report to this file (stdout gets a summary line)')
     .option('--fail-on <what>', 'what makes exit code 2: drift, findings, all or none (comma-separated)', 'drift,findings')
@@ -135,7 +130,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await sandboxResetCommand(opts, io);
     });
 
-  awsOptions(program.command('unlock'), { parallelism: false })
+  awsOptions(program.command('unlock'))
     .description('Release the apply lock left by a run that crashed (the local one, and the S3 one if accounts.yaml names a lock bucket). Check `lz plan` first.')
     .action(async (opts) => {
       const { unlockCommand } = await import('./commands/unlock.js');

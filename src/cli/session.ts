@@ -71,7 +71,6 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
       },
     };
   }
-  await checkProfile(opts.profile, io);
   const aws = new AwsContext({ region, ...(opts.profile ? { profile: opts.profile } : {}), accessRole, parallelism, logger });
   return {
     aws,
@@ -79,22 +78,4 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
     workdir,
     close: async () => aws.destroy(),
   };
-}
-
-/**
- * A profile named by --profile or AWS_PROFILE that no shared config file holds is the person's typo: say
- * which profile and where it was looked for, instead of the chain's "Could not load credentials from any
- * providers". The files are read with the SDK's own loader (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE).
- */
-async function checkProfile(flag: string | undefined, io: CliIO): Promise<void> {
-  const name = flag ?? io.env.AWS_PROFILE;
-  // Keys in the environment come first in the SDK's chain when no --profile is given: the profile is not read.
-  if (!name || (!flag && io.env.AWS_ACCESS_KEY_ID)) return;
-  const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
-  const files = await loadSharedConfigFiles({ ignoreCache: true });
-  if (files.configFile[name] || files.credentialsFile[name]) return;
-  const where = `${io.env.AWS_CONFIG_FILE ?? '~/.aws/config'} or ${io.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}`;
-  throw new LzError('no-profile', `AWS profile "${name}" (from ${flag ? '--profile' : 'AWS_PROFILE'}) is not in ${where}.`, {
-    hint: `Check the name (\`aws configure list-profiles\` lists them), set it up with \`aws configure sso --profile ${name}\` or \`aws configure --profile ${name}\`${flag ? '' : ', or unset AWS_PROFILE'}. To try lz without AWS, add --sandbox.`,
-  });
 }

@@ -32,6 +32,8 @@ export interface LiveAccount {
   unit: string | undefined;
   /** Read only for accounts the file names. */
   tags?: Record<string, string>;
+  /** When Organizations created it (JoinedMethod CREATED): its access role may still be propagating. */
+  createdAt?: string;
 }
 
 export interface OrganizationSnapshot {

@@ -48,11 +48,6 @@ export interface Change<Payload = unknown> {
    * the text plan, which ends with one line counting them instead; `lz plan --manual` lists them.
    */
   unverifiable?: boolean;
-  /**
-   * For manual steps: the kind of step in a few words ("root user has no MFA"), the same for every account
-   * it applies to. The plan prints one line per kind with its count; `lz plan --manual` has each step.
-   */
-  step?: string;
   /** Addresses that must be applied first. */
   dependsOn?: string[];
 }
@@ -62,8 +57,6 @@ export interface Unmanaged {
   address: string;
   kind: string;
   description: string;
-  /** Something lz manages and the file no longer names (a tag removed from the file): `--prune` removes it. */
-  prunable?: boolean;
 }
 
 /**
@@ -98,11 +91,6 @@ export interface Plan {
   unmanaged: Unmanaged[];
   /** Accounts whose baseline could not be read; absent when every account was read. */
   unreadable?: UnreadableAccount[];
-  /**
-   * Console passwords a run wrote to `<file>.pending` and did not confirm (it stopped around the call that
-   * set the password): display paths, e.g. `.lz/secrets/Dev/IAMADMIN.txt.pending`. Absent when there are none.
-   */
-  pendingSecrets?: string[];
 }
 
 export interface PlanCounts {

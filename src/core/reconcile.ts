@@ -97,7 +97,7 @@ export function singletonDiff<Want, Have, Payload>(input: SingletonInput<Want, H
     if (input.prune && input.payload.delete) {
       return { changes: [{ ...base, action: 'delete', before: showHave(have), after: null, payload: input.payload.delete(have) }], unmanaged: [] };
     }
-    return { changes: [], unmanaged: [{ address, kind, description: input.unmanaged(have), ...(input.payload.delete ? { prunable: true } : {}) }] };
+    return { changes: [], unmanaged: [{ address, kind, description: input.unmanaged(have) }] };
   }
   if (have === undefined) return { changes: [{ ...base, action: 'create', before: null, after: showWant(want), payload: input.payload.put(want, undefined) }], unmanaged: [] };
   const fields = input.fields(want, have);

@@ -86,7 +86,8 @@ export async function readOrganization(
 }
 
 function liveAccount(a: Account, unit: string | undefined): LiveAccount {
-  return { id: a.Id ?? '', name: a.Name ?? '', email: a.Email ?? '', status: a.State ?? a.Status ?? 'ACTIVE', unit };
+  const created = a.JoinedMethod === 'CREATED' && a.JoinedTimestamp ? { createdAt: a.JoinedTimestamp.toISOString() } : {};
+  return { id: a.Id ?? '', name: a.Name ?? '', email: a.Email ?? '', status: a.State ?? a.Status ?? 'ACTIVE', unit, ...created };
 }
 
 /** Tags are read only for the accounts the file names: unmanaged accounts' tags are none of lz's business. */

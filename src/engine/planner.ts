@@ -2,19 +2,18 @@ import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
-import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
+import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
 import { errorMessage, errorName } from '../aws/aws-errors.js';
+import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js';
 
 export interface PlanOptions {
   prune: boolean;
   /** Account names to limit the plan to; empty = all. */
   targets: string[];
   manifestSha256: string;
-  /** The manifest's absolute path, recorded as `manifest.file` (`lz apply PLANFILE` plans against it again). */
-  manifestPath: string;
   /** Called as accounts are read, for a progress line. */
   onProgress?: (done: number, total: number) => void;
   /**
@@ -23,7 +22,16 @@ export interface PlanOptions {
    * not read again. Not called for accounts that do not exist yet.
    */
   inspectAccount?: (input: AccountInspection) => Promise<void>;
+  /**
+   * apply's wait for the access role of an account Organizations created within the last hour (a run that
+   * died before the role became assumable leaves one): AccessDenied there is IAM still propagating, not a
+   * broken role. Without it (`lz plan`) such an account is reported unreadable, with that said.
+   */
+  roleWait?: { timeout: number; pollInterval: number; onWait: (account: string, step: string) => void; signal?: AbortSignal };
 }
+
+/** How long after its creation an account's AccessDenied is taken for its role still propagating. */
+export const YOUNG_ACCOUNT_MS = 60 * 60_000;
 
 /** What `PlanOptions.inspectAccount` sees of one account. */
 export interface AccountInspection {
@@ -105,7 +113,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     format: PLAN_FORMAT,
     formatVersion: PLAN_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    manifest: { file: options.manifestPath, sha256: options.manifestSha256 },
+    manifest: { file: manifest.file, sha256: options.manifestSha256 },
     organization: {
       ...(snapshot.organization ? { id: snapshot.organization.id } : {}),
       managementAccountId: snapshot.organization?.managementAccountId ?? snapshot.callerAccountId,
@@ -170,7 +178,7 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
   // dependent calls in latency, not the sum of all its calls.
   const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
   const [haves] = await Promise.all([
-    readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
+    readAccount(aws, account.name, live && live.id !== managementId ? live : undefined, options.roleWait, () =>
       Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
     ),
     organizationExists && live ? readTags(aws, live) : Promise.resolve(),
@@ -217,16 +225,32 @@ class Unreadable {
  * not waited for: AccessDenied there is a real failure, not IAM propagation (that wait is only for accounts
  * apply creates). Any failure makes this one account unreadable instead of failing the whole plan.
  */
-async function readAccount<T>(aws: AwsContext, name: string, memberId: string | undefined, read: () => Promise<T>): Promise<T | Unreadable> {
-  if (memberId) {
+async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount | undefined, roleWait: PlanOptions['roleWait'], read: () => Promise<T>): Promise<T | Unreadable> {
+  if (member) {
+    const age = member.createdAt ? Date.now() - Date.parse(member.createdAt) : Infinity;
+    const young = age < YOUNG_ACCOUNT_MS;
     try {
-      await aws.credentialsFor(memberId);
+      if (young && roleWait) {
+        await waitThrough(() => assumeAccessRole(aws, member.id), {
+          codes: ROLE_SETTLING,
+          timeout: roleWait.timeout,
+          pollInterval: roleWait.pollInterval,
+          onWait: (step) => roleWait.onWait(name, step),
+          fail: (err) => err as Error,
+          ...(roleWait.signal ? { signal: roleWait.signal } : {}),
+        });
+      } else {
+        await aws.credentialsFor(member.id);
+      }
     } catch (err) {
       return new Unreadable({
         account: name,
         address: accountAddress(name),
-        reason: `cannot assume ${aws.roleArn(memberId)}: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}`,
-        hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
+        reason: `cannot assume ${aws.roleArn(member.id)}: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}`,
+        hint:
+          young && !roleWait
+            ? `The account was created ${Math.round(age / 60_000)} min ago and its role may still be propagating: \`lz apply\` waits for it (--role-timeout).`
+            : 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
       });
     }
   }

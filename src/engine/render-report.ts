@@ -109,16 +109,14 @@ function fieldText(f: FieldChange): string {
 function renderMarkdown(report: DriftReport): string {
   const s = report.summary;
   const failed = failing(report.posture);
-  const ok = s.changes === 0 && s.findings === 0 && s.unreadable === 0;
+  const ok = s.changes === 0 && s.findings === 0;
   const out: string[] = [];
-  const bad = [s.changes > 0 ? 'drift' : '', s.findings > 0 ? 'failing findings' : '', s.unreadable > 0 ? 'accounts not read' : ''].filter(Boolean).join(' and ');
-  out.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${bad}`}`, '');
+  out.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${[s.changes > 0 ? 'drift' : '', s.findings > 0 ? 'failing findings' : ''].filter(Boolean).join(' and ')}`}`, '');
   out.push(`${summarySentence(report)}`, '');
   out.push(`Organization \`${report.plan.organization.id ?? '(none yet)'}\`, management account \`${report.plan.organization.managementAccountId}\`, checked ${report.createdAt}.`, '');
 
   out.push('### Drift', '');
-  if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) out.push('No changes: AWS matches accounts.yaml.', '');
-  else if (report.plan.changes.length === 0) out.push('No changes in the accounts lz could read; the others are unknown (below).', '');
+  if (report.plan.changes.length === 0) out.push('No changes: AWS matches accounts.yaml.', '');
   else {
     out.push('| | Address | Action | What differs |', '| --- | --- | --- | --- |');
     for (const c of report.plan.changes) out.push(`| ${ACTION_SYMBOL[c.action]} | \`${cell(c.address)}\` | ${c.action} | ${cell(changeDetail(c))} |`);

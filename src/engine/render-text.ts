@@ -23,27 +23,24 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
       lines.push(...describe(change).map((l) => `      ${l}`), '');
     }
   }
-  // One line per kind of step, with its count; `lz plan --manual` is the checklist with every step. Steps lz
-  // can never verify (billing access) are not repeated every run: one closing line counts them.
-  const groups = manualGroups(plan);
-  if (groups.length > 0) {
-    lines.push(bold('Manual steps (lz cannot or must not do these; a person has to). The checklist: lz plan --manual'), '');
-    for (const g of groups) lines.push(`  ${paint(COLOR.manual, '!')} ${g.step} (${g.count}): ${listed(g.where)}`);
-    lines.push('');
+  // Steps lz can never verify (billing access) are not repeated every run: one closing line counts them.
+  const manual = visibleManual(plan);
+  if (manual.length > 0) {
+    lines.push(bold('Manual steps (lz cannot or must not do these; a person has to):'), '');
+    for (const step of manual) {
+      lines.push(`  ${paint(COLOR.manual, '!')} ${bold(step.address)}`);
+      lines.push(...wrap(step.instructions ?? '', 96).map((l) => `      ${l}`), '');
+    }
   }
   if (plan.unmanaged.length > 0) {
     lines.push(bold('Not in accounts.yaml (reported, left alone):'));
-    for (const u of plan.unmanaged) lines.push(`  ? ${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`);
+    for (const u of plan.unmanaged) lines.push(`  ? ${u.description}`);
     lines.push('');
   }
   if (plan.unreadable?.length) {
-    lines.push(bold('Accounts lz could not read (their state is unknown: nothing is planned inside them; run lz again once fixed):'));
+    lines.push(bold('Accounts lz could not read (nothing is planned inside them; run lz again once fixed):'));
     for (const u of plan.unreadable) lines.push(`  ${paint(31, 'x')} ${u.address}: ${u.reason}`);
     lines.push('');
-  }
-  if (plan.pendingSecrets?.length) {
-    lines.push(paint(31, bold('Console passwords a run wrote and did not confirm (it stopped around the call that set them):')));
-    lines.push(...pendingSecretsText(plan.pendingSecrets).map((l) => `  ${l}`), '');
   }
   lines.push(summaryLine(plan));
   const notice = unverifiableNotice(plan);
@@ -51,106 +48,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** What the plan's last line says, as data: `lz plan --json` carries it as `summary`. */
-export interface PlanSummary {
-  add: number;
-  change: number;
-  destroy: number;
-  /** Manual steps shown (those lz can verify). */
-  manual: number;
-  /** Manual steps lz can never verify, and the accounts they are in. */
-  unverifiable: number;
-  unmanaged: number;
-  /** Of those, things lz manages that the file no longer names: `--prune` removes them. */
-  prunable: number;
-  /** Accounts that could not be read: their state is unknown, and the plan is incomplete. */
-  unreadable: number;
-  pendingSecrets: number;
-  /** False when some account could not be read. */
-  complete: boolean;
-  /** The summary as the text plan prints it. */
-  text: string;
-}
-
-export function planSummary(plan: Plan): PlanSummary {
-  const n = countChanges(plan);
-  const unreadable = plan.unreadable?.length ?? 0;
-  const prunable = plan.unmanaged.filter((u) => u.prunable).length;
-  const manual = visibleManual(plan).length;
-  const counts = {
-    add: n.add,
-    change: n.change,
-    destroy: n.destroy,
-    manual,
-    unverifiable: plan.manual.length - manual,
-    unmanaged: plan.unmanaged.length,
-    prunable,
-    unreadable,
-    pendingSecrets: plan.pendingSecrets?.length ?? 0,
-    complete: unreadable === 0,
-  };
-  return { ...counts, text: summaryLine(plan) };
-}
-
-/** The plan as `lz plan --json` and `--out` write it: the plan, and its summary as data. */
-export function planJson(plan: Plan): string {
-  return `${JSON.stringify({ ...plan, summary: planSummary(plan) }, null, 2)}\n`;
-}
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 export function summaryLine(plan: Plan): string {
-  const n = countChanges(plan);
-  const unreadable = plan.unreadable?.length ?? 0;
-  const manual = visibleManual(plan).length;
-  const prunable = plan.unmanaged.filter((u) => u.prunable).length;
-  const pending = plan.pendingSecrets?.length ?? 0;
-  const parts: string[] = [];
-  const counts = `${n.add} to add, ${n.change} to change, ${n.destroy} to destroy`;
-  if (unreadable > 0) {
-    // Never "matches accounts.yaml": what those accounts hold is not known.
-    parts.push(`Plan incomplete: ${unreadable} account${unreadable === 1 ? '' : 's'} could not be read, so ${unreadable === 1 ? 'its' : 'their'} state is unknown (see above). In what was read: ${counts}.`);
-  } else if (n.add + n.change + n.destroy === 0) parts.push('No changes. Your organization matches accounts.yaml.');
-  else parts.push(`Plan: ${counts}.`);
-  if (manual > 0) parts.push(`${plural(manual, 'manual step')} (see above; lz plan --manual for the checklist).`);
-  if (prunable > 0) parts.push(`${plural(prunable, 'thing')} accounts.yaml no longer names ${prunable === 1 ? 'is' : 'are'} left alone: lz plan --prune removes ${prunable === 1 ? 'it' : 'them'}.`);
-  if (pending > 0) parts.push(`${plural(pending, 'console password')} not confirmed (see above).`);
-  return parts.join(' ');
-}
-
-/** What to do with `<user>.txt.pending` files, line by line (plan and apply print them until they are gone). */
-export function pendingSecretsText(files: readonly string[]): string[] {
-  return [
-    ...files.map((f) => `! ${f}`),
-    'Each holds the password lz sent. If that user has a console password nobody knows (the call went through),',
-    'the file holds it: rename it without .pending and hand it over. If the user has none, delete the file; lz',
-    'apply makes a new password. Either way lz mentions the file until it is gone.',
-  ];
-}
-
-interface ManualGroup {
-  step: string;
-  count: number;
-  /** The accounts (or addresses, for organization-level steps) it is in, in plan order. */
-  where: string[];
-}
-
-/** The plan's visible manual steps, one group per kind of step (`step`, else the resource kind). */
-export function manualGroups(plan: Pick<Plan, 'manual'>): ManualGroup[] {
-  const groups = new Map<string, ManualGroup>();
-  for (const c of visibleManual(plan)) {
-    const step = c.step ?? c.kind;
-    const g = groups.get(step) ?? { step, count: 0, where: [] };
-    g.count++;
-    const where = c.account ?? c.address;
-    if (!g.where.includes(where)) g.where.push(where);
-    groups.set(step, g);
-  }
-  return [...groups.values()];
-}
-
-function listed(names: string[], max = 6): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+  const n = { ...countChanges(plan), manual: visibleManual(plan).length };
+  const manual = n.manual > 0 ? ` ${n.manual} manual step${n.manual === 1 ? '' : 's'} (see above).` : '';
+  if (n.add + n.change + n.destroy === 0) return `No changes. Your organization matches accounts.yaml.${manual}`;
+  return `Plan: ${n.add} to add, ${n.change} to change, ${n.destroy} to destroy.${manual}`;
 }
 
 function describe(change: Change): string[] {

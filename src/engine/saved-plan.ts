@@ -74,7 +74,7 @@ export function checkNotStale(saved: Plan, fresh: Plan): void {
   if (differ.length > 0) {
     throw new LzError(
       'plan-stale',
-      `The saved plan is stale: since it was made, ${differ.length} ${differ.length === 1 ? 'change differs' : 'changes differ'} from what a plan shows now: ${differ.slice(0, 10).join(', ')}${differ.length > 10 ? ', ...' : ''}.`,
+      `The saved plan is stale: since it was made, ${differ.length} change${differ.length === 1 ? '' : 's'} differ from what a plan shows now: ${differ.slice(0, 10).join(', ')}${differ.length > 10 ? ', ...' : ''}.`,
       { hint: 'Run `lz plan --out plan.json` again, review it, and apply the new plan.' },
     );
   }

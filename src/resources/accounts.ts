@@ -49,7 +49,7 @@ export const accounts = defineOrganizationKind<undefined, Payload>({
       if (update) changes.push(update);
       changes.push(...identitySteps(match, match.live));
       for (const key of tags.unmanaged) {
-        unmanaged.push({ address: `${accountAddress(d.name)}.tags.${key}`, kind: 'account-tag', description: `tag ${key}=${haveTags[key]} on account ${d.name}`, prunable: true });
+        unmanaged.push({ address: `${accountAddress(d.name)}.tags.${key}`, kind: 'account-tag', description: `tag ${key}=${haveTags[key]} on account ${d.name}` });
       }
     }
     for (const a of input.unmatched) {
@@ -123,7 +123,6 @@ function identitySteps(match: AccountMatch, live: LiveAccount): Change<Payload>[
       address: `${accountAddress(d.name)}.name`,
       kind: 'account',
       action: 'manual',
-      step: 'account name in AWS differs from the file',
       account: d.name,
       before: live.name,
       after: d.name,
@@ -135,7 +134,6 @@ function identitySteps(match: AccountMatch, live: LiveAccount): Change<Payload>[
       address: `${accountAddress(d.name)}.email`,
       kind: 'account',
       action: 'manual',
-      step: 'account root email in AWS differs from the file',
       account: d.name,
       before: live.email,
       after: d.email,

@@ -99,7 +99,7 @@ export const alternateContacts = defineAccountKind<Contacts, Contacts, Payload>(
       if (!w) {
         if (!h) continue;
         if (prune) changes.push({ ...base, action: 'delete', before: { type, ...h }, after: null, payload: { type, put: null } });
-        else unmanaged.push({ address, kind: 'alternate-contact', description: `${type} contact ${h.name} <${h.email}> on account ${account.name}; accounts.yaml declares none`, prunable: true });
+        else unmanaged.push({ address, kind: 'alternate-contact', description: `${type} contact ${h.name} <${h.email}> on account ${account.name}; accounts.yaml declares none` });
         continue;
       }
       const put = pick(w);

@@ -48,7 +48,6 @@ export const billingAccess = defineAccountKind<boolean, true, never>({
           address: billingAccessAddress(account.name),
           kind: 'billing-access',
           action: 'manual',
-          step: 'IAM access to billing (root user, lz cannot verify)',
           account: account.name,
           before: null,
           after: { iamUserAccessToBilling: want ? 'ALLOW' : 'DENY' },

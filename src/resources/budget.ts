@@ -184,7 +184,6 @@ export const budget = defineAccountKind<ResolvedBudget[], BudgetsRead, Payload>(
           address,
           kind: BUDGET_KIND,
           action: 'manual',
-          step: 'a budget lz does not manage has a name the file uses',
           account: account.name,
           before: h,
           after: w,

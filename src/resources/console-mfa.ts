@@ -94,7 +94,6 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
       address: iamAddress.consoleMfa(account, user),
       kind: KIND,
       action: 'manual',
-      step: 'IAM user can sign in to the console without MFA',
       account,
       before: { consolePassword: true, mfa: false },
       after: { consolePassword: true, mfa: true },

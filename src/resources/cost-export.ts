@@ -276,7 +276,7 @@ export const costExport = defineOrganizationKind<ExportsRead, Payload>({
         const before = { name: left.name, arn: left.arn, bucket: left.bucket };
         changes.push({ address: costExportAddress(left.name), kind: 'cost-export', action: 'delete', before, after: null, payload: { delete: { arn: left.arn } } });
       } else {
-        unmanaged.push({ address: costExportAddress(left.name), kind: 'cost-export', description: `cost export ${left.name} (made by lz; accounts.yaml asks for no such export; --prune deletes it, delivered files stay in ${left.bucket})`, prunable: true });
+        unmanaged.push({ address: costExportAddress(left.name), kind: 'cost-export', description: `cost export ${left.name} (made by lz; accounts.yaml asks for no such export; --prune deletes it, delivered files stay in ${left.bucket})` });
       }
     }
     return { changes, unmanaged };

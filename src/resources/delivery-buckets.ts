@@ -242,7 +242,6 @@ export const deliveryBuckets = defineOrganizationKind<BucketsRead, BucketPayload
           input.prune && left.empty === false
             ? `S3 bucket ${left.name} in account ${account} (made by lz; accounts.yaml no longer uses it) holds objects: lz never deletes a bucket with logs in it. Empty and delete it yourself if it is no longer needed.`
             : `S3 bucket ${left.name} in account ${account} (made by lz; accounts.yaml no longer uses it; --prune deletes it if it is empty)`,
-        ...(input.prune ? {} : { prunable: true }),
       });
     }
     return { changes, unmanaged };

@@ -110,7 +110,7 @@ export const iamAdminGroup = defineAccountKind<AdminGroupWant, AdminGroupHave, P
       }
       if (!input.prune) {
         for (const arn of extras) {
-          unmanaged.push({ address: `${iamAddress.group(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached to group ${g.name} in ${account} (not in accounts.yaml; --prune detaches it)`, prunable: true });
+          unmanaged.push({ address: `${iamAddress.group(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached to group ${g.name} in ${account} (not in accounts.yaml; --prune detaches it)` });
         }
       }
       for (const name of g.inlinePolicies) {
@@ -132,7 +132,7 @@ export const iamAdminGroup = defineAccountKind<AdminGroupWant, AdminGroupHave, P
           dependsOn,
         });
       } else {
-        unmanaged.push({ address: iamAddress.retiredGroup(account, g.name), kind: KIND, description: `group ${g.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)`, prunable: true });
+        unmanaged.push({ address: iamAddress.retiredGroup(account, g.name), kind: KIND, description: `group ${g.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)` });
       }
     }
     return { changes, unmanaged };

@@ -236,7 +236,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
         if (input.prune) {
           fields.push({ field: 'console password', before: 'enabled', after: null });
           update.loginProfile = 'delete';
-        } else unmanaged.push({ address: `${iamAddress.user(account)}.console-password`, kind: KIND, description: `console password of ${u.name} in ${account} (consoleAccess is false; --prune deletes the login profile)`, prunable: true });
+        } else unmanaged.push({ address: `${iamAddress.user(account)}.console-password`, kind: KIND, description: `console password of ${u.name} in ${account} (consoleAccess is false; --prune deletes the login profile)` });
       }
       if (u.policies.length > 0) {
         if (input.prune) {
@@ -244,7 +244,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
           update.detachPolicies = u.policies;
         } else {
           for (const arn of u.policies) {
-            unmanaged.push({ address: `${iamAddress.user(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached directly to user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune detaches it)`, prunable: true });
+            unmanaged.push({ address: `${iamAddress.user(account)}.policy:${arn}`, kind: KIND, description: `policy ${arn} attached directly to user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune detaches it)` });
           }
         }
       }
@@ -254,7 +254,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
           update.deleteInlinePolicies = u.inlinePolicies;
         } else {
           for (const name of u.inlinePolicies) {
-            unmanaged.push({ address: `${iamAddress.user(account)}.inline:${name}`, kind: KIND, description: `inline policy ${name} on user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune deletes it)`, prunable: true });
+            unmanaged.push({ address: `${iamAddress.user(account)}.inline:${name}`, kind: KIND, description: `inline policy ${name} on user ${u.name} in ${account} (CIS 1.15: grant through the group; --prune deletes it)` });
           }
         }
       }
@@ -284,7 +284,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
           payload: { op: 'delete', user: u.name },
         });
       } else {
-        unmanaged.push({ address: iamAddress.retiredUser(account, u.name), kind: KIND, description: `user ${u.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)`, prunable: true });
+        unmanaged.push({ address: iamAddress.retiredUser(account, u.name), kind: KIND, description: `user ${u.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)` });
       }
     }
     return { changes, unmanaged };

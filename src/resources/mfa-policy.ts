@@ -200,7 +200,7 @@ export const mfaPolicy = defineAccountKind<MfaPolicyWant, MfaPolicyHave, Payload
           payload: { op: 'delete', name: p.name, arn: p.arn },
         });
       } else {
-        unmanaged.push({ address: iamAddress.retiredMfaPolicy(account, p.name), kind: KIND, description: `policy ${p.name} in ${account}${p.attachedGroups.length > 0 ? `, attached to ${p.attachedGroups.join(', ')}` : ''} (lz manages it; accounts.yaml no longer asks for it; --prune detaches and deletes it)`, prunable: true });
+        unmanaged.push({ address: iamAddress.retiredMfaPolicy(account, p.name), kind: KIND, description: `policy ${p.name} in ${account}${p.attachedGroups.length > 0 ? `, attached to ${p.attachedGroups.join(', ')}` : ''} (lz manages it; accounts.yaml no longer asks for it; --prune detaches and deletes it)` });
       }
     }
     return { changes, unmanaged };

@@ -183,7 +183,7 @@ export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
       if (input.prune) {
         changes.push({ address: trailAddress(left.name), kind: 'trail', action: 'delete', before: { name: left.name, arn: left.arn, bucket: left.bucket }, after: null, payload: { delete: { arn: left.arn } } });
       } else {
-        unmanaged.push({ address: trailAddress(left.name), kind: 'trail', description: `CloudTrail trail ${left.name} (made by lz; accounts.yaml asks for no such trail; --prune deletes it, its logs stay in ${left.bucket})`, prunable: true });
+        unmanaged.push({ address: trailAddress(left.name), kind: 'trail', description: `CloudTrail trail ${left.name} (made by lz; accounts.yaml asks for no such trail; --prune deletes it, its logs stay in ${left.bucket})` });
       }
     }
     return { changes, unmanaged };

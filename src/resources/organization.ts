@@ -38,7 +38,6 @@ export const organization = defineOrganizationKind<undefined, Payload>({
             address: ORGANIZATION_ADDRESS,
             kind: 'organization',
             action: 'manual',
-            step: 'organization without all features',
             before: { featureSet: live.featureSet },
             after: { featureSet: 'ALL' },
             instructions:

@@ -82,10 +82,10 @@ export const rootUser = defineAccountKind<{ management: boolean }, RootUserState
     // root access), so asking a person to add MFA there would be a step against the file. One whose root
     // user has no credentials at all has nothing to add MFA to (signing in would need a password first).
     if (!have.mfaEnabled && !have.noCredentials && rootCredentialsSection.of(account) !== 'delete') {
-      changes.push({ ...base, address: rootMfaAddress(account.name), step: 'root user has no MFA', before: { AccountMFAEnabled: 0 }, after: { AccountMFAEnabled: 1 }, instructions: rootMfaInstructions(account) });
+      changes.push({ ...base, address: rootMfaAddress(account.name), before: { AccountMFAEnabled: 0 }, after: { AccountMFAEnabled: 1 }, instructions: rootMfaInstructions(account) });
     }
     if (have.accessKeysPresent) {
-      changes.push({ ...base, address: rootKeysAddress(account.name), step: 'root user has access keys', before: { AccountAccessKeysPresent: 1 }, after: { AccountAccessKeysPresent: 0 }, instructions: rootKeysInstructions(account) });
+      changes.push({ ...base, address: rootKeysAddress(account.name), before: { AccountAccessKeysPresent: 1 }, after: { AccountAccessKeysPresent: 0 }, instructions: rootKeysInstructions(account) });
     }
     return { changes, unmanaged: [] };
   },

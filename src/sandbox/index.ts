@@ -8,7 +8,7 @@ import type { QuotaOverrides } from './quotas.js';
 import { Runtime, rngStateForSeed } from './runtime.js';
 import { createSandboxServer } from './server.js';
 import type { SandboxCore } from './server.js';
-import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createGroup, createUser } from './services/iam/index.js';
+import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createUser } from './services/iam/index.js';
 import { serviceRegistry } from './services/index.js';
 import { newAccountRecord } from './accounts.js';
 import type { AccountRecord, SandboxState } from './state.js';
@@ -21,8 +21,6 @@ export type { QuotaOverrides } from './quotas.js';
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';
 export const MANAGEMENT_ACCOUNT_EMAIL = 'management@sandbox.lz.local';
 export const ADMIN_USER_NAME = 'lz-sandbox-admin';
-/** The group that gives the admin user its rights. */
-export const ADMIN_GROUP_NAME = 'lz-sandbox-admins';
 
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
@@ -103,16 +101,6 @@ export function resetStateFile(file: string): boolean {
   return true;
 }
 
-/**
- * The account's administrator, as a well-kept AWS account has one: AdministratorAccess through a group, not
- * attached to the user (CIS 1.15 / Security Hub IAM.2 would flag that, and lz drift with it).
- */
-function createAdminUser(account: AccountRecord, runtime: SandboxRuntime): void {
-  const group = createGroup(account, runtime, { groupName: ADMIN_GROUP_NAME });
-  group.attachedPolicies.push(ADMINISTRATOR_ACCESS_ARN);
-  createUser(account, runtime, { userName: ADMIN_USER_NAME }).groups.push(group.groupName);
-}
-
 /** A fresh world: one account with an admin IAM user whose access key is the management credentials. */
 export function createInitialState(runtime: Runtime, holder: { state: SandboxState }, seed: number, management: { name?: string; email?: string } = {}): SandboxState {
   const state: SandboxState = { version: 1, accounts: {}, managementAccountId: '', accessKeys: {}, counters: { rng: rngStateForSeed(seed) } };
@@ -121,7 +109,8 @@ export function createInitialState(runtime: Runtime, holder: { state: SandboxSta
   const account = newAccountRecord(id, management.name ?? MANAGEMENT_ACCOUNT_NAME, management.email ?? MANAGEMENT_ACCOUNT_EMAIL, runtime.now().toISOString());
   state.accounts[id] = account;
   state.managementAccountId = id;
-  createAdminUser(account, runtime);
+  const user = createUser(account, runtime, { userName: ADMIN_USER_NAME });
+  user.attachedPolicies.push(ADMINISTRATOR_ACCESS_ARN);
   createAccessKey(state, account, runtime, ADMIN_USER_NAME);
   return state;
 }
@@ -202,7 +191,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const id = runtime.newAccountId();
       const account = newAccountRecord(id, name, email, runtime.now().toISOString());
       holder.state.accounts[id] = account;
-      createAdminUser(account, runtime);
+      const user = createUser(account, runtime, { userName: ADMIN_USER_NAME });
+      user.attachedPolicies.push(ADMINISTRATOR_ACCESS_ARN);
       persist();
       return account;
     },

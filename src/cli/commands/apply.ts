@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { errorMessage } from '../../aws/aws-errors.js';
@@ -8,12 +7,12 @@ import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
 import { acquireLocalLock, acquireS3Lock, currentHolder } from '../../engine/lock.js';
 import { hasChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
-import { pendingSecretsText, renderPlan, summaryLine } from '../../engine/render-text.js';
-import { findPendingSecrets } from '../../secrets.js';
+import { renderPlan, summaryLine } from '../../engine/render-text.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
 import { defaultRegistry } from '../../resources/registry.js';
 import type { ApplyContext } from '../../core/module.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { INTERRUPT_GRACE_MS, signalExitCode } from '../interrupt.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { parseParallelism } from '../session.js';
@@ -25,8 +24,6 @@ export interface ApplyCliOptions extends PlanCliOptions {
   /** Bounds on waits, for tests and impatient people (seconds). */
   createTimeout: string;
   roleTimeout: string;
-  /** -f was given on the command line (not the default): with PLANFILE it must name the plan's file. */
-  fileGiven?: boolean;
 }
 
 export async function applyCommand(planFile: string | undefined, opts: ApplyCliOptions, io: CliIO): Promise<number> {
@@ -43,13 +40,15 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
     });
   }
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile), defaultRegistry) : undefined;
-  if (saved && planFile) opts = { ...opts, file: manifestOfPlan(saved, planFile, opts, io) };
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
+  // From here a signal stops the run cleanly: no new change, the locks released, a report (src/cli/interrupt.ts).
+  const unhandle = io.interrupt?.handle();
   try {
     return await lockedApply(saved, opts, { waits, parallelism }, io);
   } finally {
     await lock.release();
+    unhandle?.();
   }
 }
 
@@ -69,6 +68,15 @@ async function lockedApply(
       const bucket = manifest.manifest.organization.lock?.bucket;
       return bucket ? acquireS3Lock(session.aws.management.s3, bucket, currentHolder('apply')) : undefined;
     },
+    // An account created within the hour whose role refuses (a run killed before it could be assumed) is waited for.
+    {
+      roleWait: {
+        timeout: limits.waits.roleTimeout,
+        pollInterval: limits.waits.pollInterval,
+        onWait: (account, step) => progress.step(account, step),
+        ...(io.interrupt ? { signal: io.interrupt.signal } : {}),
+      },
+    },
   );
   const { session, index } = planned;
   try {
@@ -84,12 +92,16 @@ async function lockedApply(
     // Accounts the plan could not read are failures of this run, reported with the others' outcome.
     const unreadable = planned.plan.unreadable ?? [];
     if (!hasChanges(plan)) {
-      if (saved) io.stdout(`${summaryLine({ ...plan, ...pick(planned.plan) })}\n`);
-      if (unreadable.length > 0) io.stdout(renderOutcome({ done: [], failed: [], notRun: [] }, unreadable, []));
-      if (saved && planned.plan.pendingSecrets) io.stdout(`${pendingSecretsText(planned.plan.pendingSecrets).join('\n')}\n`);
+      if (saved) io.stdout(`${summaryLine(plan)}\n`);
+      if (unreadable.length > 0) io.stdout(renderOutcome({ done: [], failed: [], notRun: [] }, unreadable));
       return unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
     }
     if (!saved && !opts.autoApprove) await confirm(io);
+    const signal = io.interrupt?.signal;
+    if (signal?.aborted) {
+      io.stdout(`\nInterrupted (${String(signal.reason)}) before any change was made. The lock is released.\n`);
+      return signalExitCode(signal.reason);
+    }
 
     // The SDK's retries through AWS's settling errors show as progress lines too.
     session.aws.progress = (subject, step) => progress.step(subject, step);
@@ -102,10 +114,15 @@ async function lockedApply(
       logger: session.logger,
       progress: (subject, step) => progress.step(subject, step),
       waits: limits.waits,
+      ...(signal ? { signal } : {}),
     };
-    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: limits.parallelism });
-    // A password file still pending after this run (one an earlier run left) is named again, every run.
-    io.stdout(renderOutcome(outcome, unreadable, findPendingSecrets(session.workdir)));
+    const outcome = await executePlan(plan, defaultRegistry, ctx, {
+      failFast: Boolean(opts.failFast),
+      parallelism: limits.parallelism,
+      ...(signal ? { signal, graceMs: INTERRUPT_GRACE_MS } : {}),
+    });
+    io.stdout(renderOutcome(outcome, unreadable));
+    if (outcome.interrupted) return signalExitCode(outcome.interrupted.reason);
     return outcome.failed.length > 0 || outcome.notRun.length > 0 || unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await planned.lock?.release();
@@ -123,37 +140,13 @@ async function confirm(io: CliIO): Promise<void> {
   if (answer.trim() !== 'yes') throw new LzError('apply-cancelled', 'Apply cancelled; nothing was changed.');
 }
 
-/**
- * A saved plan is checked against a fresh plan of the file it was made from (its manifest.file), wherever
- * apply runs; -f may only repeat that file.
- */
-function manifestOfPlan(saved: Plan, planFile: string, opts: ApplyCliOptions, io: CliIO): string {
-  const recorded = resolve(io.cwd, saved.manifest.file);
-  if (opts.fileGiven && resolve(io.cwd, opts.file) !== recorded) {
-    throw new LzError('bad-option', `${planFile} was made from ${recorded}, and -f names ${resolve(io.cwd, opts.file)}: a saved plan is applied against the file it was made from.`, {
-      hint: `Leave out -f, or make a new plan from that file: lz plan -f ${opts.file} --out ${planFile}.`,
-    });
-  }
-  if (!existsSync(recorded)) {
-    throw new LzError('plan-manifest-missing', `${planFile} was made from ${recorded}, which no longer exists.`, {
-      hint: 'Put the file back, or make a new plan (lz plan --out plan.json) from the file you have.',
-    });
-  }
-  return recorded;
-}
-
 function seconds(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new LzError('bad-option', `${flag} must be a positive number of seconds, not "${value}"`);
   return n * 1000;
 }
 
-/** What a fresh read knows and a saved plan cannot: which accounts were unreadable, which passwords pending. */
-function pick(fresh: Plan): Pick<Plan, 'unreadable' | 'pendingSecrets'> {
-  return { ...(fresh.unreadable ? { unreadable: fresh.unreadable } : {}), ...(fresh.pendingSecrets ? { pendingSecrets: fresh.pendingSecrets } : {}) };
-}
-
-function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[], pendingSecrets: string[]): string {
+function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[]): string {
   const lines = [''];
   for (const u of unreadable) {
     lines.push(`  x ${u.address}: ${u.reason}`);
@@ -164,10 +157,16 @@ function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[], p
     if (error instanceof LzError && error.hint) lines.push(`      hint: ${error.hint}`);
   }
   for (const { change, reason } of outcome.notRun) lines.push(`  - ${change.address} not run: ${reason}`);
+  const inFlight = outcome.interrupted?.inFlight ?? [];
+  for (const change of inFlight) lines.push(`  ? ${change.address}: still in flight after ${INTERRUPT_GRACE_MS / 1000} s; it may or may not have been made`);
   const failed = outcome.failed.length + unreadable.length;
-  const status = failed + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
-  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run.`);
-  if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
-  if (pendingSecrets.length > 0) lines.push('', 'Console passwords an earlier run wrote and did not confirm:', ...pendingSecretsText(pendingSecrets).map((l) => `  ${l}`));
+  const status = outcome.interrupted
+    ? `Apply interrupted (${outcome.interrupted.reason}).`
+    : failed + outcome.notRun.length === 0
+      ? 'Apply complete!'
+      : 'Apply finished with errors.';
+  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run${inFlight.length > 0 ? `, ${inFlight.length} in flight` : ''}.`);
+  if (outcome.interrupted) lines.push('The lock is released. Run `lz apply` again to finish: it continues where this run stopped.');
+  else if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
   return `${lines.join('\n')}\n`;
 }

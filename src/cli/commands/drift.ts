@@ -16,8 +16,6 @@ import { openSession, type AwsCliOptions } from '../session.js';
 export interface DriftCliOptions extends AwsCliOptions {
   file: string;
   format: string;
-  /** `--json` is `--format json`: the spelling plan and validate take works for drift too. */
-  json?: boolean;
   output?: string;
   /** Comma-separated: drift, findings, none (default drift,findings). */
   failOn: string;
@@ -60,14 +58,10 @@ export function driftExitCode(report: DriftReport, failOn: FailOn): number {
  * plan makes no write call, and the posture checks evaluate what the plan read (see docs/architecture.md).
  */
 export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<number> {
-  if (opts.json && opts.format !== 'text' && opts.format !== 'json') {
-    throw new LzError('bad-option', `--json is --format json; it cannot be combined with --format ${opts.format}.`, { hint: 'Give one of them.' });
-  }
-  const format = parseFormat(opts.json ? 'json' : opts.format);
+  const format = parseFormat(opts.format);
   const failOn = parseFailOn(opts.failOn);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
-  const manifestPath = resolve(io.cwd, opts.file);
-  const sha256 = createHash('sha256').update(readFileSync(manifestPath)).digest('hex');
+  const sha256 = createHash('sha256').update(readFileSync(resolve(io.cwd, opts.file))).digest('hex');
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   const progress = new Progress(io);
   const posture: CheckResult[] = [];
@@ -77,7 +71,6 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
       prune: false,
       targets: opts.target,
       manifestSha256: sha256,
-      manifestPath,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
       inspectAccount: async (input) => {
         posture.push(...(await evaluatePosture(defaultRegistry, input)));

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../files.js';
-import { findPendingSecrets } from '../../secrets.js';
 import type { Lock } from '../../engine/lock.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
-import { makePlan, type PlanResult } from '../../engine/planner.js';
+import { makePlan, type PlanOptions, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../core/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
-import { planJson, renderPlan } from '../../engine/render-text.js';
+import { renderPlan } from '../../engine/render-text.js';
 import { defaultRegistry, defaultSections } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
@@ -18,8 +17,6 @@ import { openSession, type AwsCliOptions, type Session } from '../session.js';
 export interface PlanCliOptions extends AwsCliOptions {
   file: string;
   json?: boolean;
-  /** `--format json` is `--json`: the spelling drift takes works for plan too. */
-  format?: 'text' | 'json';
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
@@ -45,6 +42,7 @@ export async function planFromCli(
   io: CliIO,
   progress: Progress,
   beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
+  extra: Pick<PlanOptions, 'roleWait'> = {},
 ): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
@@ -57,13 +55,10 @@ export async function planFromCli(
       prune: Boolean(opts.prune),
       targets: opts.target,
       manifestSha256: sha256,
-      manifestPath: path,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
+      ...extra,
     });
-    // A password file a run left pending is shown by every plan and apply until someone deals with it.
-    const pendingSecrets = findPendingSecrets(session.workdir);
-    const plan = pendingSecrets.length > 0 ? { ...result.plan, pendingSecrets } : result.plan;
-    return { ...result, plan, manifest, session, lock };
+    return { ...result, manifest, session, lock };
   } catch (err) {
     await lock?.release();
     await session.close();
@@ -72,17 +67,16 @@ export async function planFromCli(
 }
 
 export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<number> {
-  if (opts.format === 'json') opts = { ...opts, json: true };
   const progress = new Progress(io);
   const { plan, session, manifest } = await planFromCli(opts, io, progress);
   try {
-    if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), planJson(plan));
+    if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), `${JSON.stringify(plan, null, 2)}\n`);
     if (opts.manual && !opts.json) {
       // The checklist is for a person; manual steps never change the exit code, unreadable accounts do.
       io.stdout(renderChecklist(plan, manifest.accounts, defaultRegistry, { color: useColor(io) }));
       return plan.unreadable?.length ? EXIT_ERROR : EXIT_OK;
     }
-    if (opts.json) io.stdout(planJson(plan));
+    if (opts.json) io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
     else {
       io.stdout(renderPlan(plan, { color: useColor(io) }));
       if (opts.out) io.stdout(`\nSaved the plan to ${opts.out}. Apply exactly this plan with: lz apply ${opts.out}\n`);

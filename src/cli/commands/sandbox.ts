@@ -35,7 +35,7 @@ export async function sandboxServeCommand(opts: SandboxServeOptions, io: CliIO, 
   const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
   const sandbox = await startSandbox({ port, seed, stateFile, faults, quotas: opts.quotas ?? false });
   const c = sandbox.managementCredentials;
-  io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n`);
+  io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey} AWS_REGION=us-east-1\n`);
   io.stderr(`sandbox: serving on ${sandbox.endpoint} (management account ${sandbox.managementAccountId}, state ${stateFile}); Ctrl-C to stop\n`);
   await new Promise<void>((done) => {
     const stop = () => {

@@ -7,7 +7,7 @@ import { EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { openSession, type AwsCliOptions } from '../session.js';
 
-export interface UnlockCliOptions extends Omit<AwsCliOptions, 'parallelism'> {
+export interface UnlockCliOptions extends AwsCliOptions {
   file: string;
 }
 
@@ -21,8 +21,7 @@ export async function unlockCommand(opts: UnlockCliOptions, io: CliIO): Promise<
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const bucket = manifest.manifest.organization.lock?.bucket;
   if (!bucket) return EXIT_OK;
-  // One call: no --parallelism to take.
-  const session = await openSession({ ...opts, parallelism: '1' }, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   try {
     say(`in s3://${bucket}`, await breakS3Lock(session.aws.management.s3, bucket));
   } finally {

@@ -1,26 +1,9 @@
 import { optString, reqString } from '../../input.js';
 import { iamPage } from '../../paginate.js';
-import type { AccountRecord } from '../../state.js';
-import type { OperationHandler, SandboxRuntime } from '../../types.js';
+import type { OperationHandler } from '../../types.js';
 import { accountOf, byName, checkName, checkPath, findKey, getGroupRecord, getUserRecord, iamErrors, mintId } from './common.js';
 import { groupShape, userShape } from './shapes.js';
 import type { IamGroup } from './state.js';
-
-/** Creates an IAM group in `account` (no checks: CreateGroup makes them). */
-export function createGroup(account: AccountRecord, runtime: SandboxRuntime, opts: { groupName: string; path?: string }): IamGroup {
-  const path = opts.path ?? '/';
-  const group: IamGroup = {
-    groupName: opts.groupName,
-    groupId: mintId(runtime, 'AGPA'),
-    arn: `arn:aws:iam::${account.id}:group${path}${opts.groupName}`,
-    path,
-    createDate: runtime.now().toISOString(),
-    attachedPolicies: [],
-    inlinePolicies: {},
-  };
-  account.iam.groups[opts.groupName] = group;
-  return group;
-}
 
 export const groupOperations: Record<string, OperationHandler> = {
   CreateGroup: (ctx, input) => {
@@ -30,7 +13,17 @@ export const groupOperations: Record<string, OperationHandler> = {
     const path = checkPath(optString(input, 'Path') ?? '/');
     if (findKey(account.iam.groups, groupName)) throw iamErrors.alreadyExists(`Group with name ${groupName} already exists.`);
     if (Object.keys(account.iam.groups).length >= 300) throw iamErrors.limitExceeded('Cannot exceed quota for GroupsPerAccount: 300');
-    return { Group: groupShape(createGroup(account, ctx.runtime, { groupName, path })) };
+    const group: IamGroup = {
+      groupName,
+      groupId: mintId(ctx.runtime, 'AGPA'),
+      arn: `arn:aws:iam::${account.id}:group${path}${groupName}`,
+      path,
+      createDate: ctx.runtime.now().toISOString(),
+      attachedPolicies: [],
+      inlinePolicies: {},
+    };
+    account.iam.groups[groupName] = group;
+    return { Group: groupShape(group) };
   },
   GetGroup: (ctx, input) => {
     const account = accountOf(ctx);

@@ -22,7 +22,6 @@ export { ADMINISTRATOR_ACCESS_ARN, AWS_MANAGED_POLICIES } from './managed-polici
 export { encodePolicyDocument, findPolicy, iamErrors, mintAccessKeyId, mintSecret, sha256 } from './common.js';
 export { createRole, trustPolicyFor, type CreateRoleOptions } from './roles.js';
 export { createUser } from './users.js';
-export { createGroup } from './groups.js';
 export { createAccessKey } from './credentials.js';
 export { checkPassword } from './account-settings.js';
 export { CREDENTIAL_REPORT_COLUMNS, CREDENTIAL_REPORT_MAX_AGE_MS } from './credential-report.js';
