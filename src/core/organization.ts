@@ -32,8 +32,6 @@ export interface LiveAccount {
   unit: string | undefined;
   /** Read only for accounts the file names. */
   tags?: Record<string, string>;
-  /** When Organizations created it (JoinedMethod CREATED): its access role may still be propagating. */
-  createdAt?: string;
 }
 
 export interface OrganizationSnapshot {
@@ -77,4 +75,8 @@ export interface CreationJournal {
   pendingCreation(organizationId: string, email: string): PendingCreation | undefined;
   recordCreation(organizationId: string, creation: PendingCreation): void;
   forgetCreation(organizationId: string, email: string): void;
+  /** A created account whose access role lz has not yet assumed: a run killed now leaves the next one to wait for it. */
+  awaitRole(organizationId: string, accountId: string): void;
+  /** Its role was assumed: an AccessDenied from now on is a real failure. */
+  roleAssumed(organizationId: string, accountId: string): void;
 }

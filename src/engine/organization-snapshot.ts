@@ -86,8 +86,7 @@ export async function readOrganization(
 }
 
 function liveAccount(a: Account, unit: string | undefined): LiveAccount {
-  const created = a.JoinedMethod === 'CREATED' && a.JoinedTimestamp ? { createdAt: a.JoinedTimestamp.toISOString() } : {};
-  return { id: a.Id ?? '', name: a.Name ?? '', email: a.Email ?? '', status: a.State ?? a.Status ?? 'ACTIVE', unit, ...created };
+  return { id: a.Id ?? '', name: a.Name ?? '', email: a.Email ?? '', status: a.State ?? a.Status ?? 'ACTIVE', unit };
 }
 
 /** Tags are read only for the accounts the file names: unmanaged accounts' tags are none of lz's business. */

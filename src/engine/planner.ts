@@ -23,15 +23,19 @@ export interface PlanOptions {
    */
   inspectAccount?: (input: AccountInspection) => Promise<void>;
   /**
-   * apply's wait for the access role of an account Organizations created within the last hour (a run that
-   * died before the role became assumable leaves one): AccessDenied there is IAM still propagating, not a
-   * broken role. Without it (`lz plan`) such an account is reported unreadable, with that said.
+   * apply's wait for the access role of `accounts`, created by a run that died before it could assume their
+   * role (the journal says which): AccessDenied there is IAM still propagating, not a broken role, and is
+   * waited through as the first run would have. `assumed` is told when one's role answers.
    */
-  roleWait?: { timeout: number; pollInterval: number; onWait: (account: string, step: string) => void; signal?: AbortSignal };
+  roleWait?: {
+    accounts: ReadonlySet<string>;
+    timeout: number;
+    pollInterval: number;
+    onWait: (account: string, step: string) => void;
+    assumed: (accountId: string) => void;
+    signal?: AbortSignal;
+  };
 }
-
-/** How long after its creation an account's AccessDenied is taken for its role still propagating. */
-export const YOUNG_ACCOUNT_MS = 60 * 60_000;
 
 /** What `PlanOptions.inspectAccount` sees of one account. */
 export interface AccountInspection {
@@ -227,10 +231,8 @@ class Unreadable {
  */
 async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount | undefined, roleWait: PlanOptions['roleWait'], read: () => Promise<T>): Promise<T | Unreadable> {
   if (member) {
-    const age = member.createdAt ? Date.now() - Date.parse(member.createdAt) : Infinity;
-    const young = age < YOUNG_ACCOUNT_MS;
     try {
-      if (young && roleWait) {
+      if (roleWait?.accounts.has(member.id)) {
         await waitThrough(() => assumeAccessRole(aws, member.id), {
           codes: ROLE_SETTLING,
           timeout: roleWait.timeout,
@@ -239,6 +241,7 @@ async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount
           fail: (err) => err as Error,
           ...(roleWait.signal ? { signal: roleWait.signal } : {}),
         });
+        roleWait.assumed(member.id);
       } else {
         await aws.credentialsFor(member.id);
       }
@@ -247,10 +250,7 @@ async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount
         account: name,
         address: accountAddress(name),
         reason: `cannot assume ${aws.roleArn(member.id)}: ${errorName(err) ?? 'Error'}: ${errorMessage(err)}`,
-        hint:
-          young && !roleWait
-            ? `The account was created ${Math.round(age / 60_000)} min ago and its role may still be propagating: \`lz apply\` waits for it (--role-timeout).`
-            : 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
+        hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
       });
     }
   }

@@ -71,6 +71,8 @@ export async function createAccount(ctx: ApplyContext, want: NewAccount): Promis
 
 async function settle(ctx: ApplyContext, want: NewAccount, orgId: string, status: CreateAccountStatus): Promise<string> {
   if (status.State === 'SUCCEEDED' && status.AccountId) {
+    // Recorded before the creation is forgotten: a run killed between the two still knows to wait for the role.
+    ctx.journal.awaitRole(orgId, status.AccountId);
     ctx.journal.forgetCreation(orgId, want.email);
     return status.AccountId;
   }
@@ -158,6 +160,7 @@ export async function waitForAccessRole(ctx: ApplyContext, name: string, account
         }),
     },
   );
+  if (ctx.index.organizationId) ctx.journal.roleAssumed(ctx.index.organizationId, accountId);
 }
 
 /** What waitThrough needs of an apply: its poll interval, progress line and interrupt. */

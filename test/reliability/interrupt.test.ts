@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -116,8 +116,12 @@ describe('an interrupted apply', () => {
     stop();
     expect(killed).toBe(true);
 
+    // The dead run left its new accounts in the journal as awaiting their role; the next run waited, then forgot them.
+    const journal = () => JSON.parse(readFileSync(join(world.dir, '.lz', 'journal.json'), 'utf8')) as { awaitingRole?: Record<string, object> };
+    expect(Object.values(journal().awaitingRole ?? {}).flatMap((o) => Object.keys(o)).length).toBeGreaterThan(0);
     const again = await world.lz('apply', '--auto-approve');
     expect(again.code, again.err + again.out).toBe(0);
     await converged(world);
+    expect(journal().awaitingRole ?? {}).toEqual({});
   }, 60_000);
 });

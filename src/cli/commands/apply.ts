@@ -59,18 +59,29 @@ async function lockedApply(
   io: CliIO,
 ): Promise<number> {
   const progress = new Progress(io);
+  let journal: Journal | undefined;
+  /** Account id -> organization id: filled when the journal is read, before the plan reads accounts. */
+  const awaiting = new Map<string, string>();
+  const awaitingIds = new Set<string>();
   // With organization.lock.bucket (CI, where every run has a fresh .lz/), the lock is an S3 object too.
   const planned = await planFromCli(
     saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
     io,
     progress,
     async (manifest, session) => {
+      journal = Journal.inWorkdir(session.workdir);
+      for (const a of journal.awaitingRole()) {
+        awaiting.set(a.accountId, a.organizationId);
+        awaitingIds.add(a.accountId);
+      }
       const bucket = manifest.manifest.organization.lock?.bucket;
       return bucket ? acquireS3Lock(session.aws.management.s3, bucket, currentHolder('apply')) : undefined;
     },
-    // An account created within the hour whose role refuses (a run killed before it could be assumed) is waited for.
+    // An account a killed run created and could not yet enter: its role is waited for, as that run would have.
     {
       roleWait: {
+        accounts: awaitingIds,
+        assumed: (accountId) => journal?.roleAssumed(awaiting.get(accountId)!, accountId),
         timeout: limits.waits.roleTimeout,
         pollInterval: limits.waits.pollInterval,
         onWait: (account, step) => progress.step(account, step),
@@ -80,7 +91,7 @@ async function lockedApply(
   );
   const { session, index } = planned;
   try {
-    const journal = Journal.inWorkdir(session.workdir);
+    journal ??= Journal.inWorkdir(session.workdir);
     if (index.organizationId) journal.forgetCompleted(index.organizationId, planned.liveEmails);
     let plan: Plan = planned.plan;
     if (saved) {
