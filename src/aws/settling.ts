@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorName } from './aws-errors.js';
 import type { MiddlewareHost } from './rate-limit.js';
 
@@ -37,4 +38,57 @@ export function retrySettling(client: MiddlewareHost, notify: (operation: string
     },
     { step: 'finalizeRequest', priority: 'low', name: 'lzRetrySettling' },
   );
+}
+
+/** What a new account's access role answers until it can be assumed (STS activating, IAM propagating). */
+export const ROLE_SETTLING: Readonly<Record<string, string>> = {
+  RegionDisabledException: 'waiting for AWS to activate STS for the new account',
+  AccessDenied: 'waiting for the access role',
+  AccessDeniedException: 'waiting for the access role',
+};
+
+export interface WaitThroughOptions {
+  /** The error codes to wait through, each with what lz says it waits for. */
+  codes: Readonly<Record<string, string>>;
+  timeout: number;
+  pollInterval: number;
+  fail: (err: unknown, elapsed: number) => Error;
+  onWait: (step: string) => void;
+  /** Ends the wait at once (SIGINT/SIGTERM) with an AbortError. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `call` until it stops failing with one of `codes` (AWS still settling a change lz just made), with
+ * back-off from a quarter of the poll interval up to 10 s, saying on each wait what lz waits for; past
+ * `timeout` the last error becomes `fail(err, elapsed)`. Any other error is thrown as it came. These
+ * windows (minutes to an hour) are longer than the SDK's retry strategy is meant to cover.
+ */
+export async function waitThrough<T>(call: () => Promise<T>, opts: WaitThroughOptions): Promise<T> {
+  const started = Date.now();
+  let interval = Math.max(1, opts.pollInterval / 4);
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = errorName(err);
+      const step = code === undefined ? undefined : opts.codes[code];
+      if (step === undefined) throw err;
+      const elapsed = Date.now() - started;
+      if (elapsed > opts.timeout) throw opts.fail(err, elapsed);
+      opts.onWait(`${step} (${Math.round(elapsed / 1000)} s)`);
+      await sleep(interval, undefined, opts.signal ? { signal: opts.signal } : undefined);
+      interval = Math.min(interval * 2, 10_000);
+    }
+  }
+}
+
+/** Assumes an account's access role, forgetting a refusal so that the next try asks STS again. */
+export async function assumeAccessRole(aws: { credentialsFor(id: string): Promise<unknown>; forgetCredentials(id: string): void }, accountId: string): Promise<void> {
+  try {
+    await aws.credentialsFor(accountId);
+  } catch (err) {
+    aws.forgetCredentials(accountId);
+    throw err;
+  }
 }

@@ -1,3 +1,5 @@
+import type { Interrupt } from './interrupt.js';
+
 /**
  * What a command may touch of the outside world. The binary passes the real process streams; tests pass
  * buffers, so commands run in-process and their output can be asserted without spawning.
@@ -11,6 +13,8 @@ export interface CliIO {
   isTTY: boolean;
   /** Reads one line from the person at the terminal (apply's confirmation); undefined off a TTY. */
   prompt?: (question: string) => Promise<string>;
+  /** SIGINT / SIGTERM, from the CLI entry; absent in-process (nothing signals a test's command). */
+  interrupt?: Interrupt;
 }
 
 export function processIO(): CliIO {

@@ -65,6 +65,8 @@ export interface ApplyContext {
   progress: (subject: string, step: string) => void;
   /** Bounds on waiting for AWS (account creation, role propagation), in milliseconds. */
   waits: { createAccountTimeout: number; roleTimeout: number; pollInterval: number };
+  /** Aborted on SIGINT/SIGTERM: waits for AWS end at once (the change is then not done; the next apply resumes it). */
+  signal?: AbortSignal;
 }
 
 export interface AccountApplyContext extends ApplyContext {

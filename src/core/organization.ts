@@ -75,4 +75,8 @@ export interface CreationJournal {
   pendingCreation(organizationId: string, email: string): PendingCreation | undefined;
   recordCreation(organizationId: string, creation: PendingCreation): void;
   forgetCreation(organizationId: string, email: string): void;
+  /** A created account whose access role lz has not yet assumed: a run killed now leaves the next one to wait for it. */
+  awaitRole(organizationId: string, accountId: string): void;
+  /** Its role was assumed: an AccessDenied from now on is a real failure. */
+  roleAssumed(organizationId: string, accountId: string): void;
 }

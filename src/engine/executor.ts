@@ -8,6 +8,8 @@ export interface ApplyOutcome {
   done: Change[];
   failed: { change: Change; error: unknown }[];
   notRun: { change: Change; reason: string }[];
+  /** Set when the run was interrupted: the signal, and the changes whose calls were still in flight when it stopped waiting. */
+  interrupted?: { reason: string; inFlight: Change[] };
 }
 
 export interface ExecuteOptions {
@@ -15,6 +17,12 @@ export interface ExecuteOptions {
   failFast: boolean;
   /** How many accounts are worked in at once. */
   parallelism: number;
+  /**
+   * Aborted on SIGINT/SIGTERM: no new change starts, and the run returns once the changes in flight end or
+   * `graceMs` after the abort, whichever is first (those still running are reported as in flight).
+   */
+  signal?: AbortSignal;
+  graceMs?: number;
 }
 
 /**
@@ -28,6 +36,8 @@ export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyCont
   const limit = pLimit(Math.max(1, options.parallelism));
   const running = new Map<string, Promise<boolean>>();
   let stopped = false;
+  const { signal } = options;
+  const inFlight = new Set<Change>();
 
   const run = (change: Change): Promise<boolean> => {
     const existing = running.get(change.address);
@@ -45,20 +55,32 @@ export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyCont
       const module = moduleFor(registry, change.kind);
       const gate = (work: () => Promise<boolean>) => (module && runsInAccount(module) ? limit(work) : work());
       return gate(async () => {
+        if (signal?.aborted) {
+          outcome.notRun.push({ change, reason: `not started: interrupted (${String(signal.reason)})` });
+          return false;
+        }
         if (stopped) {
           outcome.notRun.push({ change, reason: 'stopped after an earlier failure (--fail-fast)' });
           return false;
         }
+        inFlight.add(change);
         try {
           await applyOne(ctx, registry, change);
           outcome.done.push(change);
           return true;
         } catch (error) {
+          if (signal?.aborted && (error as Error)?.name === 'AbortError') {
+            // A wait for AWS cut short: nothing half-done is lost (the journal keeps a creation in flight).
+            outcome.notRun.push({ change, reason: 'interrupted while it waited for AWS; the next apply resumes it' });
+            return false;
+          }
           outcome.failed.push({ change, error });
           ctx.logger.info({ address: change.address, err: errorMessage(error) }, 'change failed');
           ctx.progress(change.account ?? change.address, `failed: ${errorMessage(error)}`);
           if (options.failFast) stopped = true;
           return false;
+        } finally {
+          inFlight.delete(change);
         }
       });
     })();
@@ -66,8 +88,32 @@ export async function executePlan(plan: Plan, registry: Registry, ctx: ApplyCont
     return promise;
   };
 
-  await Promise.all(plan.changes.map((c) => run(c)));
-  return outcome;
+  const all = Promise.all(plan.changes.map((c) => run(c)));
+  if (!signal) {
+    await all;
+    return outcome;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => {
+    const start = () => (timer = setTimeout(resolve, options.graceMs ?? 10_000));
+    if (signal.aborted) start();
+    else signal.addEventListener('abort', start, { once: true });
+  });
+  try {
+    await Promise.race([all, graceOver]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!signal.aborted) return outcome;
+  // What the run reports is what it knew when it stopped waiting: calls still in flight may yet finish.
+  const accounted = new Set([...outcome.done, ...outcome.failed.map((f) => f.change), ...outcome.notRun.map((n) => n.change), ...inFlight]);
+  const notStarted = plan.changes.filter((c) => !accounted.has(c)).map((change) => ({ change, reason: `not started: interrupted (${String(signal.reason)})` }));
+  return {
+    done: [...outcome.done],
+    failed: [...outcome.failed],
+    notRun: [...outcome.notRun, ...notStarted],
+    interrupted: { reason: String(signal.reason), inFlight: [...inFlight] },
+  };
 }
 
 async function applyOne(ctx: ApplyContext, registry: Registry, change: Change): Promise<void> {

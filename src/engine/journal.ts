@@ -8,6 +8,8 @@ interface JournalFile {
   version: 1;
   /** By organization id, then by lower-cased email. */
   creations: Record<string, Record<string, PendingCreation>>;
+  /** By organization id: accounts created whose access role was not yet assumed, with when that was recorded. */
+  awaitingRole?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -51,6 +53,24 @@ export class Journal implements CreationJournal {
     delete org[email.toLowerCase()];
     if (Object.keys(org).length === 0) delete this.data.creations[organizationId];
     this.save();
+  }
+
+  awaitRole(organizationId: string, accountId: string): void {
+    ((this.data.awaitingRole ??= {})[organizationId] ??= {})[accountId] = new Date().toISOString();
+    this.save();
+  }
+
+  roleAssumed(organizationId: string, accountId: string): void {
+    const org = this.data.awaitingRole?.[organizationId];
+    if (!org?.[accountId]) return;
+    delete org[accountId];
+    if (Object.keys(org).length === 0) delete this.data.awaitingRole![organizationId];
+    this.save();
+  }
+
+  /** The accounts (of any organization) created by a run that did not live to assume their role. */
+  awaitingRole(): { organizationId: string; accountId: string }[] {
+    return Object.entries(this.data.awaitingRole ?? {}).flatMap(([organizationId, ids]) => Object.keys(ids).map((accountId) => ({ organizationId, accountId })));
   }
 
   /**

@@ -13,6 +13,8 @@ export interface LockHolder {
   pid: number;
   command: string;
   since: string;
+  /** The holder's start time in clock ticks since boot (Linux /proc), so a reused pid is not taken for it. */
+  started?: number;
 }
 
 export interface Lock {
@@ -26,7 +28,8 @@ export function currentHolder(command: string): LockHolder {
   } catch {
     // No passwd entry (some containers): the host and pid still identify the run.
   }
-  return { who: user, host: hostname(), pid: process.pid, command, since: new Date().toISOString() };
+  const started = procStat(process.pid)?.started;
+  return { who: user, host: hostname(), pid: process.pid, command, since: new Date().toISOString(), ...(started === undefined ? {} : { started }) };
 }
 
 export function describeHolder(h: LockHolder): string {
@@ -56,7 +59,7 @@ export function acquireLocalLock(workdir: string, holder: LockHolder): Lock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(path, err);
     }
     const existing = readHolder(path);
-    if (existing && existing.host === holder.host && !processAlive(existing.pid)) {
+    if (existing && existing.host === holder.host && !holderAlive(existing)) {
       rmSync(path, { force: true });
       continue;
     }
@@ -89,13 +92,37 @@ function parseHolder(text: string): LockHolder | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * Whether the lock's holder still runs. A pid that answers signal 0 is not enough: a process killed with
+ * SIGKILL stays a zombie until its parent reaps it (and a whole killed process group may wait on init), and
+ * a pid can be reused by another process. Where /proc exists (Linux), a zombie or dead process counts as
+ * gone, and so does a pid whose start time is not the one the lock recorded.
+ */
+function holderAlive(holder: LockHolder): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(holder.pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const stat = procStat(holder.pid);
+  // Without /proc there is only signal 0 to go by; with it, a pid that has no entry has just gone.
+  if (!stat) return !existsSync('/proc/self/stat');
+  if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
+  return holder.started === undefined || stat.started === holder.started;
+}
+
+/** State and start time (field 22, clock ticks since boot) from /proc/PID/stat; undefined without /proc. */
+function procStat(pid: number): { state: string; started: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: the fields after its last ')' are fixed.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const started = Number(fields[19]);
+  return fields[0] && Number.isFinite(started) ? { state: fields[0], started } : undefined;
 }
 
 /** `lz unlock`: removes the local lock; says whether there was one. */

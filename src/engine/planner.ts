@@ -2,11 +2,12 @@ import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
-import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
+import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
 import { errorSummary } from '../aws/aws-errors.js';
+import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js';
 
 export interface PlanOptions {
   prune: boolean;
@@ -23,6 +24,19 @@ export interface PlanOptions {
    * not read again. Not called for accounts that do not exist yet.
    */
   inspectAccount?: (input: AccountInspection) => Promise<void>;
+  /**
+   * apply's wait for the access role of `accounts`, created by a run that died before it could assume their
+   * role (the journal says which): AccessDenied there is IAM still propagating, not a broken role, and is
+   * waited through as the first run would have. `assumed` is told when one's role answers.
+   */
+  roleWait?: {
+    accounts: ReadonlySet<string>;
+    timeout: number;
+    pollInterval: number;
+    onWait: (account: string, step: string) => void;
+    assumed: (accountId: string) => void;
+    signal?: AbortSignal;
+  };
 }
 
 /** What `PlanOptions.inspectAccount` sees of one account. */
@@ -170,7 +184,7 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
   // dependent calls in latency, not the sum of all its calls.
   const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
   const [haves] = await Promise.all([
-    readAccount(aws, account.name, live && live.id !== managementId ? live.id : undefined, () =>
+    readAccount(aws, account.name, live && live.id !== managementId ? live : undefined, options.roleWait, () =>
       Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
     ),
     organizationExists && live ? readTags(aws, live) : Promise.resolve(),
@@ -217,15 +231,27 @@ class Unreadable {
  * not waited for: AccessDenied there is a real failure, not IAM propagation (that wait is only for accounts
  * apply creates). Any failure makes this one account unreadable instead of failing the whole plan.
  */
-async function readAccount<T>(aws: AwsContext, name: string, memberId: string | undefined, read: () => Promise<T>): Promise<T | Unreadable> {
-  if (memberId) {
+async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount | undefined, roleWait: PlanOptions['roleWait'], read: () => Promise<T>): Promise<T | Unreadable> {
+  if (member) {
     try {
-      await aws.credentialsFor(memberId);
+      if (roleWait?.accounts.has(member.id)) {
+        await waitThrough(() => assumeAccessRole(aws, member.id), {
+          codes: ROLE_SETTLING,
+          timeout: roleWait.timeout,
+          pollInterval: roleWait.pollInterval,
+          onWait: (step) => roleWait.onWait(name, step),
+          fail: (err) => err as Error,
+          ...(roleWait.signal ? { signal: roleWait.signal } : {}),
+        });
+        roleWait.assumed(member.id);
+      } else {
+        await aws.credentialsFor(member.id);
+      }
     } catch (err) {
       return new Unreadable({
         account: name,
         address: accountAddress(name),
-        reason: `cannot assume ${aws.roleArn(memberId)}: ${errorSummary(err)}`,
+        reason: `cannot assume ${aws.roleArn(member.id)}: ${errorSummary(err)}`,
         hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
       });
     }

@@ -5,9 +5,11 @@ import {
   paginateListCreateAccountStatus,
   type CreateAccountStatus,
 } from '@aws-sdk/client-organizations';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { errorMessage, errorName, ignoreCodes, isError } from '../aws/aws-errors.js';
+import { errorMessage, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
+import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js';
 import type { ApplyContext } from '../core/module.js';
 import { LzError } from '../errors.js';
 
@@ -23,7 +25,6 @@ export const newAccountSchema = z.strictObject({
 });
 export type NewAccount = z.output<typeof newAccountSchema>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates an account exactly once, even across crashes: the request id is journaled before polling, and a
@@ -51,7 +52,8 @@ export async function createAccount(ctx: ApplyContext, want: NewAccount): Promis
     Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
   });
   // A new organization refuses CreateAccount while it initializes, which AWS says can take up to an hour.
-  const out = await waitThrough(ctx, want.name, () => org.send(command), {
+  const out = await waitThrough(() => org.send(command), {
+    ...settleWith(ctx, want.name),
     codes: { FinalizingOrganizationException: 'waiting for the new organization to finish initializing (AWS: up to an hour)' },
     timeout: FINALIZING_TIMEOUT,
     fail: (err, elapsed) =>
@@ -69,6 +71,8 @@ export async function createAccount(ctx: ApplyContext, want: NewAccount): Promis
 
 async function settle(ctx: ApplyContext, want: NewAccount, orgId: string, status: CreateAccountStatus): Promise<string> {
   if (status.State === 'SUCCEEDED' && status.AccountId) {
+    // Recorded before the creation is forgotten: a run killed between the two still knows to wait for the role.
+    ctx.journal.awaitRole(orgId, status.AccountId);
     ctx.journal.forgetCreation(orgId, want.email);
     return status.AccountId;
   }
@@ -111,7 +115,7 @@ async function waitForCreation(ctx: ApplyContext, name: string, requestId: strin
       });
     }
     ctx.progress(name, `waiting for account creation (${Math.round(elapsed / 1000)} s)`);
-    await sleep(interval);
+    await sleep(interval, undefined, { signal: ctx.signal });
     interval = Math.min(interval * 1.5, 10_000);
   }
 }
@@ -143,22 +147,10 @@ const FINALIZING_TIMEOUT = 60 * 60_000;
  */
 export async function waitForAccessRole(ctx: ApplyContext, name: string, accountId: string): Promise<void> {
   await waitThrough(
-    ctx,
-    name,
-    async () => {
-      try {
-        return await ctx.aws.credentialsFor(accountId);
-      } catch (err) {
-        ctx.aws.forgetCredentials(accountId);
-        throw err;
-      }
-    },
+    () => assumeAccessRole(ctx.aws, accountId),
     {
-      codes: {
-        RegionDisabledException: 'waiting for AWS to activate STS for the new account',
-        AccessDenied: 'waiting for the access role',
-        AccessDeniedException: 'waiting for the access role',
-      },
+      ...settleWith(ctx, name),
+      codes: ROLE_SETTLING,
       timeout: ctx.waits.roleTimeout,
       fail: (err) =>
         new LzError('role-not-assumable', `Account ${name}: cannot assume ${ctx.aws.roleArn(accountId)}: ${errorMessage(err)}`, {
@@ -168,33 +160,14 @@ export async function waitForAccessRole(ctx: ApplyContext, name: string, account
         }),
     },
   );
+  if (ctx.index.organizationId) ctx.journal.roleAssumed(ctx.index.organizationId, accountId);
 }
 
-/**
- * Calls `call` until it stops failing with one of `codes` (AWS still settling a change lz just made), with
- * back-off from a quarter of the poll interval up to 10 s, saying on each wait what lz waits for; past
- * `timeout` the last error becomes `fail(err, elapsed)`. Any other error is thrown as it came.
- */
-async function waitThrough<T>(
-  ctx: ApplyContext,
-  subject: string,
-  call: () => Promise<T>,
-  opts: { codes: Record<string, string>; timeout: number; fail: (err: unknown, elapsed: number) => Error },
-): Promise<T> {
-  const started = Date.now();
-  let interval = Math.max(1, ctx.waits.pollInterval / 4);
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      const code = errorName(err);
-      const step = code === undefined ? undefined : opts.codes[code];
-      if (step === undefined) throw err;
-      const elapsed = Date.now() - started;
-      if (elapsed > opts.timeout) throw opts.fail(err, elapsed);
-      ctx.progress(subject, `${step} (${Math.round(elapsed / 1000)} s)`);
-      await sleep(interval);
-      interval = Math.min(interval * 2, 10_000);
-    }
-  }
+/** What waitThrough needs of an apply: its poll interval, progress line and interrupt. */
+function settleWith(ctx: ApplyContext, subject: string) {
+  return {
+    pollInterval: ctx.waits.pollInterval,
+    onWait: (step: string) => ctx.progress(subject, step),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
 }

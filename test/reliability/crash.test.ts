@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/sandbox/runtime.js';
 import { problems, readHoldings, repositoryBaseline, type Expected } from '../helpers/holdings.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+import { lzProcess, type Run } from '../helpers/child.js';
 import { NO_SETTLING } from '../../src/sandbox/index.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const MAIN = join(REPO, 'dist', 'cli', 'main.js');
 const KILLS = 20;
 const SEED = 20_240_601;
 
@@ -39,22 +38,8 @@ const worldOptions = {
   delays: { createAccount: 50, rolePropagation: 100, ...NO_SETTLING },
 };
 
-interface Run {
-  child: ChildProcess;
-  out: string;
-  err: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** `lz apply --auto-approve` as a separate process, pointed at the sandbox through the environment. */
-function applyProcess(dir: string): Run {
-  const child = spawn(process.execPath, [MAIN, ...APPLY], { cwd: dir, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run: Run = { child, out: '', err: '', exit: undefined as never };
-  child.stdout!.on('data', (d: Buffer) => (run.out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (run.err += d.toString()));
-  run.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return run;
-}
+const applyProcess = (dir: string): Run => lzProcess(dir, APPLY);
 
 /**
  * apply, in its own process, is killed with SIGKILL at 20 points of its work (at its first account-creation

@@ -14,6 +14,7 @@ import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
 import { defaultRegistry } from '../../resources/registry.js';
 import type { ApplyContext } from '../../core/module.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { INTERRUPT_GRACE_MS, signalExitCode } from '../interrupt.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { parseParallelism } from '../session.js';
@@ -46,10 +47,13 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
   if (saved && planFile) opts = { ...opts, file: manifestOfPlan(saved, planFile, opts, io) };
   // Locked before reading anything, so the plan this run applies cannot be changed under it by another.
   const lock = acquireLocalLock(resolve(io.cwd, '.lz'), currentHolder('apply'));
+  // From here a signal stops the run cleanly: no new change, the locks released, a report (src/cli/interrupt.ts).
+  const unhandle = io.interrupt?.handle();
   try {
     return await lockedApply(saved, opts, { waits, parallelism }, io);
   } finally {
     await lock.release();
+    unhandle?.();
   }
 }
 
@@ -60,19 +64,39 @@ async function lockedApply(
   io: CliIO,
 ): Promise<number> {
   const progress = new Progress(io);
+  let journal: Journal | undefined;
+  /** Account id -> organization id: filled when the journal is read, before the plan reads accounts. */
+  const awaiting = new Map<string, string>();
+  const awaitingIds = new Set<string>();
   // With organization.lock.bucket (CI, where every run has a fresh .lz/), the lock is an S3 object too.
   const planned = await planFromCli(
     saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
     io,
     progress,
     async (manifest, session) => {
+      journal = Journal.inWorkdir(session.workdir);
+      for (const a of journal.awaitingRole()) {
+        awaiting.set(a.accountId, a.organizationId);
+        awaitingIds.add(a.accountId);
+      }
       const bucket = manifest.manifest.organization.lock?.bucket;
       return bucket ? acquireS3Lock(session.aws.management.s3, bucket, currentHolder('apply')) : undefined;
+    },
+    // An account a killed run created and could not yet enter: its role is waited for, as that run would have.
+    {
+      roleWait: {
+        accounts: awaitingIds,
+        assumed: (accountId) => journal?.roleAssumed(awaiting.get(accountId)!, accountId),
+        timeout: limits.waits.roleTimeout,
+        pollInterval: limits.waits.pollInterval,
+        onWait: (account, step) => progress.step(account, step),
+        ...(io.interrupt ? { signal: io.interrupt.signal } : {}),
+      },
     },
   );
   const { session, index } = planned;
   try {
-    const journal = Journal.inWorkdir(session.workdir);
+    journal ??= Journal.inWorkdir(session.workdir);
     if (index.organizationId) journal.forgetCompleted(index.organizationId, planned.liveEmails);
     let plan: Plan = planned.plan;
     if (saved) {
@@ -90,6 +114,11 @@ async function lockedApply(
       return unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
     }
     if (!saved && !opts.autoApprove) await confirm(io);
+    const signal = io.interrupt?.signal;
+    if (signal?.aborted) {
+      io.stdout(`\nInterrupted (${String(signal.reason)}) before any change was made. The lock is released.\n`);
+      return signalExitCode(signal.reason);
+    }
 
     // The SDK's retries through AWS's settling errors show as progress lines too.
     session.aws.progress = (subject, step) => progress.step(subject, step);
@@ -102,10 +131,16 @@ async function lockedApply(
       logger: session.logger,
       progress: (subject, step) => progress.step(subject, step),
       waits: limits.waits,
+      ...(signal ? { signal } : {}),
     };
-    const outcome = await executePlan(plan, defaultRegistry, ctx, { failFast: Boolean(opts.failFast), parallelism: limits.parallelism });
+    const outcome = await executePlan(plan, defaultRegistry, ctx, {
+      failFast: Boolean(opts.failFast),
+      parallelism: limits.parallelism,
+      ...(signal ? { signal, graceMs: INTERRUPT_GRACE_MS } : {}),
+    });
     // A password file still pending after this run (one an earlier run left) is named again, every run.
     io.stdout(renderOutcome(outcome, unreadable, findPendingSecrets(session.workdir)));
+    if (outcome.interrupted) return signalExitCode(outcome.interrupted.reason);
     return outcome.failed.length > 0 || outcome.notRun.length > 0 || unreadable.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await planned.lock?.release();
@@ -164,10 +199,17 @@ function renderOutcome(outcome: ApplyOutcome, unreadable: UnreadableAccount[], p
     if (error instanceof LzError && error.hint) lines.push(`      hint: ${error.hint}`);
   }
   for (const { change, reason } of outcome.notRun) lines.push(`  - ${change.address} not run: ${reason}`);
+  const inFlight = outcome.interrupted?.inFlight ?? [];
+  for (const change of inFlight) lines.push(`  ? ${change.address}: still in flight after ${INTERRUPT_GRACE_MS / 1000} s; it may or may not have been made`);
   const failed = outcome.failed.length + unreadable.length;
-  const status = failed + outcome.notRun.length === 0 ? 'Apply complete!' : 'Apply finished with errors.';
-  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run.`);
-  if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
+  const status = outcome.interrupted
+    ? `Apply interrupted (${outcome.interrupted.reason}).`
+    : failed + outcome.notRun.length === 0
+      ? 'Apply complete!'
+      : 'Apply finished with errors.';
+  lines.push(`${status} ${outcome.done.length} done, ${failed} failed, ${outcome.notRun.length} not run${inFlight.length > 0 ? `, ${inFlight.length} in flight` : ''}.`);
+  if (outcome.interrupted) lines.push('The lock is released. Run `lz apply` again to finish: it continues where this run stopped.');
+  else if (failed > 0) lines.push('Run `lz apply` again after fixing the cause: it continues where this run stopped.');
   if (pendingSecrets.length > 0) lines.push('', 'Console passwords an earlier run wrote and did not confirm:', ...pendingSecretsText(pendingSecrets).map((l) => `  ${l}`));
   return `${lines.join('\n')}\n`;
 }

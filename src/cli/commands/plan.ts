@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../../files.js';
 import { findPendingSecrets } from '../../secrets.js';
 import type { Lock } from '../../engine/lock.js';
 import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
-import { makePlan, type PlanResult } from '../../engine/planner.js';
+import { makePlan, type PlanOptions, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../core/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
 import { planJson, renderPlan } from '../../engine/render-text.js';
@@ -45,6 +45,7 @@ export async function planFromCli(
   io: CliIO,
   progress: Progress,
   beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
+  extra: Pick<PlanOptions, 'roleWait'> = {},
 ): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
@@ -59,6 +60,7 @@ export async function planFromCli(
       manifestSha256: sha256,
       manifestPath: path,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
+      ...extra,
     });
     // A password file a run left pending is shown by every plan and apply until someone deals with it.
     const pendingSecrets = findPendingSecrets(session.workdir);
