@@ -251,6 +251,12 @@ async function main(): Promise<void> {
     const end = '<!-- bench:end -->';
     writeFileSync(path, `${doc.slice(0, doc.indexOf(start) + start.length)}\n${md}\n${doc.slice(doc.indexOf(end))}`);
   }
+  // A run lz did not complete measured something else than the benchmark means: fail, after the numbers.
+  const failed = results.filter((r) => r.exitCode !== 0 || r.failedCalls > 0);
+  if (failed.length > 0) {
+    process.stderr.write(`bench: ${failed.map((r) => `${r.name} (exit ${r.exitCode}, ${r.failedCalls} failed calls)`).join('; ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

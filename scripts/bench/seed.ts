@@ -57,12 +57,15 @@ export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string,
   if (replan !== 0) throw new Error('the template did not plan cleanly after its manual steps were settled');
   const unitIds = new Map(Object.values(org.units).map((u) => [pathOf(org.units, u.id), u.id]));
   const text = JSON.stringify(templateRecord);
+  // The clones stand for accounts that have long existed: joined a day ago, none is still settling (a new
+  // account's STS and services answer RegionDisabled / SubscriptionRequired for a while: docs/sandbox.md).
+  const longAgo = new Date(sandbox.runtime.now().getTime() - 86_400_000).toISOString();
   for (const a of rest) {
     const id = sandbox.runtime.newAccountId();
     const record = JSON.parse(text.split(templateRecord.id).join(id).split(template.alias).join(a.alias)) as AccountRecord;
     Object.assign(record, { id, name: a.name, email: a.email });
     state.accounts[id] = record;
-    org.members[id] = { parentId: unitIds.get(a.unit)!, joinedMethod: 'CREATED', joinedTimestamp: new Date().toISOString() };
+    org.members[id] = { parentId: unitIds.get(a.unit)!, joinedMethod: 'CREATED', joinedTimestamp: longAgo };
     org.tags[id] = JSON.parse(JSON.stringify(org.tags[templateRecord.id] ?? []).split(template.name).join(a.name));
   }
   writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, accounts));
