@@ -6,7 +6,7 @@ import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type LiveAccou
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
-import { errorSummary } from '../aws/aws-errors.js';
+import { errorSummary, isError } from '../aws/aws-errors.js';
 import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js';
 
 export interface PlanOptions {
@@ -252,7 +252,9 @@ async function readAccount<T>(aws: AwsContext, name: string, member: LiveAccount
         account: name,
         address: accountAddress(name),
         reason: `cannot assume ${aws.roleArn(member.id)}: ${errorSummary(err)}`,
-        hint: 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
+        hint: isError(err, 'RegionDisabledException')
+          ? `STS is not active yet for this account in ${aws.options.region}: AWS activates it within minutes of an account's creation. Run lz again shortly; if it persists, activate the Region for STS in the account (IAM console > Account settings).`
+          : 'Check that the role exists in the account and trusts the management account, then run lz again: it continues with this account.',
       });
     }
   }

@@ -38,7 +38,10 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   }
   if (plan.unreadable?.length) {
     lines.push(bold('Accounts lz could not read (their state is unknown: nothing is planned inside them; run lz again once fixed):'));
-    for (const u of plan.unreadable) lines.push(`  ${paint(31, 'x')} ${u.address}: ${u.reason}`);
+    for (const u of plan.unreadable) {
+      lines.push(`  ${paint(31, 'x')} ${u.address}: ${u.reason}`);
+      if (u.hint) lines.push(...wrap(`hint: ${u.hint}`, 96).map((l) => `      ${l}`));
+    }
     lines.push('');
   }
   if (plan.pendingSecrets?.length) {

@@ -110,4 +110,14 @@ describe('apply waits through AWS settling a new organization and new accounts',
     expect(refused.every((r) => r.status === 403 && r.callerAccount === development.id)).toBe(true);
     expect(steps[0]).toBe(`${development.id}: GetPublicAccessBlock answered NotSignedUp (AWS is still activating S3 for the new account); waiting and trying again`);
   });
+
+  it('a plan that meets STS not yet active in a new account names it and says to run again shortly', async () => {
+    const production = (await heldAccounts(w.organizations)).find((a) => a.name === 'Production')!;
+    // A fresh STS window for Production, as a plan right after someone created the account would meet.
+    w.sandbox.state.settling = Object.fromEntries(Object.entries(w.sandbox.state.settling ?? {}).filter(([k]) => k !== `sts:${production.id}`));
+    const plan = await w.lz('plan', '--target', 'Production');
+    expect(plan.code).toBe(1);
+    expect(plan.out).toContain('RegionDisabledException');
+    expect(plan.out + plan.err).toContain('STS is not active yet for this account in us-east-1');
+  });
 });
