@@ -26,10 +26,6 @@ export function errorSummary(err: unknown): string {
 /** IAM answers NoSuchEntity for "not there"; Account and Budgets answer ResourceNotFound / NotFound. */
 export const NOT_FOUND = ['NoSuchEntityException', 'NoSuchEntity', 'ResourceNotFoundException', 'NotFoundException'] as const;
 
-export function isNotFound(err: unknown): boolean {
-  return isError(err, ...NOT_FOUND);
-}
-
 /**
  * The call's result, or undefined when AWS answers one of `codes`: the one way lz says "already gone",
  * "already there" or "not set" (a delete repeated after a crash, a read of something absent). Any other

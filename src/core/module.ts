@@ -116,6 +116,9 @@ export interface PostureOutcome {
   detail: string;
 }
 
+/** An outcome whose detail is `pass` when nothing fails, else `fail`. */
+export const postureOutcome = (failing: string[], pass: string, fail: string): PostureOutcome => ({ failing, detail: failing.length > 0 ? fail : pass });
+
 // ------------------------------------------------------------------------------------------ checklist
 
 /** One line of `lz plan --manual`, the per-account checklist of what only a person can do. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineAccountKind, type AccountReadContext, type PostureOutcome } from '../core/module.js';
+import { defineAccountKind, postureOutcome, type AccountReadContext } from '../core/module.js';
 import type { Change } from '../core/plan.js';
 import { iamAdminSection } from './iam-admin-user.js';
 import { authorizationDetails, consoleState, credentialReport, findUser, iamAddress, sameName, type CredentialReportRow } from './iam-reads.js';
@@ -28,7 +28,6 @@ const MAX_KEY_AGE_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /** The finding: `fail` as detail when anything fails, `pass` otherwise. */
-const outcome = (failing: string[], pass: string, fail: string): PostureOutcome => ({ failing, detail: failing.length > 0 ? fail : pass });
 
 /**
  * The credential report's rows for users that exist. The report may name users deleted since it was
@@ -67,8 +66,7 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
 
   async read(ctx, want) {
     if (!want) return undefined;
-    const details = await authorizationDetails(ctx);
-    const report = await credentialReport(ctx);
+    const [details, report] = await Promise.all([authorizationDetails(ctx), credentialReport(ctx)]);
     const withoutMfa = new Set<string>();
     for (const row of report.users) {
       // The report may name users deleted since it was generated.
@@ -121,7 +119,7 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
       async evaluate({ have, ctx }) {
         // Without iamAdmin this module reads nothing: the credential report answers alone.
         const withoutMfa = have ? have.withoutMfa : (await liveUsers(ctx)).filter((r) => r.passwordEnabled === true && !r.mfaActive).map((r) => r.user);
-        return outcome([...withoutMfa].sort(), 'every console user has MFA', `console users without MFA: ${withoutMfa.join(', ')}`);
+        return postureOutcome([...withoutMfa].sort(), 'every console user has MFA', `console users without MFA: ${withoutMfa.join(', ')}`);
       },
     },
     {
@@ -130,7 +128,7 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
       title: 'At most one active access key per IAM user',
       async evaluate({ ctx }) {
         const twoKeys = (await liveUsers(ctx)).filter((r) => r.accessKey1Active && r.accessKey2Active).map((r) => r.user);
-        return outcome(twoKeys, 'no user has two active access keys', `users with two active access keys: ${twoKeys.join(', ')}`);
+        return postureOutcome(twoKeys, 'no user has two active access keys', `users with two active access keys: ${twoKeys.join(', ')}`);
       },
     },
     {
@@ -140,7 +138,7 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
       title: 'Access keys are rotated every 90 days or less',
       async evaluate({ ctx, now }) {
         const old = (await liveUsers(ctx)).filter((r) => oldKeys(r, now).length > 0);
-        return outcome(
+        return postureOutcome(
           old.map((r) => r.user),
           `no active access key is older than ${MAX_KEY_AGE_DAYS} days`,
           `active access keys older than ${MAX_KEY_AGE_DAYS} days: ${old.map((r) => `${r.user} (${oldKeys(r, now).join(', ')})`).join(', ')}`,
@@ -154,7 +152,7 @@ export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, neve
       title: 'IAM users receive permissions only through groups',
       async evaluate({ ctx }) {
         const direct = (await authorizationDetails(ctx)).users.filter((u) => u.attachedPolicies.length > 0 || u.inlinePolicies.length > 0).map((u) => u.name);
-        return outcome(direct, 'no policy is attached to a user', `users with policies of their own: ${direct.join(', ')}`);
+        return postureOutcome(direct, 'no policy is attached to a user', `users with policies of their own: ${direct.join(', ')}`);
       },
     },
   ],

@@ -12,7 +12,7 @@ import {
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import type { AccountClients } from '../aws/context.js';
-import { defineOrganizationKind, type AccountReadContext, type PostureCheck } from '../core/module.js';
+import { defineOrganizationKind, postureOutcome, type AccountReadContext, type PostureCheck, type PostureOutcome } from '../core/module.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
 import { LzError } from '../errors.js';
@@ -261,8 +261,7 @@ function trailPosture(ctx: AccountReadContext): Promise<TrailPosture> {
 
 /** Evaluated in every account, and only when the file asks for an organization trail. */
 function trailChecks(): PostureCheck<undefined>[] {
-  const outcome = (failing: string[], pass: string, fail: string) => ({ failing, detail: failing.length > 0 ? fail : pass });
-  const whenTrail = (evaluate: (trails: TrailPosture) => ReturnType<typeof outcome>): PostureCheck<undefined>['evaluate'] =>
+  const whenTrail = (evaluate: (trails: TrailPosture) => PostureOutcome): PostureCheck<undefined>['evaluate'] =>
     async ({ manifest, ctx }) => (trailSection.of(manifest)?.enabled ? evaluate(await trailPosture(ctx)) : undefined);
   return [
     {
@@ -272,7 +271,7 @@ function trailChecks(): PostureCheck<undefined>[] {
       title: 'A multi-Region CloudTrail trail is logging (the organization trail covers every account)',
       evaluate: whenTrail((trails) => {
         const logging = trails.loggingMultiRegion.map((t) => t.name);
-        return outcome(
+        return postureOutcome(
           logging.length > 0 ? [] : ['cloudtrail'],
           `multi-Region trail logging: ${logging.join(', ')}`,
           trails.stopped.length > 0 ? `multi-Region trail not logging: ${trails.stopped.join(', ')}` : 'no multi-Region trail',
@@ -287,7 +286,7 @@ function trailChecks(): PostureCheck<undefined>[] {
       evaluate: whenTrail((trails) => {
         const logging = trails.loggingMultiRegion.length > 0;
         const unvalidated = trails.loggingMultiRegion.filter((t) => !t.logFileValidation).map((t) => t.name);
-        return outcome(
+        return postureOutcome(
           logging ? unvalidated : ['cloudtrail'],
           'log file validation is on',
           logging ? `trails without log file validation: ${unvalidated.join(', ')}` : 'no multi-Region trail is logging',

@@ -66,7 +66,7 @@ export const rootAccess = defineOrganizationKind<RootAccessState, Payload>({
     // Without trusted access for IAM no feature can be on; asking would only earn an error.
     if (!(await serviceAccess(ctx)).has(IAM_PRINCIPAL)) return NONE;
     const wanted = Boolean(rootAccessSection.of(ctx.manifest)?.centralized);
-    return tolerantRead(ctx, wanted, 'IAM organization features', () => readFeatures(ctx.aws.management.iam), NONE);
+    return tolerantRead(ctx, wanted, 'IAM organization features', () => rootAccessFeatures(ctx.aws), NONE);
   },
 
   plan(input, live) {

@@ -18,7 +18,6 @@ import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } f
 export type { FaultOptions } from './faults.js';
 export { NO_SETTLING } from './runtime.js';
 export { StateFileLockedError } from './lock.js';
-export type { LockHolder } from './lock.js';
 export type { QuotaOverrides } from './quotas.js';
 
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';

@@ -52,5 +52,4 @@ export interface AccountRecord {
 }
 
 // The service slices, re-exported for code outside the sandbox that reads the live state (tests, benchmarks).
-export type { IamAccountState, IamGroup, IamManagedPolicy, IamRole, IamUser } from './services/iam/state.js';
-export type { OrganizationRecord, CreateAccountRequestRecord } from './services/organizations/state.js';
+export type { IamRole } from './services/iam/state.js';

@@ -27,7 +27,7 @@ import {
   UploadSigningCertificateCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam.js';
+import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam/index.js';
 import { mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
 import { accountFolder } from '../../src/secrets.js';
 import { heldAccounts } from '../helpers/organization.js';

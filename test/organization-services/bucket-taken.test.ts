@@ -1,6 +1,6 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessKey } from '../../src/sandbox/services/iam.js';
+import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
 import { ADMIN_USER_NAME } from '../../src/sandbox/index.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 

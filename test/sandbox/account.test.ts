@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_SETTLING, startSandbox, ADMIN_USER_NAME, type SandboxHandle } from '../../src/sandbox/index.js';
-import { createAccessKey } from '../../src/sandbox/services/iam.js';
+import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
 import { assume, clientConfig, failure, type Creds } from './clients.js';
 
 let sb: SandboxHandle;

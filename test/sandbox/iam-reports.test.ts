@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { CREDENTIAL_REPORT_COLUMNS, CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam.js';
+import { CREDENTIAL_REPORT_COLUMNS, CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam/index.js';
 import { failure, iamClient } from './clients.js';
 
 const doc = (action: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });

@@ -69,7 +69,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { createRole, trustPolicyFor } from '../../src/sandbox/services/iam.js';
+import { createRole, trustPolicyFor } from '../../src/sandbox/services/iam/index.js';
 import { assume, failure, iamClient, stsClient } from './clients.js';
 
 const doc = (action = 's3:GetObject') => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });

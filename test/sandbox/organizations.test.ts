@@ -48,7 +48,7 @@ import { GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from '@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_SETTLING, startSandbox, ADMIN_USER_NAME, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
-import { createAccessKey } from '../../src/sandbox/services/iam.js';
+import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
 import { assume, clientConfig, failure, iamClient, stsClient, type Creds } from './clients.js';
 
 const DELAY = 200;

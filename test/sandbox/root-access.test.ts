@@ -25,7 +25,7 @@ import { CreateBucketCommand, DeleteBucketPolicyCommand, GetBucketPolicyCommand,
 import { AssumeRootCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_SETTLING, ADMIN_USER_NAME, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { createAccessKey } from '../../src/sandbox/services/iam.js';
+import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
 import { assume, clientConfig, failure, iamClient, stsClient, type Creds } from './clients.js';
 
 const DELAY = 50;

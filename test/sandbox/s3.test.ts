@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_USER_NAME, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { createAccessKey } from '../../src/sandbox/services/iam.js';
+import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
 import { clientConfig, failure, type Creds } from './clients.js';
 
 let sb: SandboxHandle;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import type { AccountRecord } from '../../src/sandbox/state.js';
-import { ADMINISTRATOR_ACCESS_ARN, createRole } from '../../src/sandbox/services/iam.js';
+import { ADMINISTRATOR_ACCESS_ARN, createRole } from '../../src/sandbox/services/iam/index.js';
 import { assume, failure, iamClient, stsClient } from './clients.js';
 
 describe('STS AssumeRole into another account', () => {

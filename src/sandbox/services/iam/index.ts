@@ -18,13 +18,12 @@ import { userOperations } from './users.js';
  * documents returned URL-encoded as AWS returns them.
  */
 
-export { ADMINISTRATOR_ACCESS_ARN, AWS_MANAGED_POLICIES } from './managed-policies.js';
-export { encodePolicyDocument, findPolicy, iamErrors, mintAccessKeyId, mintSecret, sha256 } from './common.js';
-export { createRole, trustPolicyFor, type CreateRoleOptions } from './roles.js';
+export { ADMINISTRATOR_ACCESS_ARN } from './managed-policies.js';
+export { mintAccessKeyId, mintSecret } from './common.js';
+export { createRole, trustPolicyFor } from './roles.js';
 export { createUser } from './users.js';
 export { createGroup } from './groups.js';
 export { createAccessKey } from './credentials.js';
-export { checkPassword } from './account-settings.js';
 export { CREDENTIAL_REPORT_COLUMNS, CREDENTIAL_REPORT_MAX_AGE_MS } from './credential-report.js';
 
 export const iamService: SandboxService = {
