@@ -1,14 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sectionsOf } from '../../src/core/module.js';
 import { defaultRegistry } from '../../src/resources/registry.js';
 
-const depcruise = (target: string) => {
+const ROOT = join(import.meta.dirname, '..', '..');
+
+const depcruise = (target: string, cwd = ROOT) => {
   try {
-    return { code: 0, out: execFileSync(process.execPath, ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', target, '--config', '.dependency-cruiser.cjs'], { encoding: 'utf8' }) };
+    const bin = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
+    return { code: 0, out: execFileSync(process.execPath, [bin, target, '--config', join(ROOT, '.dependency-cruiser.cjs')], { encoding: 'utf8', cwd }) };
   } catch (err) {
     const e = err as { status: number; stdout: string };
     return { code: e.status, out: e.stdout };
@@ -29,6 +32,18 @@ describe('the structure of src/', () => {
     const result = depcruise(dir);
     expect(result.code).not.toBe(0);
     expect(result.out).toContain('no-circular');
+  });
+
+  it("fails the check when a layer is crossed (the sandbox importing lz's contract)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lz-layers-'));
+    mkdirSync(join(dir, 'src', 'sandbox'), { recursive: true });
+    mkdirSync(join(dir, 'src', 'core'), { recursive: true });
+    writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions":{"module":"NodeNext","moduleResolution":"NodeNext"}}');
+    writeFileSync(join(dir, 'src', 'core', 'b.ts'), 'export const b = 1;\n');
+    writeFileSync(join(dir, 'src', 'sandbox', 'a.ts'), "import { b } from '../core/b.js';\nexport const a = (): unknown => b;\n");
+    const result = depcruise('src', dir);
+    expect(result.code).not.toBe(0);
+    expect(result.out).toContain('sandbox-stands-alone: src/sandbox/a.ts → src/core/b.ts');
   });
 
   it('names no kind and no section of the file in the engine', () => {

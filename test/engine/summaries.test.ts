@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_STATE } from '../../src/cli/session.js';
 import { heldAccounts } from '../helpers/organization.js';
@@ -147,6 +148,9 @@ describe('plan and apply summaries', () => {
     const applied = await w.lz('apply', 'p.json');
     expect(applied.code, applied.err + applied.out).toBe(0);
     expect(applied.out).toContain('Apply complete!');
+    // What AWS holds is other.yaml's, not accounts.yaml's.
+    const tags = await w.organizations.send(new ListTagsForResourceCommand({ ResourceId: ids.Development! }));
+    expect(tags.Tags).toContainEqual({ Key: 'cost', Value: 'c2' });
     // -f naming another file than the plan's is refused before anything is read.
     const other = await w.lz('plan', '-f', 'other.yaml', '--out', 'p2.json');
     expect(other.code).toBe(0);

@@ -58,6 +58,10 @@ describe('an interrupted apply', () => {
     expect(run.out).toMatch(/Apply interrupted \(SIGINT\)\. \d+ done, 0 failed, [1-9]\d* not run\./);
     expect(run.out).toContain('account:Data not run: interrupted while it waited for AWS; the next apply resumes it');
     expect(run.out).toContain('The lock is released. Run `lz apply` again');
+    // The S3 lock was taken before the signal and deleted after it, not merely never taken.
+    const lockCalls = world.sandbox.requests().filter((r) => r.operation === 'PutObject' || r.operation === 'DeleteObject').map((r) => `${r.operation} ${r.status}`);
+    expect(lockCalls[0]).toBe('PutObject 200');
+    expect(lockCalls.at(-1)).toMatch(/^DeleteObject 20\d$/);
     expect(existsSync(join(world.dir, '.lz', 'apply.lock'))).toBe(false);
     await expect(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lz/apply.lock' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
     s3.destroy();
