@@ -118,7 +118,7 @@ export function stageSecret(workdir: string, path: string, content: string): Sta
 
 /**
  * The pending files a run left (it stopped between staging a password and confirming the call), as shown to
- * a person: `.lz/secrets/<account>/<user>.txt.pending`, sorted. Plan and apply list them until someone
+ * a person: `.lz/secrets/<account>-<hash>/<user>.txt.pending`, sorted. Plan and apply list them until someone
  * renames or deletes them.
  */
 export function findPendingSecrets(workdir: string): string[] {

@@ -20,11 +20,6 @@ export function signalExitCode(name: unknown): number {
   return 128 + (n ?? constants.signals.SIGINT);
 }
 
-/** An interrupt no signal ever reaches: for in-process runs (tests, commands run by other commands). */
-export function noInterrupt(): Interrupt {
-  return { signal: new AbortController().signal, handle: () => () => undefined };
-}
-
 /**
  * Installs the handlers on the process: the first signal aborts a command that handles it (or exits at
  * once when none does); the second exits at once, saying what is left behind.

@@ -61,7 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     });
 
   waitOptions(pruneOption(targetOption(awsOptions(program.command('apply')))))
-    .description('Carry out the plan: plan, show it, ask, apply. With PLANFILE, apply that saved plan if it is not stale.')
+    .description('Carry out the plan: plan, show it, ask, apply. With PLANFILE, apply that saved plan if it is not stale, against the manifest it recorded (-f may only repeat that file).')
     .argument('[planFile]', 'a plan saved with `lz plan --out`')
     .option('--auto-approve', 'do not ask for confirmation (needed off a terminal)')
     .option('--fail-fast', 'stop starting new changes after the first failure')

@@ -100,7 +100,7 @@ export interface Plan {
   unreadable?: UnreadableAccount[];
   /**
    * Console passwords a run wrote to `<file>.pending` and did not confirm (it stopped around the call that
-   * set the password): display paths, e.g. `.lz/secrets/Dev/IAMADMIN.txt.pending`. Absent when there are none.
+   * set the password): display paths, e.g. `.lz/secrets/Dev-0a1b2c3d/IAMADMIN.txt.pending`. Absent when there are none.
    */
   pendingSecrets?: string[];
 }

@@ -30,8 +30,18 @@ export function readSavedPlan(path: string, registry: Registry): Plan {
   } catch {
     throw new LzError('plan-invalid', `${path} is not a saved plan: it is not JSON.`, { hint: 'Save one with `lz plan --out plan.json`.' });
   }
-  if (data?.format !== PLAN_FORMAT || !Array.isArray(data.changes) || !Array.isArray(data.manual) || !data.organization || !data.options) {
+  if (data?.format !== PLAN_FORMAT) {
     throw new LzError('plan-invalid', `${path} is not a saved plan (no "format": "${PLAN_FORMAT}").`, { hint: 'Save one with `lz plan --out plan.json`.' });
+  }
+  const missing = [
+    ...(Array.isArray(data.changes) ? [] : ['changes']),
+    ...(Array.isArray(data.manual) ? [] : ['manual']),
+    ...(data.organization ? [] : ['organization']),
+    ...(data.options ? [] : ['options']),
+    ...(typeof data.manifest?.file === 'string' ? [] : ['manifest.file']),
+  ];
+  if (missing.length > 0) {
+    throw new LzError('plan-invalid', `${path} is not a complete saved plan: it has no ${missing.join(', ')}.`, { hint: 'Save one with `lz plan --out plan.json`.' });
   }
   if (data.formatVersion !== PLAN_FORMAT_VERSION) {
     throw new LzError('plan-version', `${path} is plan format version ${String(data.formatVersion)}; this lz reads version ${PLAN_FORMAT_VERSION}.`, {

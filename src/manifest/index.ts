@@ -40,7 +40,7 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
   const documented = [...sections.account.map((s) => s.key), ...FRAME_DOC_SECTIONS];
   const resolver: AccountResolver = { sections, schema: buildResolvedAccountSchema(sections), documented };
   const parsed = schema.safeParse(source.value, { reportInput: true });
-  const errors: LzError[] = [];
+  const errors: LzError[] = [...source.numberErrors];
   if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, { schema, basePath: [], locate: source.locate, documented }));
   errors.push(...semanticChecks(source.value, source, sections));
 

@@ -19,11 +19,10 @@ const EMAIL_SOURCE =
   "(?!\\.)(?!.*\\.\\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\\.)@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}";
 const SNS_TOPIC_SOURCE = 'arn:aws[a-z-]*:sns:[a-z]{2}(?:-[a-z]+)+-\\d:\\d{12}:[A-Za-z0-9_-]{1,256}';
 export const EMAIL = new RegExp(`^${EMAIL_SOURCE}$`);
-export const SNS_TOPIC_ARN = new RegExp(`^${SNS_TOPIC_SOURCE}$`);
 export const SUBSCRIBER = new RegExp(`^(?:${EMAIL_SOURCE}|${SNS_TOPIC_SOURCE})$`);
 /** AWS's account alias rule: 3-63 characters, lowercase letters, digits, single inner hyphens. */
 export const ACCOUNT_ALIAS = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/;
-export const IAM_NAME = /^[\w+=,.@-]+$/;
+const IAM_NAME = /^[\w+=,.@-]+$/;
 export const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy\/[\w+=,.@/-]+$/;
 /** AWS CreateAccount AccountName: printable ASCII. */
 const ACCOUNT_NAME = /^[\u0020-\u007E]+$/;
@@ -32,7 +31,7 @@ const SEGMENT = '[^/\\s](?:[^/]{0,126}[^/\\s])?';
 export const UNIT_PATH = new RegExp(`^${SEGMENT}(?:/${SEGMENT}){0,4}$`);
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 export const PHONE = /^[\s0-9()+-]+$/;
-export const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const TRAIL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-])){1,126}[A-Za-z0-9]$/;
 
 export const EMAIL_HINT = 'write one address like name@example.com';
@@ -56,17 +55,17 @@ export const iamName = (max: number, what: string) =>
 
 // ---------------------------------------------------------------------------------------------- tags
 
-export const tagKey = z
+const tagKey = z
   .string()
   .min(1, rule('must not be empty (tag keys are 1-128 characters)'))
   .max(128, rule('must be at most 128 characters (AWS tag keys)', 'shorten the key'))
   .regex(TAG_CHARS, rule('may use only letters, digits, spaces and _ . : / = + - @ (AWS tag keys)'))
   .refine((k) => !k.toLowerCase().startsWith('aws:'), rule('must not start with "aws:", which AWS reserves', 'choose another prefix'));
-export const tagValue = z
+const tagValue = z
   .string()
   .max(256, rule('must be at most 256 characters (AWS tag values)', 'shorten the value'))
   .regex(TAG_CHARS, rule('may use only letters, digits, spaces and _ . : / = + - @ (AWS tag values)'));
-export const tooManyTags = rule('must have at most 50 entries (AWS tags per resource)', 'remove some tags');
+const tooManyTags = rule('must have at most 50 entries (AWS tags per resource)', 'remove some tags');
 
 export const tagsSchema = z
   .record(tagKey, tagValue)
@@ -104,7 +103,7 @@ export const unitPathSchema = z
     rule("must not have a '.' or '..' name: a path is OU names, not a file path (lz would create an OU named '..')", 'write the full path from the root, e.g. Workloads/Prod'),
   );
 
-export const accountEmailSchema = z
+const accountEmailSchema = z
   .string()
   .min(6, rule('must be at least 6 characters (AWS account emails)'))
   .max(64, rule('must be at most 64 characters (AWS account emails)', 'use a shorter address, e.g. with a +suffix on a short mailbox'))

@@ -23,6 +23,11 @@ export interface YamlSource {
   value: unknown;
   /** Problems found while reading and parsing; when non-empty, `value` must not be trusted. */
   errors: LzError[];
+  /**
+   * Numbers a JavaScript number cannot hold digit for digit: `value` is still built (with the rounded
+   * number), so they are reported with every other problem of the file, not instead of them.
+   */
+  numberErrors: LzError[];
   /** Where the node at `path` starts; for a path that does not exist, the deepest node that does. */
   locate(path: DocPath, opts?: { key?: boolean }): SourceLocation | undefined;
   /** How many leading segments of `path` exist in the document. */
@@ -127,7 +132,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     }
   }
 
-  if (doc && errors.length === 0) errors.push(...inexactNumbers(doc, text, at));
+  const numberErrors = doc && errors.length === 0 ? inexactNumbers(doc, text, at) : [];
 
   let value: unknown;
   if (doc && errors.length === 0) {
@@ -192,7 +197,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   };
   const depth = (path: DocPath): number => walk(path).depth;
 
-  return { file, value, errors, locate, depth };
+  return { file, value, errors, numberErrors, locate, depth };
 }
 
 /** The first alias in the document (for a bomb), or the first whose anchor is missing. */

@@ -84,7 +84,7 @@ export const iamAdminSection = accountSection({
 /**
  * The admin user: exists, is in the admin group, has no policies of its own (CIS 1.15: permissions come
  * from groups), and, with consoleAccess, a console password that must be changed at first sign-in. The
- * initial password is generated at apply and written only to `.lz/secrets/<account>/<user>.txt`.
+ * initial password is generated at apply and written only to `.lz/secrets/<account>-<hash>/<user>.txt`.
  * Access keys are never created.
  */
 export interface AdminUserWant {

@@ -145,6 +145,11 @@ describe('plan and apply: the organization, its units and its accounts', () => {
     const bad = await w.lz('apply', 'not-a-plan.json');
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('is not a saved plan');
+    writeFileSync(join(w.dir, 'no-manifest.json'), JSON.stringify({ format: 'lz-plan', formatVersion: 2, changes: [], manual: [], organization: {}, options: {} }));
+    const incomplete = await w.lz('apply', 'no-manifest.json');
+    expect(incomplete.code).toBe(1);
+    expect(incomplete.err).toContain('is not a complete saved plan: it has no manifest.file');
+    expect(incomplete.err).not.toContain('internal error');
     await w.lz('plan', '--out', 'plan.json');
     const plan = JSON.parse(readFileSync(join(w.dir, 'plan.json'), 'utf8'));
     plan.organization.id = 'o-otherorg00';

@@ -274,3 +274,12 @@ describe('mergeOverride', () => {
     expect(mergeOverride(base, over)).toEqual(out);
   });
 });
+
+describe('an inexact number', () => {
+  it('is reported with every other problem of the file, not instead of them', () => {
+    const errors = errorsOf(`${HEAD}accounts:\n${GENERAL}  - { name: A, email: a@example.com, alias: abc, budget: { amount: 99999999999999999999999 } }\n  - { name: B, email: b@example.com, alias: abc }\n`);
+    const messages = errors.map((e) => e.message);
+    expect(messages.some((m) => m.includes('has more digits than lz can hold exactly'))).toBe(true);
+    expect(messages.some((m) => m.includes('alias "abc" is already used'))).toBe(true);
+  });
+});

@@ -98,6 +98,12 @@ async function lockedApply(
   try {
     journal ??= Journal.inWorkdir(session.workdir);
     if (index.organizationId) journal.forgetCompleted(index.organizationId, planned.liveEmails);
+    // Interrupted while reading: nothing was changed; stop before showing a plan or asking.
+    const interrupted = io.interrupt?.signal;
+    if (interrupted?.aborted) {
+      io.stdout(`\nInterrupted (${String(interrupted.reason)}) before any change was made. The lock is released.\n`);
+      return signalExitCode(interrupted.reason);
+    }
     let plan: Plan = planned.plan;
     if (saved) {
       checkNotStale(saved, plan);
