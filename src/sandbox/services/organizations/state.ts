@@ -29,6 +29,36 @@ export interface OrganizationRecord {
   serviceAccess: Record<string, string>;
   /** IAM's centralized root access features (RootCredentialsManagement, RootSessions) that are enabled. */
   iamFeatures?: string[];
+  /** Policies keyed by id, AWS managed ones (p-FullAWSAccess, p-RCPFullAWSAccess) included once their type is enabled. */
+  policies?: Record<string, PolicyRecord>;
+  /** The policy types enabled on the root and their status (a type absent here is DISABLED). */
+  policyTypes?: Partial<Record<PolicyType, 'ENABLED' | 'PENDING_ENABLE' | 'PENDING_DISABLE'>>;
+}
+
+export const POLICY_TYPES = [
+  'SERVICE_CONTROL_POLICY',
+  'RESOURCE_CONTROL_POLICY',
+  'TAG_POLICY',
+  'BACKUP_POLICY',
+  'AISERVICES_OPT_OUT_POLICY',
+  'CHATBOT_POLICY',
+  'DECLARATIVE_POLICY_EC2',
+] as const;
+export type PolicyType = (typeof POLICY_TYPES)[number];
+
+export interface PolicyRecord {
+  /** p-xxxxxxxx; AWS's managed policies keep their fixed ids (p-FullAWSAccess, p-RCPFullAWSAccess). */
+  id: string;
+  arn: string;
+  name: string;
+  description: string;
+  type: PolicyType;
+  awsManaged: boolean;
+  /** The document exactly as sent (AWS returns it as sent, whitespace included). */
+  content: string;
+  /** The root, OU and account ids it is attached to, in the order they were attached. */
+  targets: string[];
+  tags?: { Key: string; Value: string }[];
 }
 
 export interface CreateAccountRequestRecord {
