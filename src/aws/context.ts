@@ -1,4 +1,5 @@
 import { LzError } from '../errors.js';
+import { AccessAnalyzerClient } from '@aws-sdk/client-accessanalyzer';
 import { AccountClient } from '@aws-sdk/client-account';
 import { BCMDataExportsClient } from '@aws-sdk/client-bcm-data-exports';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
@@ -81,6 +82,10 @@ export class AccountClients {
   }
   get account(): AccountClient {
     return this.get('account', (c) => new AccountClient(c));
+  }
+  /** IAM Access Analyzer, for ValidatePolicy (policy lint before apply). */
+  get accessAnalyzer(): AccessAnalyzerClient {
+    return this.get('access-analyzer', (c) => new AccessAnalyzerClient(c));
   }
   /**
    * Path-style addressing when an endpoint is configured (the sandbox, an emulator): it serves every bucket

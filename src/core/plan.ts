@@ -55,6 +55,23 @@ export interface Change<Payload = unknown> {
   step?: string;
   /** Addresses that must be applied first. */
   dependsOn?: string[];
+  /**
+   * What a checker found in what the change would write (IAM Access Analyzer on a policy document): shown under
+   * the change; an error blocks apply until the file is fixed, a warning is for the reviewer.
+   */
+  findings?: Finding[];
+}
+
+export interface Finding {
+  severity: 'error' | 'warning';
+  /** Who found it and its code, e.g. `access-analyzer UNKNOWN_ACTION`. */
+  source: string;
+  message: string;
+}
+
+/** The changes apply must refuse to carry out: a checker found an error in what they would write. */
+export function blockedChanges(plan: Pick<Plan, 'changes'>): Change[] {
+  return plan.changes.filter((c) => c.findings?.some((f) => f.severity === 'error'));
 }
 
 /** Something that exists in AWS and that accounts.yaml does not name: reported, never touched. */

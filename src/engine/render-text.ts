@@ -20,7 +20,12 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     lines.push('lz will perform the following actions:', '');
     for (const change of plan.changes) {
       lines.push(`  ${paint(COLOR[change.action], ACTION_SYMBOL[change.action])} ${bold(change.address)}`);
-      lines.push(...describe(change).map((l) => `      ${l}`), '');
+      lines.push(...describe(change).map((l) => `      ${l}`));
+      for (const f of change.findings ?? []) {
+        const head = `${f.severity === 'error' ? paint(31, 'error') : paint(33, 'warning')} (${f.source}): `;
+        lines.push(...wrap(f.message, 96).map((l, i) => `      ${i === 0 ? head : '  '}${l}`));
+      }
+      lines.push('');
     }
   }
   // One line per kind of step, with its count; `lz plan --manual` is the checklist with every step. Steps lz

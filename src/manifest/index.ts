@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { LzError, LzErrors } from '../errors.js';
 import { isMapping } from './merge.js';
 import { FRAME_DOC_SECTIONS, formatPath } from './paths.js';
@@ -28,11 +28,15 @@ export async function loadManifest(file: string, sections: ManifestSections, opt
     if (err instanceof LzError) throw new LzErrors([err]);
     throw err;
   }
-  return parseManifest(text, file, sections);
+  return parseManifest(text, file, sections, { dir: dirname(resolvePath(opts.cwd ?? process.cwd(), file)) });
 }
 
-/** The same as loadManifest, from text already in memory (tests, `lz onboard`, `lz import`). */
-export function parseManifest(text: string, file: string, sections: ManifestSections): LoadedManifest {
+/**
+ * The same as loadManifest, from text already in memory (tests, `lz onboard`, `lz import`). Files the manifest
+ * names are read relative to `opts.dir` (the directory of `file` by default).
+ */
+export function parseManifest(text: string, file: string, sections: ManifestSections, opts: { dir?: string } = {}): LoadedManifest {
+  const dir = opts.dir ?? dirname(resolvePath(file));
   const source = parseYamlSource(text, file);
   if (source.errors.length > 0) throw new LzErrors(source.errors);
 
@@ -61,7 +65,10 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     });
   }
 
-  if (parsed.success) errors.push(...sectionChecks(sections, accounts, parsed.data as Manifest, source));
+  if (parsed.success) {
+    errors.push(...sectionChecks(sections, accounts, parsed.data as Manifest, source));
+    errors.push(...organizationChecks(sections, accounts, parsed.data as Manifest, source, dir));
+  }
   if (errors.length > 0 || !parsed.success) throw new LzErrors(sortByPosition(errors));
   const manifest = parsed.data as Manifest;
   const management = accounts.find((a) => a.management);
@@ -76,6 +83,7 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     units: expandUnits(manifest.organization.units),
     management,
     accessRole: manifest.organization.accessRole,
+    dir,
     locate: (path) => source.locate(path),
   };
 }
@@ -91,6 +99,22 @@ function sectionChecks(sections: ManifestSections, accounts: ResolvedAccount[], 
   const line = (account: ResolvedAccount, path: DocPath) => source.locate(originOf(source, account.index, path))?.line;
   for (const section of sections.account) section.check?.({ accounts, manifest, report, line });
   return [...errors.values()];
+}
+
+/** The organization sections' own rules, each problem located under `organization.<key>`. */
+function organizationChecks(sections: ManifestSections, accounts: ResolvedAccount[], manifest: Manifest, source: Pick<YamlSource, 'locate'>, dir: string): LzError[] {
+  const errors: LzError[] = [];
+  const units = expandUnits(manifest.organization.units);
+  for (const section of sections.organization) {
+    const value = section.of({ manifest });
+    if (value === undefined || !section.check) continue;
+    const report = (path: DocPath, problem: SectionProblem) => {
+      const where = ['organization', section.key, ...path];
+      errors.push(new LzError(problem.code, problem.message, { path: formatPath(where), location: source.locate(where), ...(problem.hint ? { hint: problem.hint } : {}) }));
+    };
+    section.check({ value, manifest, accounts, units, dir, report });
+  }
+  return errors;
 }
 
 function sortByPosition(errors: LzError[]): LzError[] {

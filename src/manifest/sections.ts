@@ -102,13 +102,33 @@ export interface OrganizationSection<T = unknown, In = any> {
   of(manifest: Pick<LoadedManifest, 'manifest'>): T | undefined;
   /** The value as `lz import` writes it, under its key: typed by the section's schema (its input). */
   fields(value: In): Record<string, unknown>;
+  /** Rules over the value once the file passed the schema (references, limits AWS counts, files it names). */
+  check?(input: OrganizationCheckInput<T>): void;
 }
 
-export function organizationSection<S extends z.ZodType>(def: { key: string; schema: S; namesAccount?: string }): OrganizationSection<z.output<S>, NonNullable<z.input<S>>> {
+export interface OrganizationCheckInput<T> {
+  value: T;
+  manifest: Manifest;
+  accounts: readonly ResolvedAccount[];
+  /** Every OU path the file declares, parents included. */
+  units: readonly string[];
+  /** The directory accounts.yaml is in: paths the file names are relative to it. */
+  dir: string;
+  /** Reports a problem at `path` under the section (e.g. `[2, 'attach', 'units', 0]`), located in the file. */
+  report(path: DocPath, problem: SectionProblem): void;
+}
+
+export function organizationSection<S extends z.ZodType>(def: {
+  key: string;
+  schema: S;
+  namesAccount?: string;
+  check?: (input: OrganizationCheckInput<z.output<S>>) => void;
+}): OrganizationSection<z.output<S>, NonNullable<z.input<S>>> {
   return {
     key: def.key,
     schema: def.schema,
     ...(def.namesAccount ? { namesAccount: def.namesAccount } : {}),
+    ...(def.check ? { check: def.check } : {}),
     of: (manifest) => (manifest.manifest.organization as Record<string, unknown>)[def.key] as z.output<S> | undefined,
     fields: (value) => ({ [def.key]: value }),
   };

@@ -45,6 +45,8 @@ export interface LoadedManifest {
   units: string[];
   management: ResolvedAccount;
   accessRole: string;
+  /** The directory accounts.yaml is in: files it names (policy documents) are read relative to it. */
+  dir: string;
   /** Where a node of the document starts, for errors found later (e.g. during plan). */
   locate(path: (string | number)[]): SourceLocation | undefined;
 }

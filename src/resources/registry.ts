@@ -13,6 +13,15 @@ import { mfaPolicy } from './mfa-policy.js';
 import { organization } from './organization.js';
 import { organizationTrail } from './organization-trail.js';
 import { organizationalUnits } from './organizational-units.js';
+import {
+  aiServicesOptOutPolicies,
+  backupPolicies,
+  chatbotPolicies,
+  declarativePolicies,
+  resourceControlPolicies,
+  serviceControlPolicies,
+  tagPolicies,
+} from './organization-policies/kinds.js';
 import { passwordPolicy } from './password-policy.js';
 import { rootAccess } from './root-access.js';
 import { rootCredentials } from './root-credentials.js';
@@ -28,7 +37,24 @@ import { sectionsOf, type Registry } from '../core/module.js';
  * accounts.yaml's schema.
  */
 export const defaultRegistry: Registry = {
-  organization: [organization, organizationalUnits, accounts, trustedAccess, deliveryBuckets, deliveryBucketPolicies, organizationTrail, costExport, rootAccess],
+  organization: [
+    organization,
+    organizationalUnits,
+    accounts,
+    serviceControlPolicies,
+    resourceControlPolicies,
+    tagPolicies,
+    backupPolicies,
+    aiServicesOptOutPolicies,
+    declarativePolicies,
+    chatbotPolicies,
+    trustedAccess,
+    deliveryBuckets,
+    deliveryBucketPolicies,
+    organizationTrail,
+    costExport,
+    rootAccess,
+  ],
   account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
 };
 

@@ -7,7 +7,7 @@ import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
 import { acquireLocalLock, acquireS3Lock, currentHolder } from '../../engine/lock.js';
-import { hasChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
+import { blockedChanges, hasChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
 import { pendingSecretsText, renderPlan, summaryLine } from '../../engine/render-text.js';
 import { findPendingSecrets } from '../../secrets.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
@@ -110,6 +110,14 @@ async function lockedApply(
       plan = saved;
     } else {
       io.stdout(renderPlan(plan, { color: useColor(io) }));
+    }
+    // A checker's error (a policy AWS would reject or that does not mean what it says) stops apply before any
+    // write, whether the plan was saved or made now: the fresh plan lints the same documents again.
+    const blocked = [...new Set([...blockedChanges(plan), ...blockedChanges(planned.plan)].map((c) => c.address))];
+    if (blocked.length > 0) {
+      throw new LzError('apply-blocked', `apply refused: ${blocked.length === 1 ? 'a change has' : `${blocked.length} changes have`} errors found before apply (${blocked.join(', ')}; see "error" under each in the plan). Nothing was changed.`, {
+        hint: 'fix the policy in accounts.yaml (or the file it names) and run lz plan again',
+      });
     }
     // Accounts the plan could not read are failures of this run, reported with the others' outcome.
     const unreadable = planned.plan.unreadable ?? [];
