@@ -162,13 +162,44 @@ function listed(names: string[], max = 6): string {
 }
 
 function describe(change: Change): string[] {
-  if (change.action === 'update' && change.fields) return change.fields.map(renderField);
+  if (change.action === 'update' && change.fields) return change.fields.flatMap(renderField);
   if (change.action === 'create') return attributes(change.after);
   if (change.action === 'delete') return attributes(change.before).map((l) => `${l}  (will be removed)`);
   return [];
 }
 
-function renderField(f: FieldChange): string {
+function renderField(f: FieldChange): string[] {
+  if (!f.note && isStructured(f.before) && isStructured(f.after) && Math.max(formatValue(f.before).length, formatValue(f.after).length) > LINE_WIDTH - 20) {
+    // A policy document changed in one statement reads as a diff of its lines, not as two walls of text.
+    return [`~ ${f.field}:`, ...lineDiff(JSON.stringify(f.before, null, 2).split('\n'), JSON.stringify(f.after, null, 2).split('\n')).map((l) => `    ${l}`)];
+  }
+  return [renderScalarField(f)];
+}
+
+const isStructured = (v: unknown) => typeof v === 'object' && v !== null;
+
+/** Lines as a unified diff body (`-` removed, `+` added, two spaces kept), by longest common subsequence. */
+export function lineDiff(before: string[], after: string[]): string[] {
+  const n = before.length;
+  const m = after.length;
+  const common: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) common[i]![j] = before[i] === after[j] ? common[i + 1]![j + 1]! + 1 : Math.max(common[i + 1]![j]!, common[i]![j + 1]!);
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && before[i] === after[j]) {
+      out.push(`  ${before[i++]}`);
+      j++;
+    } else if (j < m && (i >= n || common[i]![j + 1]! >= common[i + 1]![j]!)) out.push(`+ ${after[j++]}`);
+    else out.push(`- ${before[i++]}`);
+  }
+  return out;
+}
+
+function renderScalarField(f: FieldChange): string {
   const value = (v: unknown) => (f.note ? `(${f.note})` : formatValue(v));
   if (f.before === null || f.before === undefined) return `+ ${f.field} = ${value(f.after)}`;
   if (f.after === null || f.after === undefined) return `- ${f.field} = ${formatValue(f.before)}`;

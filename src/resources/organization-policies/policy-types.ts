@@ -1,6 +1,6 @@
 /**
  * The seven Organizations policy types and what AWS says about each: how large a document may be (counted in
- * characters of the content sent), how many policies of the type one root, OU or account may have attached,
+ * characters of the content sent, whitespace included; lz counts UTF-8 bytes, never fewer), how many policies of the type one root, OU or account may have attached,
  * whether AWS attaches a managed policy everywhere while the type is enabled, and the grammar the document
  * follows. One policy kind per type is made from these facts (./kinds.ts).
  */
@@ -47,8 +47,9 @@ export const SERVICE_CONTROL: PolicyTypeFacts = {
   prefix: 'scp',
   title: 'service control policy',
   titles: 'service control policies',
-  maxCharacters: 5120,
-  maxPerTarget: 5,
+  // Doubled by AWS on 15 May 2026 (from 5,120 characters and 5 per target); RCPs kept theirs.
+  maxCharacters: 10_240,
+  maxPerTarget: 10,
   allowAll: { name: 'FullAWSAccess', id: 'p-FullAWSAccess' },
   grammar: 'iam',
   lintAs: 'SERVICE_CONTROL_POLICY',

@@ -162,12 +162,12 @@ function checkPolicies(facts: PolicyTypeFacts, input: OrganizationCheckInput<Ent
       return;
     }
     documents.set(i, loaded.document);
-    const size = loaded.document.content.length;
+    const size = Buffer.byteLength(loaded.document.content, 'utf8');
     if (size > facts.maxCharacters) {
       const at = entry.preset ? 'preset' : entry.file !== undefined ? 'file' : 'document';
       report([i, at], {
         code: 'policy.too-large',
-        message: `${facts.title} "${entry.name}" is ${size} characters as lz sends it (minified JSON); AWS allows at most ${facts.maxCharacters}`,
+        message: `${facts.title} "${entry.name}" is ${size} characters as lz sends it (minified JSON, in UTF-8 bytes); AWS allows at most ${facts.maxCharacters}`,
         hint: 'split it into two policies, or shorten it (wildcards in actions, fewer statements)',
       });
     }
