@@ -91,12 +91,14 @@ describe('validate: organization policies', () => {
     expect(errors[0]!.location?.line).toBe(lineOf(text, 'file: big.json'));
   });
 
-  it('limits each type as AWS counts it: AI services opt-out 2,500 characters, tag policies 10 per target', () => {
+  it('limits each type as AWS counts it: AI services opt-out 2,500 characters and 5 per target, tag policies 10 per target', () => {
     const optOut = JSON.stringify({ services: { default: { opt_out_policy: { '@@assign': 'optOut' } }, x: 'y'.repeat(2500) } });
     expect(errorsOf(manifest(`    - { name: opt-out, document: '${optOut}', attach: { root: true } }\n`, 'aiServicesOptOutPolicies')).map((e) => e.code)).toEqual(['policy.too-large']);
     const tags = (n: number) => Array.from({ length: n }, (_, i) => `    - { name: t${i}, document: { tags: {} }, attach: { accounts: [Dev] } }\n`).join('');
     expect(errorsOf(manifest(tags(10), 'tagPolicies'))).toEqual([]);
     expect(errorsOf(manifest(tags(11), 'tagPolicies')).map((e) => e.code)).toEqual(['policy.too-many-attached']);
+    expect(errorsOf(manifest(tags(5), 'aiServicesOptOutPolicies'))).toEqual([]);
+    expect(errorsOf(manifest(tags(6), 'aiServicesOptOutPolicies')).map((e) => e.code)).toEqual(['policy.too-many-attached']);
   });
 
   it('names unknown units and accounts, duplicate names, bad grammar, a missing file and a FIFO, each at its place', () => {

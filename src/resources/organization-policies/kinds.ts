@@ -8,13 +8,13 @@ import { planPolicies, policyPayload, type PolicyLive, type PolicyPayload } from
 import { AI_OPT_OUT, BACKUP, CHATBOT, DECLARATIVE_EC2, RESOURCE_CONTROL, SERVICE_CONTROL, TAG, type PolicyTypeFacts } from './policy-types.js';
 import { desiredPolicies, policySection } from './section.js';
 import { importPolicies, importNotes } from './import.js';
+import { serviceControlSection } from './region-guardrail.js';
 
 /**
  * One kind per Organizations policy type. They share their shape (./plan.ts, ./apply.ts), and each owns its
  * list under `organization:`, its limits and its grammar (./policy-types.ts).
  */
-function definePolicyKind(facts: PolicyTypeFacts): OrganizationKind<PolicyLive, PolicyPayload> {
-  const section = policySection(facts);
+function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)): OrganizationKind<PolicyLive, PolicyPayload> {
   const desiredOf = (manifest: Parameters<typeof section.of>[0] & { dir: string }) => desiredPolicies(facts, section.of(manifest), manifest.manifest, manifest.dir);
   return defineOrganizationKind<PolicyLive, PolicyPayload>({
     kind: facts.kind,
@@ -53,7 +53,7 @@ function sameDocument(content: string | undefined, value: unknown): boolean {
   }
 }
 
-export const serviceControlPolicies = definePolicyKind(SERVICE_CONTROL);
+export const serviceControlPolicies = definePolicyKind(SERVICE_CONTROL, serviceControlSection);
 export const resourceControlPolicies = definePolicyKind(RESOURCE_CONTROL);
 export const tagPolicies = definePolicyKind(TAG);
 export const backupPolicies = definePolicyKind(BACKUP);

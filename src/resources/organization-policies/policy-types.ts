@@ -69,7 +69,7 @@ export const RESOURCE_CONTROL: PolicyTypeFacts = {
   lintAs: 'RESOURCE_CONTROL_POLICY',
 };
 
-const management = (type: PolicyType, key: string, kind: string, prefix: string, title: string, maxCharacters = 10_000): PolicyTypeFacts => ({
+const management = (type: PolicyType, key: string, kind: string, prefix: string, title: string, maxCharacters = 10_000, maxPerTarget = 10): PolicyTypeFacts => ({
   type,
   key,
   kind,
@@ -77,13 +77,13 @@ const management = (type: PolicyType, key: string, kind: string, prefix: string,
   title,
   titles: title.replace(/policy/, 'policies'),
   maxCharacters,
-  maxPerTarget: 10,
+  maxPerTarget,
   grammar: 'object',
 });
 
 export const TAG = management('TAG_POLICY', 'tagPolicies', 'tag-policy', 'tag-policy', 'tag policy');
 export const BACKUP = management('BACKUP_POLICY', 'backupPolicies', 'backup-policy', 'backup-policy', 'backup policy');
-export const AI_OPT_OUT = management('AISERVICES_OPT_OUT_POLICY', 'aiServicesOptOutPolicies', 'ai-opt-out-policy', 'ai-opt-out-policy', 'AI services opt-out policy', 2500);
+export const AI_OPT_OUT = management('AISERVICES_OPT_OUT_POLICY', 'aiServicesOptOutPolicies', 'ai-opt-out-policy', 'ai-opt-out-policy', 'AI services opt-out policy', 2500, 5);
 export const CHATBOT = management('CHATBOT_POLICY', 'chatbotPolicies', 'chatbot-policy', 'chatbot-policy', 'chat applications policy');
 export const DECLARATIVE_EC2 = management('DECLARATIVE_POLICY_EC2', 'declarativePolicies', 'declarative-policy', 'declarative-policy', 'declarative policy for EC2');
 
