@@ -313,7 +313,7 @@ describe('refusals', () => {
     const p = await createPolicy(org, 'deny-leaving');
     const tag = await createPolicy(org, 'cost-center', 'TAG_POLICY', TAG);
     const cases: [() => Promise<unknown>, string, number, string | undefined, RegExp | string][] = [
-      [() => createPolicy(org, 'deny-leaving'), 'DuplicatePolicyException', 409, undefined, 'A policy with the same name already exists.'],
+      [() => createPolicy(org, 'deny-leaving'), 'DuplicatePolicyException', 409, undefined, 'A policy with the specified name and type already exists.'],
       [() => org.send(new DescribePolicyCommand({ PolicyId: 'p-abcdefgh' })), 'PolicyNotFoundException', 404, undefined, "We can't find a policy with the PolicyId that you specified."],
       [() => org.send(new DescribePolicyCommand({ PolicyId: 'policy-1' })), 'InvalidInputException', 400, 'INVALID_PATTERN', /PolicyId/],
       [() => org.send(new ListPoliciesCommand({ Filter: 'NOT_A_TYPE' as PolicyType })), 'InvalidInputException', 400, 'INVALID_ENUM', /Filter/],
@@ -427,22 +427,34 @@ describe('refusals', () => {
 });
 
 describe('limits', () => {
-  it('holds 5 SCPs on a target, FullAWSAccess counted, and refuses a 6th', async () => {
+  it('holds 10 SCPs on a target, FullAWSAccess counted, and refuses an 11th (AWS doubled the SCP quota on 15 May 2026)', async () => {
     const { org, rootId } = await withOrganization();
     const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Workloads' }))).OrganizationalUnit!;
     const ids: string[] = [];
-    for (let i = 1; i <= 5; i++) ids.push((await createPolicy(org, `scp-${i}`)).Id!);
-    for (const id of ids.slice(0, 4)) await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: ou.Id! }));
-    expect(await policiesFor(org, ou.Id!)).toHaveLength(5);
-    const r = await refusal(() => org.send(new AttachPolicyCommand({ PolicyId: ids[4]!, TargetId: ou.Id! })));
+    for (let i = 1; i <= 10; i++) ids.push((await createPolicy(org, `scp-${i}`)).Id!);
+    for (const id of ids.slice(0, 9)) await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: ou.Id! }));
+    expect(await policiesFor(org, ou.Id!)).toHaveLength(10);
+    const r = await refusal(() => org.send(new AttachPolicyCommand({ PolicyId: ids[9]!, TargetId: ou.Id! })));
     expect(r.error).toBeInstanceOf(ConstraintViolationException);
     expect(r.status).toBe(409);
     expect(r.reason).toBe('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
-    expect(await policiesFor(org, ou.Id!)).toEqual(['p-FullAWSAccess', ...ids.slice(0, 4)]);
-    // Without FullAWSAccess there is room for the 5th.
+    expect(await policiesFor(org, ou.Id!)).toEqual(['p-FullAWSAccess', ...ids.slice(0, 9)]);
+    // Without FullAWSAccess there is room for the 10th.
     await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: ou.Id! }));
-    await org.send(new AttachPolicyCommand({ PolicyId: ids[4]!, TargetId: ou.Id! }));
+    await org.send(new AttachPolicyCommand({ PolicyId: ids[9]!, TargetId: ou.Id! }));
     expect(await policiesFor(org, ou.Id!)).toEqual(ids);
+  });
+
+  it('holds 5 RCPs on a target, RCPFullAWSAccess counted, and refuses a 6th', async () => {
+    const { org, rootId } = await withOrganization();
+    await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'RESOURCE_CONTROL_POLICY' }));
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push((await createPolicy(org, `rcp-${i}`, 'RESOURCE_CONTROL_POLICY', RCP)).Id!);
+    for (const id of ids.slice(0, 4)) await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: rootId }));
+    const r = await refusal(() => org.send(new AttachPolicyCommand({ PolicyId: ids[4]!, TargetId: rootId })));
+    expect(r.error).toBeInstanceOf(ConstraintViolationException);
+    expect(r.reason).toBe('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
+    expect(await policiesFor(org, rootId, 'RESOURCE_CONTROL_POLICY')).toEqual(['p-RCPFullAWSAccess', ...ids.slice(0, 4)]);
   });
 
   it('holds 10 tag policies on a target and refuses an 11th', async () => {
@@ -458,29 +470,35 @@ describe('limits', () => {
 
   it('takes a document at its size limit, whitespace counted as sent, and refuses one character more', async () => {
     const { org } = await withOrganization();
-    /** An SCP of exactly `size` ASCII characters: the Sid pads it. */
-    const scpOf = (size: number) => {
-      const base = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: '', Effect: 'Deny', Action: 'ec2:*', Resource: '*' }] });
+    /** A document of exactly `size` ASCII characters: the Sid pads it. */
+    const padded = (statement: Record<string, unknown>) => (size: number) => {
+      const base = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: '', ...statement }] });
       return base.replace('"Sid":""', `"Sid":"${'x'.repeat(size - base.length)}"`);
     };
-    expect(scpOf(5120)).toHaveLength(5120);
-    await createPolicy(org, 'at-limit', 'SERVICE_CONTROL_POLICY', scpOf(5120));
-    const r = await refusal(() => createPolicy(org, 'over-limit', 'SERVICE_CONTROL_POLICY', scpOf(5121)));
+    const scpOf = padded({ Effect: 'Deny', Action: 'ec2:*', Resource: '*' });
+    expect(scpOf(10_240)).toHaveLength(10_240);
+    await createPolicy(org, 'at-limit', 'SERVICE_CONTROL_POLICY', scpOf(10_240));
+    const r = await refusal(() => createPolicy(org, 'over-limit', 'SERVICE_CONTROL_POLICY', scpOf(10_241)));
     expect(r.error).toBeInstanceOf(ConstraintViolationException);
     expect(r.status).toBe(409);
     expect(r.reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
-    // Whitespace counts: 5,100 characters of document and 21 spaces are too many.
-    const spaced = scpOf(5100).replace('{"Version"', `{${' '.repeat(21)}"Version"`);
+    // Whitespace counts: 10,220 characters of document and 21 spaces are too many.
+    const spaced = scpOf(10_220).replace('{"Version"', `{${' '.repeat(21)}"Version"`);
     expect((await refusal(() => createPolicy(org, 'spaced', 'SERVICE_CONTROL_POLICY', spaced))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
-    // Beyond ASCII the size is held in UTF-8 bytes: 5,120 characters with one 'é' in them are 5,121 bytes.
-    const accented = scpOf(5120).replace('xx', 'xé');
-    expect(accented).toHaveLength(5120);
+    // Beyond ASCII the size is held in UTF-8 bytes: 10,240 characters with one 'é' in them are 10,241 bytes.
+    const accented = scpOf(10_240).replace('xx', 'xé');
+    expect(accented).toHaveLength(10_240);
     expect((await refusal(() => createPolicy(org, 'accented', 'SERVICE_CONTROL_POLICY', accented))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
-    await createPolicy(org, 'accented', 'SERVICE_CONTROL_POLICY', scpOf(5119).replace('x', 'é'));
+    await createPolicy(org, 'accented', 'SERVICE_CONTROL_POLICY', scpOf(10_239).replace('x', 'é'));
     // UpdatePolicy is held to the same limit.
     const small = await createPolicy(org, 'small');
-    expect((await refusal(() => org.send(new UpdatePolicyCommand({ PolicyId: small.Id!, Content: scpOf(5121) })))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
+    expect((await refusal(() => org.send(new UpdatePolicyCommand({ PolicyId: small.Id!, Content: scpOf(10_241) })))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
     expect((await org.send(new DescribePolicyCommand({ PolicyId: small.Id! }))).Policy!.Content).toBe(SCP);
+
+    // RCPs kept the 5,120 of old.
+    const rcpOf = padded({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' });
+    await createPolicy(org, 'rcp-at-limit', 'RESOURCE_CONTROL_POLICY', rcpOf(5120));
+    expect((await refusal(() => createPolicy(org, 'rcp-over', 'RESOURCE_CONTROL_POLICY', rcpOf(5121)))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
 
     const optOut = (size: number) => {
       const base = JSON.stringify({ services: { default: { opt_out_policy: { '@@assign': 'optOut' } } }, pad: '' });

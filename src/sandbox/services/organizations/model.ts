@@ -58,7 +58,8 @@ export const ERRORS = {
   targetNotFound: () => new AwsError('TargetNotFoundException', "We can't find a root, OU, account, or policy with the TargetId that you specified.", 404),
   rootNotFound: () => new AwsError('RootNotFoundException', "We can't find a root with the RootId that you specified.", 404),
   policyNotFound: () => new AwsError('PolicyNotFoundException', "We can't find a policy with the PolicyId that you specified.", 404),
-  duplicatePolicy: () => new AwsError('DuplicatePolicyException', 'A policy with the same name already exists.', 409),
+  // As AWS words it (seen through CloudFormation): names are unique per policy type.
+  duplicatePolicy: () => new AwsError('DuplicatePolicyException', 'A policy with the specified name and type already exists.', 409),
   duplicatePolicyAttachment: () =>
     new AwsError('DuplicatePolicyAttachmentException', 'The selected policy is already attached to the specified target.', 409),
   policyNotAttached: () =>

@@ -27,9 +27,9 @@ import { policiesAttachedTo, policyTypeEnabled } from './policy-path.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
 type Input = Record<string, any>;
 
-/** Policies of a type one target may hold at once (AWS managed ones count). */
+/** Policies of a type one target may hold at once, AWS managed ones counted (SCPs: 5 until 15 May 2026, 10 since). */
 const ATTACHMENT_LIMITS: Record<PolicyType, number> = {
-  SERVICE_CONTROL_POLICY: 5,
+  SERVICE_CONTROL_POLICY: 10,
   RESOURCE_CONTROL_POLICY: 5,
   TAG_POLICY: 10,
   BACKUP_POLICY: 10,

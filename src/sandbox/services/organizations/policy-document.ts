@@ -6,9 +6,12 @@
  */
 import type { PolicyType } from './state.js';
 
-/** The size a document may have, per type (AWS's "Maximum size of a policy document"). */
+/**
+ * The size a document may have, per type (AWS's "Maximum size of a policy document"). SCPs went from 5,120
+ * to 10,240 on 15 May 2026; RCPs stayed at 5,120.
+ */
 export const CONTENT_LIMITS: Record<PolicyType, number> = {
-  SERVICE_CONTROL_POLICY: 5120,
+  SERVICE_CONTROL_POLICY: 10_240,
   RESOURCE_CONTROL_POLICY: 5120,
   TAG_POLICY: 10_000,
   BACKUP_POLICY: 10_000,
