@@ -315,14 +315,14 @@ describe('refusals', () => {
     const cases: [() => Promise<unknown>, string, number, string | undefined, RegExp | string][] = [
       [() => createPolicy(org, 'deny-leaving'), 'DuplicatePolicyException', 409, undefined, 'A policy with the specified name and type already exists.'],
       [() => org.send(new DescribePolicyCommand({ PolicyId: 'p-abcdefgh' })), 'PolicyNotFoundException', 404, undefined, "We can't find a policy with the PolicyId that you specified."],
-      [() => org.send(new DescribePolicyCommand({ PolicyId: 'policy-1' })), 'InvalidInputException', 400, 'INVALID_PATTERN', /PolicyId/],
+      [() => org.send(new DescribePolicyCommand({ PolicyId: 'policy-1' })), 'InvalidInputException', 400, 'INVALID_PATTERN', 'You provided a value that does not match the required pattern.'],
       [() => org.send(new ListPoliciesCommand({ Filter: 'NOT_A_TYPE' as PolicyType })), 'InvalidInputException', 400, 'INVALID_ENUM', /Filter/],
       [() => createPolicy(org, 'x'.repeat(129)), 'InvalidInputException', 400, 'MAX_LENGTH_EXCEEDED', /Name/],
       [() => createPolicy(org, 'bad', 'SERVICE_CONTROL_POLICY', '{not json'), 'MalformedPolicyDocumentException', 400, undefined, "The provided policy document doesn't meet the requirements of the specified policy type."],
       [() => org.send(new AttachPolicyCommand({ PolicyId: tag.Id!, TargetId: rootId })), 'PolicyTypeNotEnabledException', 409, undefined, /enabled policy types/],
       [() => org.send(new AttachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: rootId })), 'DuplicatePolicyAttachmentException', 409, undefined, 'The selected policy is already attached to the specified target.'],
       [() => org.send(new AttachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: '999999999999' })), 'TargetNotFoundException', 404, undefined, /TargetId/],
-      [() => org.send(new AttachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: 'nope' })), 'InvalidInputException', 400, 'INVALID_PATTERN_TARGET_ID', /TargetId/],
+      [() => org.send(new AttachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: 'nope' })), 'InvalidInputException', 400, 'INVALID_PATTERN_TARGET_ID', "You specified a policy target ID that doesn't match the required pattern."],
       [() => org.send(new DetachPolicyCommand({ PolicyId: p.Id!, TargetId: mgmt })), 'PolicyNotAttachedException', 409, undefined, "The policy isn't attached to the specified target in the specified root."],
       [() => org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: mgmt })), 'ConstraintViolationException', 409, 'MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED', /fewer than the minimum/],
       [() => org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' })), 'PolicyTypeAlreadyEnabledException', 409, undefined, 'The specified policy type is already enabled.'],
@@ -332,6 +332,9 @@ describe('refusals', () => {
       [() => org.send(new UpdatePolicyCommand({ PolicyId: 'p-FullAWSAccess', Description: 'mine' })), 'InvalidInputException', 400, 'IMMUTABLE_POLICY', /managed by AWS/],
       [() => org.send(new DeletePolicyCommand({ PolicyId: 'p-FullAWSAccess' })), 'InvalidInputException', 400, 'IMMUTABLE_POLICY', /managed by AWS/],
       [() => org.send(new TagResourceCommand({ ResourceId: 'p-abcdefgh', Tags: [{ Key: 'a', Value: 'b' }] })), 'TargetNotFoundException', 404, undefined, /TargetId/],
+      // AWS's managed policies fail the tagging pattern.
+      [() => org.send(new ListTagsForResourceCommand({ ResourceId: 'p-FullAWSAccess' })), 'InvalidInputException', 400, 'INVALID_PATTERN', 'You provided a value that does not match the required pattern.'],
+      [() => org.send(new TagResourceCommand({ ResourceId: 'p-FullAWSAccess', Tags: [{ Key: 'a', Value: 'b' }] })), 'InvalidInputException', 400, 'INVALID_PATTERN', /required pattern/],
     ];
     for (const [call, name, status, reason, message] of cases) {
       const r = await refusal(call);

@@ -11,7 +11,7 @@ import { newAccountRecord } from '../../accounts.js';
 import { createRole } from '../iam/index.js';
 import { ROOT_CREDENTIALS_MANAGEMENT, organizationFeatureEnabled } from '../iam/organizations-features.js';
 import { attachManagedPolicies } from './policy-types.js';
-import { ERRORS, PATTERNS, checkLength, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
+import { ERRORS, PATTERNS, checkLength, checkPattern, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
@@ -154,9 +154,7 @@ export function createAccount(ctx: OperationContext, input: Record<string, unkno
 export function describeCreateAccountStatus(ctx: OperationContext, input: Record<string, unknown>): Record<string, unknown> {
   const org = managementOrg(ctx);
   const id = requireString(input, 'CreateAccountRequestId');
-  if (!PATTERNS.createAccountRequestId.test(id)) {
-    throw ERRORS.invalid('INVALID_PATTERN', `The parameter CreateAccountRequestId (${id}) doesn't match the required pattern.`);
-  }
+  checkPattern(PATTERNS.createAccountRequestId.test(id));
   const req = org.createAccountRequests[id];
   if (!req) throw ERRORS.createAccountStatusNotFound();
   return { CreateAccountStatus: createAccountStatusShape(req, ctx.runtime.now()) };

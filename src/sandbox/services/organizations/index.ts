@@ -125,7 +125,7 @@ function createOrganizationalUnit(ctx: OperationContext, input: Input) {
 }
 
 function requireUnit(org: OrganizationRecord, id: string) {
-  checkPattern('OrganizationalUnitId', id, PATTERNS.ouId.test(id));
+  checkPattern(PATTERNS.ouId.test(id));
   const ou = org.units[id];
   if (!ou) throw ERRORS.ouNotFound();
   return ou;
@@ -160,7 +160,7 @@ function listChildren(ctx: OperationContext, input: Input) {
 function listParents(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
   const childId = requireString(input, 'ChildId');
-  checkPattern('ChildId', childId, PATTERNS.accountId.test(childId) || PATTERNS.ouId.test(childId));
+  checkPattern(PATTERNS.accountId.test(childId) || PATTERNS.ouId.test(childId));
   const parentId = PATTERNS.accountId.test(childId) ? org.members[childId]?.parentId : org.units[childId]?.parentId;
   if (!parentId) throw ERRORS.childNotFound();
   const type = parentId === org.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT';
@@ -212,9 +212,9 @@ function moveAccount(ctx: OperationContext, input: Input) {
   const accountId = requireString(input, 'AccountId');
   const source = requireString(input, 'SourceParentId');
   const destination = requireString(input, 'DestinationParentId');
-  checkPattern('AccountId', accountId, PATTERNS.accountId.test(accountId));
-  checkPattern('SourceParentId', source, isParentId(source));
-  checkPattern('DestinationParentId', destination, isParentId(destination));
+  checkPattern(PATTERNS.accountId.test(accountId));
+  checkPattern(isParentId(source));
+  checkPattern(isParentId(destination));
   if (!parentExists(org, source)) {
     throw new AwsError('SourceParentNotFoundException', "We can't find a source root or OU with the ParentId that you specified.", 404);
   }
@@ -244,7 +244,7 @@ function moveAccount(ctx: OperationContext, input: Input) {
  */
 function tagTarget(org: OrganizationRecord, resourceId: string): { id: string; tags: Tag[]; save(tags: Tag[]): void } {
   const valid = [PATTERNS.rootId, PATTERNS.ouId, PATTERNS.accountId, PATTERNS.policyId].some((p) => p.test(resourceId));
-  checkPattern('ResourceId', resourceId, valid);
+  checkPattern(valid);
   const policy = policyForTagging(org, resourceId);
   if (policy) return { id: resourceId, tags: policy.tags ?? [], save: (tags) => (policy.tags = tags) };
   if (resourceId !== org.rootId && !org.units[resourceId] && !org.members[resourceId]) throw ERRORS.targetNotFound();
@@ -281,7 +281,7 @@ function listTagsForResource(ctx: OperationContext, input: Input) {
 
 function servicePrincipal(input: Input): string {
   const principal = requireString(input, 'ServicePrincipal');
-  checkPattern('ServicePrincipal', principal, PATTERNS.servicePrincipal.test(principal));
+  checkPattern(PATTERNS.servicePrincipal.test(principal));
   if (!principal.endsWith('.amazonaws.com')) {
     throw ERRORS.invalid('UNRECOGNIZED_SERVICE_PRINCIPAL', `You specified an unrecognized service principal: ${principal}.`);
   }

@@ -141,9 +141,12 @@ export function requireString(input: Record<string, unknown>, name: string): str
   return v;
 }
 
-/** Checks an id parameter against its pattern (InvalidInputException INVALID_PATTERN as on AWS). */
-export function checkPattern(name: string, value: string, ok: boolean): void {
-  if (!ok) throw ERRORS.invalid('INVALID_PATTERN', `The parameter ${name} (${value}) doesn't match the required pattern.`);
+/**
+ * Refuses a parameter that fails its pattern (`ok` false): InvalidInputException INVALID_PATTERN with AWS's
+ * message, which names neither the parameter nor the value.
+ */
+export function checkPattern(ok: boolean): void {
+  if (!ok) throw ERRORS.invalid('INVALID_PATTERN', 'You provided a value that does not match the required pattern.');
 }
 
 export function checkLength(name: string, value: string, min: number, max: number): void {
@@ -158,13 +161,13 @@ export function parentExists(org: OrganizationRecord, id: string): boolean {
 
 /** The parent id of an OU, checked to exist; ParentNotFoundException when it doesn't. */
 export function requireParent(org: OrganizationRecord, parentId: string): string {
-  checkPattern('ParentId', parentId, isParentId(parentId));
+  checkPattern(isParentId(parentId));
   if (!parentExists(org, parentId)) throw ERRORS.parentNotFound();
   return parentId;
 }
 
 export function requireMember(state: SandboxState, org: OrganizationRecord, accountId: string): AccountRecord {
-  checkPattern('AccountId', accountId, PATTERNS.accountId.test(accountId));
+  checkPattern(PATTERNS.accountId.test(accountId));
   const account = state.accounts[accountId];
   if (!account || !org.members[accountId]) throw ERRORS.accountNotFound();
   return account;

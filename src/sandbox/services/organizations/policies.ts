@@ -67,7 +67,7 @@ function requireAllFeatures(org: OrganizationRecord): void {
 
 function requirePolicy(org: OrganizationRecord, input: Input): PolicyRecord {
   const id = requireString(input, 'PolicyId');
-  checkPattern('PolicyId', id, PATTERNS.policyId.test(id));
+  checkPattern(PATTERNS.policyId.test(id));
   const policy = org.policies?.[id];
   if (!policy) throw ERRORS.policyNotFound();
   return policy;
@@ -77,20 +77,20 @@ function requirePolicy(org: OrganizationRecord, input: Input): PolicyRecord {
 function requireTarget(org: OrganizationRecord, input: Input): string {
   const id = requireString(input, 'TargetId');
   const valid = PATTERNS.rootId.test(id) || PATTERNS.ouId.test(id) || PATTERNS.accountId.test(id);
-  if (!valid) throw ERRORS.invalid('INVALID_PATTERN_TARGET_ID', `The parameter TargetId (${id}) doesn't match the required pattern.`);
+  if (!valid) throw ERRORS.invalid('INVALID_PATTERN_TARGET_ID', "You specified a policy target ID that doesn't match the required pattern.");
   if (id !== org.rootId && !org.units[id] && !org.members[id]) throw ERRORS.targetNotFound();
   return id;
 }
 
 function requireRoot(org: OrganizationRecord, input: Input): void {
   const id = requireString(input, 'RootId');
-  checkPattern('RootId', id, PATTERNS.rootId.test(id));
+  checkPattern(PATTERNS.rootId.test(id));
   if (id !== org.rootId) throw ERRORS.rootNotFound();
 }
 
 function checkName(name: string): void {
   checkLength('Name', name, 1, 128);
-  checkPattern('Name', name, POLICY_NAME.test(name));
+  checkPattern(POLICY_NAME.test(name));
 }
 
 function checkDescription(input: Input): string {
@@ -270,11 +270,15 @@ function disablePolicyTypeHandler(ctx: OperationContext, input: Input) {
   return { Root: rootShape(org) };
 }
 
-/** Policy tags live on the policy record; TagResource and its siblings reach them through these. */
+/**
+ * The policy TagResource and its siblings name, whose tags live on its record; undefined for another kind of
+ * id. AWS's managed policies can't be tagged: their ids fail the tagging pattern on AWS.
+ */
 export function policyForTagging(org: OrganizationRecord, resourceId: string): PolicyRecord | undefined {
   if (!PATTERNS.policyId.test(resourceId)) return undefined;
   const policy = org.policies?.[resourceId];
   if (!policy) throw ERRORS.targetNotFound();
+  checkPattern(!policy.awsManaged);
   return policy;
 }
 
