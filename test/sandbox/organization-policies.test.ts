@@ -2,6 +2,7 @@ import {
   AWSOrganizationsNotInUseException,
   AccessDeniedException,
   AttachPolicyCommand,
+  ConcurrentModificationException,
   ConstraintViolationException,
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -460,15 +461,18 @@ describe('limits', () => {
     expect(await policiesFor(org, rootId, 'RESOURCE_CONTROL_POLICY')).toEqual(['p-RCPFullAWSAccess', ...ids.slice(0, 4)]);
   });
 
-  it('holds 10 tag policies on a target and refuses an 11th', async () => {
+  it('holds 10 tag policies and 5 AI services opt-out policies on a target and refuses one more', async () => {
     const { org, rootId } = await withOrganization();
-    await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'TAG_POLICY' }));
-    const ids: string[] = [];
-    for (let i = 1; i <= 11; i++) ids.push((await createPolicy(org, `tag-${i}`, 'TAG_POLICY', TAG)).Id!);
-    for (const id of ids.slice(0, 10)) await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: rootId }));
-    const r = await refusal(() => org.send(new AttachPolicyCommand({ PolicyId: ids[10]!, TargetId: rootId })));
-    expect(r.reason).toBe('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
-    expect(await policiesFor(org, rootId, 'TAG_POLICY')).toEqual(ids.slice(0, 10));
+    const optOut = JSON.stringify({ services: { default: { opt_out_policy: { '@@assign': 'optOut' } } } });
+    for (const [type, limit, content] of [['TAG_POLICY', 10, TAG], ['AISERVICES_OPT_OUT_POLICY', 5, optOut]] as const) {
+      await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: type }));
+      const ids: string[] = [];
+      for (let i = 0; i <= limit; i++) ids.push((await createPolicy(org, `${type}-${i}`, type, content)).Id!);
+      for (const id of ids.slice(0, limit)) await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: rootId }));
+      const r = await refusal(() => org.send(new AttachPolicyCommand({ PolicyId: ids[limit]!, TargetId: rootId })));
+      expect(r.reason, type).toBe('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
+      expect(await policiesFor(org, rootId, type)).toEqual(ids.slice(0, limit));
+    }
   });
 
   it('takes a document at its size limit, whitespace counted as sent, and refuses one character more', async () => {
@@ -539,6 +543,27 @@ describe('limits', () => {
     // Another type has its own count.
     await createPolicy(org, 'one-more', 'BACKUP_POLICY', JSON.stringify({ plans: {} }));
     expect(Object.values(policies).filter((p) => p.type === 'TAG_POLICY')).toHaveLength(1000);
+  });
+});
+
+describe('settling', () => {
+  it('refuses the first policy writes to a new OU or root with ConcurrentModificationException, then takes them', async () => {
+    const sb = await startSandbox({ port: 0, delays: { ...NO_SETTLING, concurrentModification: 100 } });
+    sandboxes.push(sb);
+    const org = orgClient(sb);
+    await org.send(new CreateOrganizationCommand({}));
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    const busy = await refusal(() => org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'TAG_POLICY' })));
+    expect(busy.error).toBeInstanceOf(ConcurrentModificationException);
+    sb.advanceTime(100);
+    await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'TAG_POLICY' }));
+    const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'New' }))).OrganizationalUnit!;
+    const p = await createPolicy(org, 'deny-leaving');
+    expect(await failure(() => org.send(new AttachPolicyCommand({ PolicyId: p.Id!, TargetId: ou.Id! })))).toBeInstanceOf(ConcurrentModificationException);
+    expect(await policiesFor(org, ou.Id!)).toEqual(['p-FullAWSAccess']);
+    sb.advanceTime(100);
+    await org.send(new AttachPolicyCommand({ PolicyId: p.Id!, TargetId: ou.Id! }));
+    expect(await policiesFor(org, ou.Id!)).toEqual(['p-FullAWSAccess', p.Id]);
   });
 });
 
