@@ -442,6 +442,7 @@ describe('limits', () => {
     expect(r.error).toBeInstanceOf(ConstraintViolationException);
     expect(r.status).toBe(409);
     expect(r.reason).toBe('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED');
+    expect(r.message).toBe('You have attached the maximum number of policies to the specified target.');
     expect(await policiesFor(org, ou.Id!)).toEqual(['p-FullAWSAccess', ...ids.slice(0, 9)]);
     // Without FullAWSAccess there is room for the 10th.
     await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: ou.Id! }));
@@ -489,6 +490,7 @@ describe('limits', () => {
     expect(r.error).toBeInstanceOf(ConstraintViolationException);
     expect(r.status).toBe(409);
     expect(r.reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');
+    expect(r.message).toBe('You have exceeded the maximum policy size.');
     // Whitespace counts: 10,220 characters of document and 21 spaces are too many.
     const spaced = scpOf(10_220).replace('{"Version"', `{${' '.repeat(21)}"Version"`);
     expect((await refusal(() => createPolicy(org, 'spaced', 'SERVICE_CONTROL_POLICY', spaced))).reason).toBe('POLICY_CONTENT_LIMIT_EXCEEDED');

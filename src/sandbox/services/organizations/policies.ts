@@ -102,7 +102,7 @@ function checkDescription(input: Input): string {
 
 function checkContent(type: PolicyType, content: string): void {
   if (contentLength(content) > CONTENT_LIMITS[type]) {
-    throw ERRORS.constraint('POLICY_CONTENT_LIMIT_EXCEEDED', 'You attempted to create a policy that is larger than the maximum size.');
+    throw ERRORS.constraint('POLICY_CONTENT_LIMIT_EXCEEDED', 'You have exceeded the maximum policy size.');
   }
   if (!documentValid(type, content)) throw ERRORS.malformedPolicy();
 }
@@ -219,10 +219,7 @@ function attachPolicy(ctx: OperationContext, input: Input) {
   if (!policyTypeEnabled(org, policy.type)) throw ERRORS.policyTypeNotEnabled();
   if (policy.targets.includes(target)) throw ERRORS.duplicatePolicyAttachment();
   if (policiesAttachedTo(org, target, policy.type).length >= ATTACHMENT_LIMITS[policy.type]) {
-    throw ERRORS.constraint(
-      'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED',
-      'You attempted to exceed the number of policies of a certain type that can be attached to an entity at one time.',
-    );
+    throw ERRORS.constraint('MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED', 'You have attached the maximum number of policies to the specified target.');
   }
   requireSettled(ctx, org, target);
   policy.targets.push(target);
