@@ -43,6 +43,9 @@ import {
   type PolicyType,
   type PolicyTargetSummary,
 } from '@aws-sdk/client-organizations';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_USER_NAME, NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { createAccessKey } from '../../src/sandbox/services/iam/index.js';
@@ -545,6 +548,29 @@ describe('limits', () => {
     // Another type has its own count.
     await createPolicy(org, 'one-more', 'BACKUP_POLICY', JSON.stringify({ plans: {} }));
     expect(Object.values(policies).filter((p) => p.type === 'TAG_POLICY')).toHaveLength(1000);
+  });
+});
+
+describe('the state file', () => {
+  it('keeps policies, their attachments and tags, and the enabled types across a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lz-orgpol-')), 'sandbox.json');
+    const first = await startSandbox({ stateFile: file, delays: NO_SETTLING });
+    const org = orgClient(first);
+    await org.send(new CreateOrganizationCommand({}));
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'RESOURCE_CONTROL_POLICY' }));
+    const p = (await org.send(new CreatePolicyCommand({ Name: 'deny-leaving', Description: '', Type: 'SERVICE_CONTROL_POLICY', Content: SCP, Tags: [{ Key: 'k', Value: 'v' }] }))).Policy!;
+    await org.send(new AttachPolicyCommand({ PolicyId: p.PolicySummary!.Id!, TargetId: rootId }));
+    await first.close();
+
+    const again = await startSandbox({ stateFile: file, delays: NO_SETTLING });
+    sandboxes.push(again);
+    const reread = orgClient(again);
+    expect((await reread.send(new ListRootsCommand({}))).Roots![0]!.PolicyTypes!.map((t) => t.Type)).toEqual(['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY']);
+    expect((await reread.send(new DescribePolicyCommand({ PolicyId: p.PolicySummary!.Id! }))).Policy).toEqual(p);
+    expect(await policiesFor(reread, rootId)).toEqual(['p-FullAWSAccess', p.PolicySummary!.Id]);
+    expect(await policiesFor(reread, rootId, 'RESOURCE_CONTROL_POLICY')).toEqual(['p-RCPFullAWSAccess']);
+    expect((await reread.send(new ListTagsForResourceCommand({ ResourceId: p.PolicySummary!.Id! }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
   });
 });
 
