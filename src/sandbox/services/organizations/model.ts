@@ -227,7 +227,8 @@ export function organizationShape(state: SandboxState, org: OrganizationRecord):
     MasterAccountArn: accountArn(org, org.managementAccountId),
     MasterAccountId: org.managementAccountId,
     MasterAccountEmail: mgmt?.email,
-    // Deprecated by AWS ("doesn't provide complete information ... use ListRoots"); it answers this fixed list.
+    // Deprecated: "It doesn't include any policy type supported by Organizations other than SCPs", and shows
+    // SCPs as available whether or not the root has them enabled (ListRoots tells that).
     AvailablePolicyTypes: org.featureSet === 'ALL' ? [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }] : [],
   };
 }
