@@ -288,6 +288,8 @@ describe('policy types', () => {
 
     await org.send(new DisablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
     expect((await org.send(new ListRootsCommand({}))).Roots![0]!.PolicyTypes).toEqual([]);
+    // The deprecated AvailablePolicyTypes still shows SCPs: it tells what the organization could use, not the root.
+    expect((await org.send(new DescribeOrganizationCommand({}))).Organization!.AvailablePolicyTypes).toEqual([{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }]);
     expect(await policiesFor(org, ou.Id!)).toEqual([]);
     // A new OU while SCPs are off gets nothing.
     const quiet = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Quiet' }))).OrganizationalUnit!;
