@@ -1,7 +1,7 @@
 /**
  * CreateAccount as AWS runs it: asynchronous. A request is IN_PROGRESS for `delays.createAccount` ms, then
- * SUCCEEDED (the account exists, has joined the root with its tags, and holds the access role) or FAILED
- * with AWS's FailureReason. The outcome is decided when the request is made, so the account id is stable;
+ * SUCCEEDED (the account exists, has joined the root with its tags and the managed policies of the enabled
+ * policy types, and holds the access role) or FAILED with AWS's FailureReason. The outcome is decided when the request is made, so the account id is stable;
  * the effects are applied lazily by `settleCreateAccountRequests`, which every Organizations call runs first.
  */
 import type { OperationContext, SandboxRuntime } from '../../types.js';
@@ -10,7 +10,8 @@ import type { CreateAccountRequestRecord, OrganizationRecord } from './state.js'
 import { newAccountRecord } from '../../accounts.js';
 import { createRole } from '../iam/index.js';
 import { ROOT_CREDENTIALS_MANAGEMENT, organizationFeatureEnabled } from '../iam/organizations-features.js';
-import { ERRORS, PATTERNS, checkLength, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
+import { attachManagedPolicies } from './policy-types.js';
+import { ERRORS, PATTERNS, checkLength, checkPattern, managementOrg, requireFinalized, requireString, validateTags } from './model.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
@@ -67,6 +68,7 @@ function completeAccount(state: SandboxState, org: OrganizationRecord, req: Crea
   state.accounts[id] = account;
   org.members[id] = { parentId: org.rootId, joinedMethod: 'CREATED', joinedTimestamp: req.completesAt };
   if (req.tags.length > 0) org.tags[id] = req.tags.map((t) => ({ ...t }));
+  attachManagedPolicies(org, id);
   const assumableAfter = new Date(Date.parse(req.completesAt) + runtime.delays.rolePropagation).toISOString();
   createRole(account, runtime, {
     roleName: req.roleName,
@@ -152,9 +154,7 @@ export function createAccount(ctx: OperationContext, input: Record<string, unkno
 export function describeCreateAccountStatus(ctx: OperationContext, input: Record<string, unknown>): Record<string, unknown> {
   const org = managementOrg(ctx);
   const id = requireString(input, 'CreateAccountRequestId');
-  if (!PATTERNS.createAccountRequestId.test(id)) {
-    throw ERRORS.invalid('INVALID_PATTERN', `The parameter CreateAccountRequestId (${id}) doesn't match the required pattern.`);
-  }
+  checkPattern(PATTERNS.createAccountRequestId.test(id));
   const req = org.createAccountRequests[id];
   if (!req) throw ERRORS.createAccountStatusNotFound();
   return { CreateAccountStatus: createAccountStatusShape(req, ctx.runtime.now()) };

@@ -1,6 +1,6 @@
 /**
  * AWS Organizations (awsJson1_1, `AWSOrganizationsV20161128.*`): one organization per sandbox, its root,
- * OUs, member accounts, asynchronous CreateAccount, tags and trusted service access.
+ * OUs, member accounts, asynchronous CreateAccount, tags, trusted service access and policies (policies.ts).
  * Management-only operations refuse member accounts with AccessDeniedException, as AWS does; an account in
  * no organization gets AWSOrganizationsNotInUseException.
  */
@@ -38,7 +38,10 @@ import {
   rootSuffix,
   unitsUnder,
   validateTags,
+  type Tag,
 } from './model.js';
+import { policyForTagging, policyHandlers } from './policies.js';
+import { attachManagedPolicies, enablePolicyType } from './policy-types.js';
 
 export { settleCreateAccountRequests } from './create-account.js';
 
@@ -77,6 +80,9 @@ function createOrganization(ctx: OperationContext, input: Input) {
     createAccountRequests: {},
     serviceAccess: {},
   };
+  // AWS: "the new organization is created with all features enabled and service control policies
+  // automatically enabled in the root" (FullAWSAccess attached to the root and the management account).
+  if (featureSet === 'ALL') enablePolicyType(org, 'SERVICE_CONTROL_POLICY');
   ctx.state.organization = org;
   return { Organization: organizationShape(ctx.state, org) };
 }
@@ -114,11 +120,12 @@ function createOrganizationalUnit(ctx: OperationContext, input: Input) {
   const ou = { id: ouId, arn: ouArn(org, ouId), name, parentId, createdAt: ctx.runtime.now().toISOString() };
   org.units[ouId] = ou;
   if (tags.length > 0) org.tags[ouId] = tags;
+  attachManagedPolicies(org, ouId);
   return { OrganizationalUnit: ouShape(org, ou) };
 }
 
 function requireUnit(org: OrganizationRecord, id: string) {
-  checkPattern('OrganizationalUnitId', id, PATTERNS.ouId.test(id));
+  checkPattern(PATTERNS.ouId.test(id));
   const ou = org.units[id];
   if (!ou) throw ERRORS.ouNotFound();
   return ou;
@@ -153,7 +160,7 @@ function listChildren(ctx: OperationContext, input: Input) {
 function listParents(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
   const childId = requireString(input, 'ChildId');
-  checkPattern('ChildId', childId, PATTERNS.accountId.test(childId) || PATTERNS.ouId.test(childId));
+  checkPattern(PATTERNS.accountId.test(childId) || PATTERNS.ouId.test(childId));
   const parentId = PATTERNS.accountId.test(childId) ? org.members[childId]?.parentId : org.units[childId]?.parentId;
   if (!parentId) throw ERRORS.childNotFound();
   const type = parentId === org.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT';
@@ -205,9 +212,9 @@ function moveAccount(ctx: OperationContext, input: Input) {
   const accountId = requireString(input, 'AccountId');
   const source = requireString(input, 'SourceParentId');
   const destination = requireString(input, 'DestinationParentId');
-  checkPattern('AccountId', accountId, PATTERNS.accountId.test(accountId));
-  checkPattern('SourceParentId', source, isParentId(source));
-  checkPattern('DestinationParentId', destination, isParentId(destination));
+  checkPattern(PATTERNS.accountId.test(accountId));
+  checkPattern(isParentId(source));
+  checkPattern(isParentId(destination));
   if (!parentExists(org, source)) {
     throw new AwsError('SourceParentNotFoundException', "We can't find a source root or OU with the ParentId that you specified.", 404);
   }
@@ -231,45 +238,50 @@ function moveAccount(ctx: OperationContext, input: Input) {
   return {};
 }
 
-/** The tag target: the root, an OU or a member account. */
-function requireTarget(org: OrganizationRecord, resourceId: string): string {
-  const valid = PATTERNS.rootId.test(resourceId) || PATTERNS.ouId.test(resourceId) || PATTERNS.accountId.test(resourceId);
-  checkPattern('ResourceId', resourceId, valid);
+/**
+ * A tag target's tags: the root's, an OU's or a member account's (kept in `org.tags`), or a policy's (kept
+ * on the policy record).
+ */
+function tagTarget(org: OrganizationRecord, resourceId: string): { id: string; tags: Tag[]; save(tags: Tag[]): void } {
+  const valid = [PATTERNS.rootId, PATTERNS.ouId, PATTERNS.accountId, PATTERNS.policyId].some((p) => p.test(resourceId));
+  checkPattern(valid);
+  const policy = policyForTagging(org, resourceId);
+  if (policy) return { id: resourceId, tags: policy.tags ?? [], save: (tags) => (policy.tags = tags) };
   if (resourceId !== org.rootId && !org.units[resourceId] && !org.members[resourceId]) throw ERRORS.targetNotFound();
-  return resourceId;
+  return { id: resourceId, tags: org.tags[resourceId] ?? [], save: (tags) => (org.tags[resourceId] = tags) };
 }
 
 function tagResource(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
-  const id = requireTarget(org, requireString(input, 'ResourceId'));
+  const target = tagTarget(org, requireString(input, 'ResourceId'));
   const tags = validateTags(input.Tags ?? []);
-  const merged = mergeTags(org.tags[id] ?? [], tags);
+  const merged = mergeTags(target.tags, tags);
   if (merged.length > 50) throw ERRORS.constraint('MAX_TAG_LIMIT_EXCEEDED', 'You have exceeded the number of tags allowed on this resource.');
-  requireSettled(ctx, org, id);
-  org.tags[id] = merged;
+  requireSettled(ctx, org, target.id);
+  target.save(merged);
   return {};
 }
 
 function untagResource(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
-  const id = requireTarget(org, requireString(input, 'ResourceId'));
+  const target = tagTarget(org, requireString(input, 'ResourceId'));
   if (!Array.isArray(input.TagKeys)) throw ERRORS.invalid('INPUT_REQUIRED', 'You must specify a value for TagKeys.');
   const keys = new Set((input.TagKeys as unknown[]).map(String));
-  requireSettled(ctx, org, id);
-  org.tags[id] = (org.tags[id] ?? []).filter((t) => !keys.has(t.Key));
+  requireSettled(ctx, org, target.id);
+  target.save(target.tags.filter((t) => !keys.has(t.Key)));
   return {};
 }
 
 function listTagsForResource(ctx: OperationContext, input: Input) {
   const org = managementOrg(ctx);
-  const id = requireTarget(org, requireString(input, 'ResourceId'));
-  const p = page(org.tags[id] ?? [], { NextToken: input.NextToken, MaxResults: 20 });
+  const target = tagTarget(org, requireString(input, 'ResourceId'));
+  const p = page(target.tags, { NextToken: input.NextToken, MaxResults: 20 });
   return { Tags: p.items, NextToken: p.NextToken };
 }
 
 function servicePrincipal(input: Input): string {
   const principal = requireString(input, 'ServicePrincipal');
-  checkPattern('ServicePrincipal', principal, PATTERNS.servicePrincipal.test(principal));
+  checkPattern(PATTERNS.servicePrincipal.test(principal));
   if (!principal.endsWith('.amazonaws.com')) {
     throw ERRORS.invalid('UNRECOGNIZED_SERVICE_PRINCIPAL', `You specified an unrecognized service principal: ${principal}.`);
   }
@@ -324,6 +336,7 @@ const handlers: Record<string, OperationHandler> = {
   EnableAWSServiceAccess: enableAwsServiceAccess,
   DisableAWSServiceAccess: disableAwsServiceAccess,
   ListAWSServiceAccessForOrganization: listAwsServiceAccessForOrganization,
+  ...policyHandlers,
 };
 
 /**

@@ -5,7 +5,7 @@
 import type { OperationContext } from '../../types.js';
 import { AwsError } from '../../types.js';
 import type { AccountRecord, SandboxState } from '../../state.js';
-import type { OrganizationRecord } from './state.js';
+import { POLICY_TYPES, type OrganizationRecord, type PolicyRecord } from './state.js';
 import { paginate } from '../../paginate.js';
 import { settlingWindow } from '../../settling.js';
 
@@ -56,6 +56,32 @@ export const ERRORS = {
       400,
     ),
   targetNotFound: () => new AwsError('TargetNotFoundException', "We can't find a root, OU, account, or policy with the TargetId that you specified.", 404),
+  rootNotFound: () => new AwsError('RootNotFoundException', "We can't find a root with the RootId that you specified.", 404),
+  policyNotFound: () => new AwsError('PolicyNotFoundException', "We can't find a policy with the PolicyId that you specified.", 404),
+  // As AWS words it (seen through CloudFormation): names are unique per policy type.
+  duplicatePolicy: () => new AwsError('DuplicatePolicyException', 'A policy with the specified name and type already exists.', 409),
+  duplicatePolicyAttachment: () =>
+    new AwsError('DuplicatePolicyAttachmentException', 'The selected policy is already attached to the specified target.', 409),
+  policyNotAttached: () =>
+    new AwsError('PolicyNotAttachedException', "The policy isn't attached to the specified target in the specified root.", 409),
+  policyInUse: () =>
+    new AwsError(
+      'PolicyInUseException',
+      'The policy is attached to one or more entities. You must detach it from all roots, OUs, and accounts before performing this operation.',
+      409,
+    ),
+  policyTypeNotEnabled: () => new AwsError('PolicyTypeNotEnabledException', 'This operation can be performed only for enabled policy types.', 409),
+  policyTypeAlreadyEnabled: () => new AwsError('PolicyTypeAlreadyEnabledException', 'The specified policy type is already enabled.', 409),
+  policyTypeNotAvailable: () =>
+    new AwsError(
+      'PolicyTypeNotAvailableForOrganizationException',
+      "You can't use the specified policy type with the feature set currently enabled for this organization. For example, you can enable SCPs only after you enable all features in the organization.",
+      409,
+    ),
+  malformedPolicy: () =>
+    new AwsError('MalformedPolicyDocumentException', "The provided policy document doesn't meet the requirements of the specified policy type.", 400),
+  immutablePolicy: () =>
+    new OrgError('InvalidInputException', "You specified a policy that is managed by AWS and can't be modified.", 400, { Reason: 'IMMUTABLE_POLICY' }),
 };
 
 // ---- ids and ARNs ------------------------------------------------------------------------------------------
@@ -69,6 +95,7 @@ export const PATTERNS = {
   printable: /^[\u0020-\u007E]+$/,
   roleName: /^[\w+=,.@-]{1,64}$/,
   servicePrincipal: /^[\w+=,.@-]{1,128}$/,
+  policyId: /^p-[0-9a-zA-Z_]{8,128}$/,
 };
 
 export function isParentId(id: string): boolean {
@@ -114,9 +141,12 @@ export function requireString(input: Record<string, unknown>, name: string): str
   return v;
 }
 
-/** Checks an id parameter against its pattern (InvalidInputException INVALID_PATTERN as on AWS). */
-export function checkPattern(name: string, value: string, ok: boolean): void {
-  if (!ok) throw ERRORS.invalid('INVALID_PATTERN', `The parameter ${name} (${value}) doesn't match the required pattern.`);
+/**
+ * Refuses a parameter that fails its pattern (`ok` false): InvalidInputException INVALID_PATTERN with AWS's
+ * message, which names neither the parameter nor the value.
+ */
+export function checkPattern(ok: boolean): void {
+  if (!ok) throw ERRORS.invalid('INVALID_PATTERN', 'You provided a value that does not match the required pattern.');
 }
 
 export function checkLength(name: string, value: string, min: number, max: number): void {
@@ -131,13 +161,13 @@ export function parentExists(org: OrganizationRecord, id: string): boolean {
 
 /** The parent id of an OU, checked to exist; ParentNotFoundException when it doesn't. */
 export function requireParent(org: OrganizationRecord, parentId: string): string {
-  checkPattern('ParentId', parentId, isParentId(parentId));
+  checkPattern(isParentId(parentId));
   if (!parentExists(org, parentId)) throw ERRORS.parentNotFound();
   return parentId;
 }
 
 export function requireMember(state: SandboxState, org: OrganizationRecord, accountId: string): AccountRecord {
-  checkPattern('AccountId', accountId, PATTERNS.accountId.test(accountId));
+  checkPattern(PATTERNS.accountId.test(accountId));
   const account = state.accounts[accountId];
   if (!account || !org.members[accountId]) throw ERRORS.accountNotFound();
   return account;
@@ -175,8 +205,17 @@ export function ouShape(org: OrganizationRecord, ou: OrgUnit): Record<string, un
   return { Id: ou.id, Arn: ou.arn, Name: ou.name, Path: `${pathOf(org, ou.parentId)}${ou.id}/` };
 }
 
+/** The root with the policy types enabled on it (and any still changing status), in AWS's enum order. */
 export function rootShape(org: OrganizationRecord): Record<string, unknown> {
-  return { Id: org.rootId, Arn: org.rootArn, Name: 'Root', PolicyTypes: [] };
+  const types = POLICY_TYPES.flatMap((type) => {
+    const status = org.policyTypes?.[type];
+    return status ? [{ Type: type, Status: status }] : [];
+  });
+  return { Id: org.rootId, Arn: org.rootArn, Name: 'Root', PolicyTypes: types };
+}
+
+export function policySummaryShape(policy: PolicyRecord): Record<string, unknown> {
+  return { Id: policy.id, Arn: policy.arn, Name: policy.name, Description: policy.description, Type: policy.type, AwsManaged: policy.awsManaged };
 }
 
 export function organizationShape(state: SandboxState, org: OrganizationRecord): Record<string, unknown> {
@@ -188,6 +227,8 @@ export function organizationShape(state: SandboxState, org: OrganizationRecord):
     MasterAccountArn: accountArn(org, org.managementAccountId),
     MasterAccountId: org.managementAccountId,
     MasterAccountEmail: mgmt?.email,
+    // Deprecated: "It doesn't include any policy type supported by Organizations other than SCPs", and shows
+    // SCPs as available whether or not the root has them enabled (ListRoots tells that).
     AvailablePolicyTypes: org.featureSet === 'ALL' ? [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }] : [],
   };
 }
