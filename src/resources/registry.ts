@@ -14,6 +14,7 @@ import { organization } from './organization.js';
 import { organizationTrail } from './organization-trail.js';
 import { organizationalUnits } from './organizational-units.js';
 import { passwordPolicy } from './password-policy.js';
+import { optInRegions } from './regions.js';
 import { rootAccess } from './root-access.js';
 import { rootCredentials } from './root-credentials.js';
 import { rootUser } from './root-user.js';
@@ -29,7 +30,7 @@ import { sectionsOf, type Registry } from '../core/module.js';
  */
 export const defaultRegistry: Registry = {
   organization: [organization, organizationalUnits, accounts, trustedAccess, deliveryBuckets, deliveryBucketPolicies, organizationTrail, costExport, rootAccess],
-  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
+  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, optInRegions, rootUser, billingAccess, rootCredentials],
 };
 
 /** The manifest sections of every kind lz manages, for the loader. */
