@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnableRegionCommand, GetRegionOptStatusCommand, type RegionOptStatus } from '@aws-sdk/client-account';
+import { DisableRegionCommand, EnableRegionCommand, GetRegionOptStatusCommand, type RegionOptStatus } from '@aws-sdk/client-account';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Plan } from '../../src/core/plan.js';
@@ -152,6 +152,29 @@ describe('opt-in Regions per account', () => {
     expect(await held('Production', 'eu-south-2')).toBe('ENABLED');
   });
 
+  it('plans a listed Region found DISABLING as an update, which apply refuses until AWS has finished', async () => {
+    const prod = await inAccount(w, ids.Production!);
+    await prod.account.send(new EnableRegionCommand({ RegionName: 'mx-central-1' }));
+    w.sandbox.advanceTime(OPT_IN_DELAY);
+    await prod.account.send(new DisableRegionCommand({ RegionName: 'mx-central-1' }));
+    prod.iam.destroy();
+    prod.account.destroy();
+    w.writeManifest(manifest('[me-central-1, af-south-1, il-central-1, eu-south-2, mx-central-1]'));
+
+    const plan = await w.lz('plan', '--detailed-exitcode');
+    expect(plan.code).toBe(2);
+    expect(plan.out).toContain('~ Production.opt-in-regions.mx-central-1');
+    expect(plan.out).toContain('~ status: "DISABLING" -> "ENABLED"');
+    const refused = await w.lz('apply', '--auto-approve');
+    expect(refused.code).toBe(1);
+    expect(refused.err + refused.out).toContain('cannot enable Region mx-central-1 in account Production now: it is DISABLING');
+    expect(await held('Production', 'mx-central-1')).toBe('DISABLING');
+
+    w.sandbox.advanceTime(OPT_IN_DELAY);
+    expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+    expect(await held('Production', 'mx-central-1')).toBe('ENABLING');
+  });
+
   it('validate refuses a Region enabled by default, an unknown name and a duplicate, at their line, without calling AWS', async () => {
     w.writeManifest(manifest('[me-central-1, us-east-1]', '[af-south-1, af-south-1]').replace('optInRegions: [af-south-1]', 'optInRegions: [af-south-l]'));
     w.sandbox.clearRequests();
@@ -171,14 +194,14 @@ describe('opt-in Regions per account', () => {
   });
 
   it('is written back by lz import, and the imported file plans no change', async () => {
-    w.writeManifest(manifest('[me-central-1, af-south-1, il-central-1, eu-south-2]'));
+    w.writeManifest(manifest('[me-central-1, af-south-1, il-central-1, eu-south-2, mx-central-1]'));
     w.sandbox.advanceTime(OPT_IN_DELAY);
     const imported = await w.lz('import', '--out', 'imported.yaml');
     expect(imported.code, imported.err).toBe(0);
     const doc = parse(readFileSync(join(w.dir, 'imported.yaml'), 'utf8')) as { defaults: Record<string, unknown>; accounts: Record<string, unknown>[] };
     const of = (name: string) => doc.accounts.find((a) => a.name === name)?.optInRegions;
     expect(of('General') ?? doc.defaults.optInRegions).toEqual(['af-south-1']);
-    expect(of('Production')).toEqual(['af-south-1', 'eu-south-2', 'il-central-1', 'me-central-1']);
+    expect(of('Production')).toEqual(['af-south-1', 'eu-south-2', 'il-central-1', 'me-central-1', 'mx-central-1']);
     expect(of('Development')).toBeUndefined();
     expect((await w.lz('plan', '-f', 'imported.yaml', '--prune', '--detailed-exitcode')).code).toBe(0);
   });
