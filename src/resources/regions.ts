@@ -9,7 +9,7 @@ import {
 import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
-import type { Change, Unmanaged } from '../core/plan.js';
+import type { Change, InProgress, Unmanaged } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { rule } from '../manifest/schema.js';
 import { accountSection } from '../manifest/sections.js';
@@ -118,7 +118,8 @@ export type RegionStatuses = Record<string, RegionOptStatus>;
 /** The statuses read: every opt-in Region not (settled) DISABLED. */
 const READ_STATUSES: RegionOptStatus[] = ['ENABLED', 'ENABLING', 'DISABLING'];
 
-const ASYNC_NOTE = 'AWS completes it asynchronously (minutes, sometimes hours); lz does not wait';
+const ASYNC = 'AWS completes it asynchronously (minutes, sometimes hours)';
+const ASYNC_NOTE = `${ASYNC}; lz does not wait`;
 
 /** Apply's instruction: enable or disable one Region. */
 const payload = z.strictObject({ region: z.string(), enable: z.boolean() });
@@ -147,10 +148,16 @@ export const optInRegions = defineAccountKind<string[], RegionStatuses, Payload>
     if (!want) return { changes: [], unmanaged: [] };
     const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
+    const inProgress: InProgress[] = [];
     const base = (region: string) => ({ address: optInRegionAddress(account.name, region), kind: OPT_IN_REGIONS_KIND, account: account.name });
+    const underWay = (region: string) => ({ address: optInRegionAddress(account.name, region), kind: OPT_IN_REGIONS_KIND });
     for (const region of want) {
       const status = have[region];
-      if (status === 'ENABLED' || status === 'ENABLING') continue;
+      if (status === 'ENABLED') continue;
+      if (status === 'ENABLING') {
+        inProgress.push({ ...underWay(region), description: `opt-in Region ${region} on account ${account.name} is being enabled: ${ASYNC}` });
+        continue;
+      }
       const after = { region, status: 'ENABLED', note: ASYNC_NOTE };
       if (status === 'DISABLING') {
         // AWS refuses to enable it until the disabling has finished; apply says so if it has not.
@@ -160,7 +167,11 @@ export const optInRegions = defineAccountKind<string[], RegionStatuses, Payload>
       }
     }
     for (const [region, status] of Object.entries(have)) {
-      if (want.includes(region) || status === 'DISABLING') continue;
+      if (want.includes(region)) continue;
+      if (status === 'DISABLING') {
+        inProgress.push({ ...underWay(region), description: `opt-in Region ${region} on account ${account.name} is being disabled; accounts.yaml does not list it` });
+        continue;
+      }
       const { address } = base(region);
       if (status === 'ENABLING') {
         unmanaged.push({ address, kind: OPT_IN_REGIONS_KIND, description: `opt-in Region ${region} on account ${account.name} is being enabled; accounts.yaml does not list it (once it is ENABLED, --prune disables it)` });
@@ -170,7 +181,7 @@ export const optInRegions = defineAccountKind<string[], RegionStatuses, Payload>
         unmanaged.push({ address, kind: OPT_IN_REGIONS_KIND, description: `opt-in Region ${region} is enabled on account ${account.name}; accounts.yaml does not list it`, prunable: true });
       }
     }
-    return { changes, unmanaged };
+    return { changes, unmanaged, ...(inProgress.length > 0 ? { inProgress } : {}) };
   },
 
   // For `lz import`: the opt-in Regions enabled or on their way.

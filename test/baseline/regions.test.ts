@@ -80,12 +80,17 @@ describe('opt-in Regions per account', () => {
 
     const during = await w.lz('plan', '--detailed-exitcode');
     expect(during.out).toContain('No changes. Your organization matches accounts.yaml.');
+    expect(during.out).toContain('… opt-in Region me-central-1 on account Production is being enabled: AWS completes it asynchronously (minutes, sometimes hours)');
     expect(during.code).toBe(0);
+    const duringJson = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    expect(duringJson.inProgress?.map((p) => p.address)).toEqual(['General.opt-in-regions.af-south-1', 'Production.opt-in-regions.af-south-1', 'Production.opt-in-regions.me-central-1']);
 
     w.sandbox.advanceTime(OPT_IN_DELAY);
     expect(await held('General', 'af-south-1')).toBe('ENABLED');
     expect(await held('Production', 'me-central-1')).toBe('ENABLED');
-    expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
+    const after = await w.lz('plan', '--detailed-exitcode');
+    expect(after.code).toBe(0);
+    expect(after.out).not.toContain('being enabled');
   });
 
   it('reads only accounts that declare optInRegions, with one ListRegions each', async () => {
@@ -118,10 +123,10 @@ describe('opt-in Regions per account', () => {
     ]);
     expect((await w.lz('apply', '--prune', '--auto-approve')).code).toBe(0);
     expect(await held('Production', 'ca-west-1')).toBe('DISABLING');
-    // On its way out, it is neither reported nor planned again.
+    // On its way out, it is neither reported nor planned again: only shown as under way.
     const during = await w.lz('plan', '--prune', '--detailed-exitcode');
     expect(during.code).toBe(0);
-    expect(during.out).not.toContain('ca-west-1');
+    expect(during.out.split('\n').filter((l) => l.includes('ca-west-1'))).toEqual(['  … opt-in Region ca-west-1 on account Production is being disabled; accounts.yaml does not list it']);
     w.sandbox.advanceTime(OPT_IN_DELAY);
     expect(await held('Production', 'ca-west-1')).toBe('DISABLED');
     expect(await held('Production', 'me-central-1')).toBe('ENABLED');
