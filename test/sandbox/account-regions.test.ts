@@ -184,6 +184,26 @@ describe('Region opt-in with AccountId: the management account acting on a membe
     }
   });
 
+  it('allows 50 switches in flight across the organization, then ConflictException in every member', async () => {
+    const busy = await Promise.all(['Carol', 'Dave', 'Erin'].map((name) => newMember(name)));
+    const target = await newMember('Frank');
+    try {
+      // 17 switches under way in each of three members (state set directly: 6 per account is the API's limit).
+      const until = new Date(sb.runtime.now().getTime() + OPT_IN_DELAY).toISOString();
+      const optIn = (await allRegions(mgmt)).filter((r) => r.RegionOptStatus !== 'ENABLED_BY_DEFAULT').map((r) => r.RegionName!);
+      expect(optIn).toHaveLength(17);
+      for (const m of busy) sb.state.accounts[m.id]!.regionOptIn = Object.fromEntries(optIn.map((r) => [r, { status: 'ENABLING' as const, settlesAt: until }]));
+      const e = await failure(() => mgmt.send(new EnableRegionCommand({ AccountId: target.id, RegionName: 'af-south-1' })));
+      expect(e).toBeInstanceOf(ConflictException);
+      expect(e.message).toContain('The organization already has 50 region opt-in or opt-out requests in progress');
+      sb.advanceTime(OPT_IN_DELAY);
+      await mgmt.send(new EnableRegionCommand({ AccountId: target.id, RegionName: 'af-south-1' }));
+      expect(await statusOf(mgmt, 'af-south-1', target.id)).toBe('ENABLING');
+    } finally {
+      for (const m of [...busy, target]) m.client.destroy();
+    }
+  });
+
   it('logs ListRegions and GetRegionOptStatus as reads, EnableRegion and DisableRegion as writes', () => {
     const readOnly = (op: string) => sb.requests().find((r) => r.operation === op)?.readOnly;
     expect([readOnly('ListRegions'), readOnly('GetRegionOptStatus'), readOnly('EnableRegion'), readOnly('DisableRegion')]).toEqual([true, true, false, false]);
