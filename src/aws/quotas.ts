@@ -29,11 +29,22 @@ export const organizationsQuota: QuotaClassifier = (operation) => {
 export const ACCOUNT_API_READ_QUOTA: Quota = { rate: 10, burst: 15 };
 export const ACCOUNT_API_WRITE_QUOTA: Quota = { rate: 5, burst: 8 };
 
-/** Reads and writes have separate buckets. */
-export const accountApiQuota: QuotaClassifier = (operation) =>
-  operation.startsWith('Get') || operation.startsWith('List')
+/** Region opt-in has its own, lower rates, each operation its own bucket. */
+export const ACCOUNT_API_REGION_QUOTAS: Record<string, Quota> = {
+  ListRegions: { rate: 5, burst: 5 },
+  GetRegionOptStatus: { rate: 5, burst: 5 },
+  EnableRegion: { rate: 1, burst: 1 },
+  DisableRegion: { rate: 1, burst: 1 },
+};
+
+/** Region opt-in operations by name; otherwise reads and writes have separate buckets. */
+export const accountApiQuota: QuotaClassifier = (operation) => {
+  const region = ACCOUNT_API_REGION_QUOTAS[operation];
+  if (region) return { key: operation, quota: region };
+  return operation.startsWith('Get') || operation.startsWith('List')
     ? { key: 'read', quota: ACCOUNT_API_READ_QUOTA }
     : { key: 'write', quota: ACCOUNT_API_WRITE_QUOTA };
+};
 
 /** The most items an Organizations listing returns per page: asking for fewer only costs calls. */
 export const ORGANIZATIONS_PAGE = 20;

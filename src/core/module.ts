@@ -27,6 +27,11 @@ export interface AccountReadContext {
   memo<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** The run's AWS context, for reads that need the management account (e.g. sts:AssumeRoot). */
   aws?: AwsContext;
+  /**
+   * `lz import`: read what the file does not name yet too. A kind that skips its read when the account
+   * declares nothing (to cost no call) reads anyway then, so its live state can be written back.
+   */
+  importing?: boolean;
 }
 
 /** What an organization-level module's own read sees: the file, the shared snapshot and AWS. */

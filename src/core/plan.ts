@@ -84,6 +84,16 @@ export interface Unmanaged {
 }
 
 /**
+ * Something AWS is still carrying out on its own, already the way accounts.yaml wants it (an opt-in Region
+ * ENABLING): no change, no drift; shown so a person knows why it is not there yet.
+ */
+export interface InProgress {
+  address: string;
+  kind: string;
+  description: string;
+}
+
+/**
  * An existing account lz could not read (its access role refused, or a read failed): nothing is planned
  * inside it, so the plan is incomplete. `lz plan` exits 1; apply carries out the rest and reports it failed.
  */
@@ -98,6 +108,8 @@ export interface UnreadableAccount {
 export interface PlanOutput<Payload = unknown> {
   changes: Change<Payload>[];
   unmanaged: Unmanaged[];
+  /** Absent when nothing is under way. */
+  inProgress?: InProgress[];
 }
 
 export const noChanges = <P>(): PlanOutput<P> => ({ changes: [], unmanaged: [] });
@@ -115,6 +127,8 @@ export interface Plan {
   unmanaged: Unmanaged[];
   /** Accounts whose baseline could not be read; absent when every account was read. */
   unreadable?: UnreadableAccount[];
+  /** What AWS is still carrying out the way the file wants; absent when nothing is under way. */
+  inProgress?: InProgress[];
   /**
    * Console passwords a run wrote to `<file>.pending` and did not confirm (it stopped around the call that
    * set the password): display paths, e.g. `.lz/secrets/Dev-0a1b2c3d/IAMADMIN.txt.pending`. Absent when there are none.

@@ -78,7 +78,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
       memo = memoizer();
       memos.set(a.live.id, memo);
     }
-    return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws };
+    return { clients: aws.forAccount(a.live.id, org.managementAccountId), accountId: a.live.id, account, memo, aws, importing: true };
   };
 
   let orgFields = new Map<string, ManifestOrganizationFields>();

@@ -3,7 +3,7 @@ import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
 import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
+import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type InProgress, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
 import { errorSummary, isError } from '../aws/aws-errors.js';
@@ -101,6 +101,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
   const accountOutputs = {
     changes: perAccount.flatMap((p) => p.changes),
     unmanaged: perAccount.flatMap((p) => p.unmanaged),
+    inProgress: perAccount.flatMap((p) => p.inProgress ?? []),
     unreadable: perAccount.flatMap((p) => p.unreadable ?? []),
   };
   const input = { manifest, snapshot, matches: inScope, unmatched, prune: options.prune, region: aws.options.region };
@@ -115,6 +116,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
 
   const all = outputs.flatMap((o) => o.changes);
   const unmanaged = options.targets.length === 0 ? outputs.flatMap((o) => o.unmanaged) : [];
+  const inProgress = outputs.flatMap((o) => o.inProgress ?? []);
   const plan: Plan = {
     format: PLAN_FORMAT,
     formatVersion: PLAN_FORMAT_VERSION,
@@ -129,6 +131,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     manual: all.filter((c) => c.action === 'manual'),
     unmanaged,
     ...(accountOutputs.unreadable.length > 0 ? { unreadable: accountOutputs.unreadable } : {}),
+    ...(inProgress.length > 0 ? { inProgress } : {}),
   };
   return { plan, index: indexOf(snapshot, matches), liveEmails: snapshot.accounts.map((a) => a.email) };
 }
@@ -175,6 +178,7 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
   const account = match.declared;
   const changes: Change[] = [];
   const unmanaged: Unmanaged[] = [];
+  const inProgress: InProgress[] = [];
   const exists = Boolean(match.live);
   const live = match.live;
   const clients = live ? aws.forAccount(live.id, managementId) : undefined;
@@ -207,9 +211,10 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
     }
     changes.push(...out.changes);
     unmanaged.push(...out.unmanaged);
+    inProgress.push(...(out.inProgress ?? []));
   }
   progress();
-  return { changes, unmanaged };
+  return { changes, unmanaged, inProgress };
 }
 
 /** A read made once however many modules ask for it (the first caller's promise is everyone's). */

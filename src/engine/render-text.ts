@@ -41,6 +41,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     for (const u of plan.unmanaged) lines.push(`  ? ${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`);
     lines.push('');
   }
+  if (plan.inProgress?.length) {
+    lines.push(bold('Under way at AWS, as accounts.yaml wants (no change; AWS finishes on its own):'));
+    for (const p of plan.inProgress) lines.push(`  … ${p.description}`);
+    lines.push('');
+  }
   if (plan.unreadable?.length) {
     lines.push(bold('Accounts lz could not read (their state is unknown: nothing is planned inside them; run lz again once fixed):'));
     for (const u of plan.unreadable) {

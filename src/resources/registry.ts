@@ -23,6 +23,7 @@ import {
   tagPolicies,
 } from './organization-policies/kinds.js';
 import { passwordPolicy } from './password-policy.js';
+import { optInRegions } from './regions.js';
 import { rootAccess } from './root-access.js';
 import { rootCredentials } from './root-credentials.js';
 import { rootUser } from './root-user.js';
@@ -55,7 +56,7 @@ export const defaultRegistry: Registry = {
     costExport,
     rootAccess,
   ],
-  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, rootUser, billingAccess, rootCredentials],
+  account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, optInRegions, rootUser, billingAccess, rootCredentials],
 };
 
 /** The manifest sections of every kind lz manages, for the loader. */

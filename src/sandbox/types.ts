@@ -61,6 +61,11 @@ export interface SandboxDelays {
    * principals' calls to S3, S3 Control and the awsJson services answer NotSignedUp / SubscriptionRequiredException.
    */
   serviceActivation: number;
+  /**
+   * How long an opt-in Region stays ENABLING after EnableRegion (DISABLING after DisableRegion) before it is
+   * ENABLED (DISABLED). AWS takes minutes for most accounts, hours for some.
+   */
+  regionOptIn: number;
 }
 
 /** Runtime services a handler may use besides the state. Deterministic from the sandbox seed. */

@@ -1,13 +1,24 @@
 import type { AccountRecord } from '../../state.js';
 
-/** The Account API's part of the state: each account's alternate contacts and contact information. */
+/** The Account API's part of the state: each account's alternate contacts, contact information and opt-in Regions. */
 
 declare module '../../state.js' {
   interface AccountRecord {
     /** Alternate contacts by type BILLING | OPERATIONS | SECURITY. */
     alternateContacts?: Record<string, AlternateContactRecord>;
     contactInformation?: Record<string, string>;
+    /** Opt-in Regions by name, once EnableRegion or DisableRegion was called for them (absent: DISABLED). */
+    regionOptIn?: Record<string, RegionOptRecord>;
   }
+}
+
+/**
+ * The last EnableRegion or DisableRegion for a Region: ENABLING or DISABLING until `settlesAt` (ISO), then
+ * ENABLED or DISABLED. Kept as asked, so a state file read later settles by the clock alone.
+ */
+export interface RegionOptRecord {
+  status: 'ENABLING' | 'DISABLING';
+  settlesAt: string;
 }
 
 export interface AlternateContactRecord {
@@ -22,4 +33,10 @@ export interface AlternateContactRecord {
 export function alternateContactsState(account: AccountRecord): Record<string, AlternateContactRecord> {
   account.alternateContacts ??= {};
   return account.alternateContacts;
+}
+
+/** The account's opt-in Region records, created empty on first use. */
+export function regionOptInState(account: AccountRecord): Record<string, RegionOptRecord> {
+  account.regionOptIn ??= {};
+  return account.regionOptIn;
 }
