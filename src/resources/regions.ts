@@ -13,6 +13,7 @@ import type { Change, InProgress, Unmanaged } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { rule } from '../manifest/schema.js';
 import { accountSection } from '../manifest/sections.js';
+import { regionsAllowedFor } from './organization-policies/region-guardrail.js';
 import { suggest } from '../manifest/suggest.js';
 import type { ResolvedAccount } from '../manifest/types.js';
 
@@ -103,6 +104,19 @@ export const optInRegionsSection = accountSection({
   resolve: (regions) => [...regions].sort(),
   factorable: true,
   summary: (regions) => (regions.length > 0 ? [`regions(${regions.length})`] : []),
+  // Enabling a Region that the file's own Region guardrail denies opens a Region nobody may use.
+  check: ({ accounts, manifest, report }) => {
+    for (const account of accounts) {
+      const allowed = regionsAllowedFor(manifest, account);
+      const denied = (optInRegionsSection.of(account) ?? []).filter((r) => allowed && !allowed.has(r));
+      if (denied.length === 0) continue;
+      report(account, ['optInRegions'], {
+        code: 'regions.denied-by-guardrail',
+        message: `${denied.join(', ')} ${denied.length === 1 ? 'is' : 'are'} enabled in ${account.name} but denied there by the allowed-regions guardrail (it allows ${[...allowed!].join(', ') || 'no Region'})`,
+        hint: 'add the Region to the guardrail\'s regions, or remove it from optInRegions',
+      });
+    }
+  },
 });
 
 /** The opt-in Regions the file enables in `account`, sorted; undefined when it says nothing (or null). */

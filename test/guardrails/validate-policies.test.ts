@@ -148,6 +148,17 @@ describe('validate: organization policies', () => {
     ]);
   });
 
+  it('refuses an opt-in Region the allowed-regions guardrail over the account denies, at the account that enables it', () => {
+    const text = (regions: string, attach: string) =>
+      `${HEAD}  serviceControlPolicies:\n    - { name: regions, preset: allowed-regions, regions: [${regions}], attach: ${attach} }\naccounts:\n  - { name: General, email: aws+general@example.com }\n  - name: Dev\n    email: aws+dev@example.com\n    unit: Workloads/NonProd\n    optInRegions: [af-south-1]\n`;
+    const denied = text('us-east-1, eu-west-1', '{ units: [Workloads] }');
+    const errors = errorsOf(denied);
+    expect(errors.map((e) => [e.code, e.location?.line])).toEqual([['regions.denied-by-guardrail', lineOf(denied, 'optInRegions')]]);
+    expect(errors[0]!.message).toMatch(/af-south-1 is enabled in Dev but denied there by the allowed-regions guardrail \(it allows us-east-1, eu-west-1\)/);
+    expect(errorsOf(text('us-east-1, af-south-1', '{ root: true }'))).toEqual([]);
+    expect(errorsOf(text('us-east-1', '{ units: [Teams] }'))).toEqual([]);
+  });
+
   it('lz validate exits 1 on a bad policy without calling AWS (no endpoint, no credentials)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lz-policy-'));
     mkdirSync(join(dir, 'policies'));
