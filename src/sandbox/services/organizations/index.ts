@@ -40,6 +40,9 @@ import {
   validateTags,
 } from './model.js';
 
+import { leaveOrganization } from './leave.js';
+import { organizationsResourceOf } from './resources.js';
+
 export { settleCreateAccountRequests } from './create-account.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
@@ -324,6 +327,7 @@ const handlers: Record<string, OperationHandler> = {
   EnableAWSServiceAccess: enableAwsServiceAccess,
   DisableAWSServiceAccess: disableAwsServiceAccess,
   ListAWSServiceAccessForOrganization: listAwsServiceAccessForOrganization,
+  LeaveOrganization: leaveOrganization,
 };
 
 /**
@@ -342,5 +346,6 @@ export const organizations: SandboxService = {
   signingName: 'organizations',
   protocol: 'awsJson1_1',
   targetPrefix: 'AWSOrganizationsV20161128',
+  resourceOf: organizationsResourceOf,
   operations: Object.fromEntries(Object.entries(handlers).map(([name, h]) => [name, settled(h)])),
 };
