@@ -3,14 +3,17 @@
  * principal in its own account: an explicit Deny in any policy wins; then the organization's service control
  * policies must allow the action at every level from the root down to the account; then, for IAM users and
  * roles, an identity-based policy must allow it. Root users have no identity-based policies (only SCPs bind
- * them). Resource-based, session (other than AssumeRoot's task policies, see withRootSessionPolicy),
+ * them). Resource control policies bind the S3 buckets and IAM roles (for sts:AssumeRole) of member accounts,
+ * whoever calls. Resource-based, session (other than AssumeRoot's task policies, see withRootSessionPolicy),
  * permissions-boundary and VPC endpoint policies are not evaluated (docs/sandbox.md).
  */
 import type { AccountRecord, SandboxState } from './state.js';
 import { evaluate } from './policy/evaluate.js';
-import type { Decision, PolicyRequest, PolicySource } from './policy/evaluate.js';
+import type { Decision, PolicyRequest } from './policy/evaluate.js';
 import { identityPolicies, iamResourceTags, principalTags, roleArnOf, rolePathOf } from './services/iam/identity-policies.js';
 import { policiesByLevel } from './services/organizations/policy-path.js';
+import type { PolicyType } from './services/organizations/state.js';
+import { findBucket } from './services/s3/index.js';
 import { AwsError } from './types.js';
 import type { Caller, OperationContext, SandboxService } from './types.js';
 
@@ -47,22 +50,36 @@ function requestContext(state: SandboxState, account: AccountRecord | undefined,
   return context;
 }
 
-/** The SCPs' decision for a caller in a member account; undefined when none bind it. */
-function scpDecision(state: SandboxState, account: AccountRecord | undefined, caller: Caller, req: PolicyRequest): Decision | undefined {
+/**
+ * The decision of an organization policy type (SCPs, RCPs) for a member account: an Allow must hold at every
+ * level from the root down to the account, and a Deny at any level wins. Undefined when none applies (the type
+ * is not enabled, or the account is the management account or no member: neither SCPs nor RCPs bind those).
+ */
+function organizationDecision(state: SandboxState, accountId: string, type: PolicyType, req: PolicyRequest): Decision | undefined {
   const org = state.organization;
-  // SCPs never bind the management account, nor service-linked roles.
-  if (!org || caller.accountId === org.managementAccountId || !org.members[caller.accountId]) return undefined;
-  if (caller.kind === 'assumed-role' && rolePathOf(account, caller).startsWith('/aws-service-role/')) return undefined;
-  const levels = policiesByLevel(org, caller.accountId, 'SERVICE_CONTROL_POLICY');
+  if (!org || accountId === org.managementAccountId || !org.members[accountId]) return undefined;
+  const levels = policiesByLevel(org, accountId, type);
   if (!levels) return undefined;
   let implicit: Decision | undefined;
   for (const level of levels) {
-    const sources: PolicySource[] = level.map((p) => ({ content: p.content, arn: p.arn }));
-    const d = evaluate(sources, req);
+    const d = evaluate(
+      level.map((p) => ({ content: p.content, arn: p.arn })),
+      req,
+    );
     if (d.effect === 'Deny') return d;
     if (d.effect === 'None') implicit ??= d;
   }
   return implicit ?? { effect: 'Allow', by: { content: '' } };
+}
+
+/** The services whose resources RCPs govern (AWS: S3, STS, KMS, SQS, Secrets Manager; the sandbox serves the first two). */
+const RCP_SERVICES = new Set(['s3', 'sts', 'kms', 'sqs', 'secretsmanager']);
+
+/** The account that owns the resource a request acts on, when the sandbox knows it. */
+function resourceAccount(state: SandboxState, resource: string): string | undefined {
+  const s3 = /^arn:aws:s3:::([^/]+)/.exec(resource);
+  if (s3) return findBucket(state, s3[1]!)?.owner.id;
+  return /^arn:aws:[\w-]+:[\w-]*:(\d{12}):/.exec(resource)?.[1];
 }
 
 function refusal(service: SandboxService, caller: Caller, req: PolicyRequest, reason: string): AwsError {
@@ -80,12 +97,18 @@ export function authorize(service: SandboxService, operation: string, input: Rec
   const account = state.accounts[caller.accountId];
   const resource = service.resourceOf?.(operation, input, ctx) ?? '*';
   const req: PolicyRequest = { action, resource, context: requestContext(state, account, ctx, input, service) };
-  const scp = scpDecision(state, account, caller, req);
+  // Service-linked roles are bound by neither SCPs nor RCPs.
+  const serviceLinked = caller.kind === 'assumed-role' && rolePathOf(account, caller).startsWith('/aws-service-role/');
+  const scp = serviceLinked ? undefined : organizationDecision(state, caller.accountId, 'SERVICE_CONTROL_POLICY', req);
+  const owner = !serviceLinked && RCP_SERVICES.has(action.slice(0, action.indexOf(':'))) ? resourceAccount(state, resource) : undefined;
+  const rcp = owner ? organizationDecision(state, owner, 'RESOURCE_CONTROL_POLICY', req) : undefined;
   const identity = account ? identityPolicies(account, caller) : undefined;
   const id = identity ? evaluate(identity, req) : undefined;
   if (scp?.effect === 'Deny') return refusal(service, caller, req, `with an explicit deny in a service control policy: ${scp.by.arn}`);
+  if (rcp?.effect === 'Deny') return refusal(service, caller, req, `with an explicit deny in a resource control policy: ${rcp.by.arn}`);
   if (id?.effect === 'Deny') return refusal(service, caller, req, `with an explicit deny in an identity-based policy${id.by.arn ? `: ${id.by.arn}` : ''}`);
   if (scp?.effect === 'None') return refusal(service, caller, req, `because no service control policy allows the ${action} action`);
+  if (rcp?.effect === 'None') return refusal(service, caller, req, `because no resource control policy allows the ${action} action`);
   if (id?.effect === 'None') return refusal(service, caller, req, `because no identity-based policy allows the ${action} action`);
   return undefined;
 }

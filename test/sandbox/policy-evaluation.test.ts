@@ -245,6 +245,27 @@ describe('service control and identity-based policies in the request path', () =
     await iamClient(sb, roleCreds).send(new ListRolesCommand({}));
   });
 
+  it("binds a member account's roles with RCPs, whoever assumes them, the management account included", async () => {
+    org.policyTypes = { SERVICE_CONTROL_POLICY: 'ENABLED', RESOURCE_CONTROL_POLICY: 'ENABLED' };
+    const rcpFull = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
+    org.policies!['p-RCPFullAWSAccess'] = { ...scp('p-RCPFullAWSAccess', {}, [org.rootId, ouId, member]), type: 'RESOURCE_CONTROL_POLICY', awsManaged: true, content: rcpFull };
+    await assume(sb, accessRole);
+    const deny = {
+      ...scp('p-rcpdeny', { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': member } } }, [ouId]),
+      type: 'RESOURCE_CONTROL_POLICY' as const,
+    };
+    org.policies!['p-rcpdeny'] = deny;
+    const e = await failure(() => assume(sb, accessRole));
+    expect(e.name).toBe('AccessDenied');
+    expect(e.message).toBe(
+      `User: arn:aws:iam::${sb.managementAccountId}:user/lz-sandbox-admin is not authorized to perform: sts:AssumeRole on resource: ${accessRole} with an explicit deny in a resource control policy: ${deny.arn}`,
+    );
+    delete org.policies!['p-rcpdeny'];
+    org.policies!['p-RCPFullAWSAccess']!.targets = [org.rootId, member];
+    const implicit = await failure(() => assume(sb, accessRole));
+    expect(implicit.message).toContain('because no resource control policy allows the sts:AssumeRole action');
+  });
+
   it('needs an identity-based Allow: a user with only ReadOnlyAccess reads but does not write', async () => {
     const iam = iamClient(sb);
     await iam.send(new CreateUserCommand({ UserName: 'reader' }));
