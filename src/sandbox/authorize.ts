@@ -83,7 +83,9 @@ function resourceAccount(state: SandboxState, resource: string): string | undefi
 }
 
 function refusal(service: SandboxService, caller: Caller, req: PolicyRequest, reason: string): AwsError {
-  const on = req.resource === '*' ? '' : ` on resource: ${req.resource}`;
+  // S3 quotes the resource ARN in its messages; the other services do not.
+  const resource = service.signingName === 's3' ? `"${req.resource}"` : req.resource;
+  const on = req.resource === '*' ? '' : ` on resource: ${resource}`;
   const json = service.protocol === 'awsJson1_1' || service.protocol === 'restJson1';
   return new AwsError(json ? 'AccessDeniedException' : 'AccessDenied', `User: ${caller.arn} is not authorized to perform: ${req.action}${on} ${reason}`, 403);
 }

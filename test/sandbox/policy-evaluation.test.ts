@@ -1,5 +1,16 @@
 import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand, ListRolesCommand, ListUsersCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetRoleCommand,
+  ListRolesCommand,
+  ListUsersCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UntagUserCommand,
+} from '@aws-sdk/client-iam';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -9,6 +20,7 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRootCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
@@ -266,6 +278,25 @@ describe('service control and identity-based policies in the request path', () =
     expect(implicit.message).toContain('because no resource control policy allows the sts:AssumeRole action');
   });
 
+  it("binds a member account's S3 buckets with RCPs, S3 quoting the resource as it does", async () => {
+    org.policyTypes = { SERVICE_CONTROL_POLICY: 'ENABLED', RESOURCE_CONTROL_POLICY: 'ENABLED' };
+    const rcpFull = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
+    org.policies!['p-RCPFullAWSAccess'] = { ...scp('p-RCPFullAWSAccess', {}, [org.rootId, ouId, member]), type: 'RESOURCE_CONTROL_POLICY', awsManaged: true, content: rcpFull };
+    const s3 = new S3Client({ ...clientConfig(sb, roleCreds), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'member-logs-rcp' }));
+    const deny = { ...scp('p-rcps3', { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::member-logs-rcp/*' }, [org.rootId]), type: 'RESOURCE_CONTROL_POLICY' as const };
+    org.policies!['p-rcps3'] = deny;
+    const e = await failure(() => s3.send(new PutObjectCommand({ Bucket: 'member-logs-rcp', Key: 'a.txt', Body: 'x' })));
+    expect(e.name).toBe('AccessDenied');
+    expect(e.$metadata?.httpStatusCode).toBe(403);
+    expect(e.message).toBe(
+      `User: arn:aws:sts::${member}:assumed-role/OrganizationAccountAccessRole/test is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::member-logs-rcp/a.txt" with an explicit deny in a resource control policy: ${deny.arn}`,
+    );
+    // What the RCP does not deny goes through.
+    await s3.send(new HeadBucketCommand({ Bucket: 'member-logs-rcp' }));
+    s3.destroy();
+  });
+
   it('needs an identity-based Allow: a user with only ReadOnlyAccess reads but does not write', async () => {
     const iam = iamClient(sb);
     await iam.send(new CreateUserCommand({ UserName: 'reader' }));
@@ -283,5 +314,24 @@ describe('service control and identity-based policies in the request path', () =
     await iam.send(new PutUserPolicyCommand({ UserName: 'reader', PolicyName: 'no-listing', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'iam:ListUsers', Resource: '*' }] }) }));
     const d = await failure(() => reader.send(new ListUsersCommand({})));
     expect(d.message).toBe(`User: ${arn} is not authorized to perform: iam:ListUsers with an explicit deny in an identity-based policy`);
+  });
+
+  it("reads the caller's IAM tags as aws:PrincipalTag and a named role's as aws:ResourceTag", async () => {
+    const iam = iamClient(sb);
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: sb.managementAccountId }, Action: 'sts:AssumeRole' }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'ops-role', AssumeRolePolicyDocument: trust, Tags: [{ Key: 'team', Value: 'ops' }] }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'dev-role', AssumeRolePolicyDocument: trust, Tags: [{ Key: 'team', Value: 'dev' }] }));
+    await iam.send(new CreateUserCommand({ UserName: 'opsy', Tags: [{ Key: 'Team', Value: 'ops' }] }));
+    const condition = { StringEquals: { 'aws:ResourceTag/team': 'ops', 'aws:PrincipalTag/team': 'ops' } };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'opsy', PolicyName: 'own-team', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetRole', Resource: '*', Condition: condition }] }) }));
+    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: 'opsy' }))).AccessKey!;
+    const opsy = iamClient(sb, { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! });
+    await opsy.send(new GetRoleCommand({ RoleName: 'ops-role' }));
+    const other = await failure(() => opsy.send(new GetRoleCommand({ RoleName: 'dev-role' })));
+    expect(other.message).toBe(
+      `User: arn:aws:iam::${sb.managementAccountId}:user/opsy is not authorized to perform: iam:GetRole on resource: arn:aws:iam::${sb.managementAccountId}:role/dev-role because no identity-based policy allows the iam:GetRole action`,
+    );
+    await iam.send(new UntagUserCommand({ UserName: 'opsy', TagKeys: ['Team'] }));
+    await failure(() => opsy.send(new GetRoleCommand({ RoleName: 'ops-role' })));
   });
 });
