@@ -174,6 +174,9 @@ describe('service control and identity-based policies in the request path', () =
     delete org.policies!['p-denyleave'];
     const own = await failure(() => orgs(roleCreds).send(new LeaveOrganizationCommand({})));
     expect(own.name).toBe('ConstraintViolationException');
+    expect((own as Error & { Reason?: string }).Reason).toBe('ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION');
+    const management = await failure(() => orgs().send(new LeaveOrganizationCommand({})));
+    expect(management.name).toBe('MasterCannotLeaveOrganizationException');
   });
 
   it('leaves the management account unaffected, even by a Deny on the root', async () => {
