@@ -73,6 +73,7 @@ export const THROTTLING_ERRORS: Record<string, { code: string; status: number; m
   s3: { code: 'SlowDown', status: 503, message: 'Please reduce your request rate.' },
   cloudtrail: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   'bcm-data-exports': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
+  'access-analyzer': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
 };
 
 /** Overrides merged over QUOTAS: `{ iam: { default: { rate: 1, burst: 2 } } }`. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AuthFailure, authenticate } from './auth.js';
+import { authorize } from './authorize.js';
 import type { RawRequest } from './types.js';
 import { dispatch, fallbackCodec, serviceFor, signingNameOf } from './dispatch.js';
 import type { ServiceRegistry } from './dispatch.js';
@@ -204,6 +205,8 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   }
 
   const ctx: OperationContext = { state, caller, runtime: core.runtime, region: auth.region, requestId, params: decoded.params, headers };
+  const refused = authorize(service, operation, decoded.input, ctx);
+  if (refused) return fail(codec, service, refused);
   let result: unknown;
   try {
     result = await service.operations[operation]!(ctx, decoded.input);

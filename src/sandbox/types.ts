@@ -122,8 +122,14 @@ export interface SandboxService {
    * this service's. The service without `claims` takes the requests no other claims (see dispatch.ts).
    */
   claims?: (req: RawRequest) => boolean;
-  /** The IAM action of an operation when it is not `signingName:Operation` (root-task session policies). */
+  /** The IAM action of an operation when it is not `signingName:Operation` (policy evaluation, root-task session policies). */
   actionOf?: (operation: string) => string;
+  /**
+   * The ARN of the resource an operation acts on, as policies' Resource elements and SCPs see it
+   * (default '*': the action has no resource type, or the sandbox does not model it).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded wire input, as handlers get it
+  resourceOf?: (operation: string, input: Record<string, any>, ctx: OperationContext) => string;
   /** restXml: errors come inside `<ErrorResponse>` (S3 Control); S3's model says noErrorWrapping. */
   wrapsXmlErrors?: boolean;
   /** restJson1/restXml: map a request to an operation and its path/query parameters. */

@@ -103,7 +103,9 @@ describe('sandbox core: authentication, dispatch, request log', () => {
   it('lets read-only principals read but not write', async () => {
     const iam = iamClient(sb);
     await iam.send(new CreateUserCommand({ UserName: 'auditor' }));
-    const { CreateAccessKeyCommand } = await import('@aws-sdk/client-iam');
+    const { AttachUserPolicyCommand, CreateAccessKeyCommand } = await import('@aws-sdk/client-iam');
+    // An administrator by its policies: only the read-only setting stops it writing.
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'auditor', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
     const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))).AccessKey!;
     const auditorArn = `arn:aws:iam::${sb.managementAccountId}:user/auditor`;
     sb.setReadOnlyPrincipals([auditorArn]);

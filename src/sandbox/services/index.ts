@@ -1,5 +1,6 @@
 import type { ServiceRegistry } from '../dispatch.js';
 import type { SandboxService } from '../types.js';
+import { accessAnalyzer } from './access-analyzer/index.js';
 import { account } from './account/index.js';
 import { bcmDataExports } from './bcm-data-exports/index.js';
 import { budgets } from './budgets/index.js';
@@ -15,7 +16,7 @@ import { stsService } from './sts.js';
  * Every service the sandbox serves. Adding a service is a folder under services/ plus one line here; how a
  * request reaches it is src/sandbox/dispatch.ts.
  */
-export const SERVICES: SandboxService[] = [iamService, stsService, organizations, budgets, account, s3, s3Control, cloudtrail, bcmDataExports];
+export const SERVICES: SandboxService[] = [iamService, stsService, organizations, budgets, account, s3, s3Control, cloudtrail, bcmDataExports, accessAnalyzer];
 
 /** Extra services come first for their signing name, so one under development overrides a built-in. */
 export function serviceRegistry(extra: SandboxService[] = []): ServiceRegistry {

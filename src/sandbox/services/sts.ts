@@ -190,6 +190,8 @@ export const stsService: SandboxService = {
   protocol: 'awsQuery',
   xmlNamespace: STS_NAMESPACE,
   operations,
+  // AssumeRole acts on the role it names (SCPs and RCPs may name it).
+  resourceOf: (operation, input) => (operation === 'AssumeRole' && typeof input.RoleArn === 'string' ? input.RoleArn : '*'),
   // Nothing STS does changes a resource: a plan may assume roles.
   isReadOnly: () => true,
 };

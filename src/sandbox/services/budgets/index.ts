@@ -456,5 +456,7 @@ export const budgets: SandboxService = {
   signingName: 'budgets',
   protocol: 'awsJson1_1',
   targetPrefix: 'AWSBudgetServiceGateway',
+  // Budgets authorizes by two actions: every write is budgets:ModifyBudget, every read budgets:ViewBudget.
+  actionOf: (operation) => `budgets:${ACTIONS[operation] ?? 'ViewBudget'}`,
   operations: handlers,
 };

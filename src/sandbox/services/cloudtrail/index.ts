@@ -309,6 +309,12 @@ const operations: Record<string, OperationHandler> = {
 export const cloudtrail: SandboxService = {
   signingName: 'cloudtrail',
   protocol: 'awsJson1_1',
+  // The trail a request names, by ARN or by name in the caller's account and Region.
+  resourceOf: (_operation, input, ctx) => {
+    const name = [input.Name, input.TrailName, input.ResourceId].find((v): v is string => typeof v === 'string');
+    if (!name) return '*';
+    return TRAIL_ARN_RE.test(name) ? name : `arn:aws:cloudtrail:${ctx.region}:${ctx.caller.accountId}:trail/${name}`;
+  },
   targetPrefix: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101',
   operations,
 };

@@ -2,6 +2,7 @@ import type { SandboxService } from '../../types.js';
 import { accountSettingsOperations } from './account-settings.js';
 import { authorizationDetailsOperations } from './authorization-details.js';
 import { IAM_NAMESPACE } from './common.js';
+import { iamResourceOf } from './identity-policies.js';
 import { credentialReportOperations } from './credential-report.js';
 import { credentialOperations } from './credentials.js';
 import { groupOperations } from './groups.js';
@@ -30,6 +31,7 @@ export const iamService: SandboxService = {
   signingName: 'iam',
   protocol: 'awsQuery',
   xmlNamespace: IAM_NAMESPACE,
+  resourceOf: iamResourceOf,
   operations: withRootUserBranch({
     ...userOperations,
     ...credentialOperations,

@@ -42,6 +42,8 @@ import {
 } from './model.js';
 import { policyForTagging, policyHandlers } from './policies.js';
 import { attachManagedPolicies, enablePolicyType } from './policy-types.js';
+import { leaveOrganization } from './leave.js';
+import { organizationsResourceOf } from './resources.js';
 
 export { settleCreateAccountRequests } from './create-account.js';
 
@@ -337,6 +339,7 @@ const handlers: Record<string, OperationHandler> = {
   DisableAWSServiceAccess: disableAwsServiceAccess,
   ListAWSServiceAccessForOrganization: listAwsServiceAccessForOrganization,
   ...policyHandlers,
+  LeaveOrganization: leaveOrganization,
 };
 
 /**
@@ -355,5 +358,6 @@ export const organizations: SandboxService = {
   signingName: 'organizations',
   protocol: 'awsJson1_1',
   targetPrefix: 'AWSOrganizationsV20161128',
+  resourceOf: organizationsResourceOf,
   operations: Object.fromEntries(Object.entries(handlers).map(([name, h]) => [name, settled(h)])),
 };

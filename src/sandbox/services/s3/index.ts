@@ -554,5 +554,10 @@ export const s3: SandboxService = {
     return r;
   },
   actionOf: (operation) => S3_ACTIONS[operation] ?? `s3:${operation}`,
+  resourceOf: (_operation, _input, ctx) => {
+    const { Bucket: bucket, Key: key } = ctx.params;
+    if (!bucket) return '*';
+    return key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`;
+  },
   operations,
 };
