@@ -43,6 +43,8 @@ function requestContext(state: SandboxState, account: AccountRecord | undefined,
   const principalArn = caller.kind === 'assumed-role' ? roleArnOf(account, caller) : caller.arn;
   context.set('aws:principalarn', [principalArn]);
   if (caller.kind === 'user') context.set('aws:username', [caller.principalName]);
+  // Present only in a privileged session sts:AssumeRoot started (AWS's sample SCPs exempt those with Null).
+  if (caller.kind === 'root' && state.accessKeys[caller.accessKeyId]?.taskPolicyArn) context.set('aws:assumedroot', ['true']);
   const org = state.organization;
   if (org?.members[caller.accountId]) context.set('aws:principalorgid', [org.id]);
   if (account) addTags(context, 'aws:principaltag/', principalTags(account, caller));

@@ -79,15 +79,16 @@ const PRESET_DOCUMENTS: Record<PresetName, (input: PresetInput) => object> = {
   'deny-leaving-organization': () =>
     document({ Sid: 'DenyLeavingOrganization', Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }),
 
-  // A privileged session the management account starts with sts:AssumeRoot (centralized root access) is
-  // the member's root user too; it is how root credentials are audited and deleted, so it stays possible.
+  // AWS's own sample (service-control-policy-examples, Privileged-access-controls): a privileged session the
+  // management account starts with sts:AssumeRoot is the member's root user too; it is how root credentials
+  // are audited and deleted (centralized root access), so it stays possible.
   'deny-root-user': () =>
     document({
       Sid: 'DenyRootUser',
       Effect: 'Deny',
       Action: '*',
       Resource: '*',
-      Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' }, Null: { 'aws:AssumedRoot': 'true' } },
+      Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' }, Null: { 'aws:AssumedRoot': 'true' } },
     }),
 
   'protect-lz': (input) =>
