@@ -198,8 +198,8 @@ export function lineDiff(before: string[], after: string[]): string[] {
     if (i < n && j < m && before[i] === after[j]) {
       out.push(`  ${before[i++]}`);
       j++;
-    } else if (j < m && (i >= n || common[i]![j + 1]! >= common[i + 1]![j]!)) out.push(`+ ${after[j++]}`);
-    else out.push(`- ${before[i++]}`);
+    } else if (i < n && (j >= m || common[i + 1]![j]! >= common[i]![j + 1]!)) out.push(`- ${before[i++]}`);
+    else out.push(`+ ${after[j++]}`);
   }
   return out;
 }

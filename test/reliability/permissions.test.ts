@@ -35,6 +35,7 @@ function operationsInSource(): { service: string; operation: string; file: strin
 /** The IAM action that authorises an API operation (most are `service:Operation`). */
 function actionFor(service: string, operation: string): string | undefined {
   if (service === 'sts' && operation === 'GetCallerIdentity') return undefined;
+  if (service === 'accessanalyzer') return `access-analyzer:${operation}`;
   if (service === 'budgets') return operation.startsWith('Describe') ? 'budgets:ViewBudget' : 'budgets:ModifyBudget';
   // S3 Control's account-level operations are authorised by s3 actions named for the account.
   if (service === 's3-control') return `s3:${operation.replace('PublicAccessBlock', 'AccountPublicAccessBlock')}`;
@@ -54,7 +55,7 @@ function actionFor(service: string, operation: string): string | undefined {
   return `${service}:${operation}`;
 }
 
-const READ = /^(Get|List|Describe|Head|View)|^(GenerateCredentialReport|AssumeRole|AssumeRoot)$/;
+const READ = /^(Get|List|Describe|Head|View)|^(GenerateCredentialReport|AssumeRole|AssumeRoot|ValidatePolicy)$/;
 const isRead = (action: string) => READ.test(action.split(':')[1]!);
 
 function policies(): Record<string, string[]> {
