@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CloudTrailClient, DescribeTrailsCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, DeleteTrailCommand, DescribeTrailsCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreatePolicyCommand,
@@ -70,9 +70,11 @@ describe('guardrails: the shipped service control policies', () => {
     // (docs/sandbox.md, settling): met here and waited out, so that what answers a member's call is the guardrail.
     for (const name of ['Development', 'Testing', 'Production']) {
       const credentials = await roleCredentials(ids[name]!);
-      const clients = [new CloudTrailClient({ ...base(), region: 'us-east-1', credentials }), new OrganizationsClient({ ...base(), region: 'us-east-1', credentials })];
-      await Promise.allSettled([clients[0]!.send(new DescribeTrailsCommand({})), clients[1]!.send(new ListRootsCommand({}))]);
-      for (const c of clients) c.destroy();
+      const trail = new CloudTrailClient({ ...base(), region: 'us-east-1', credentials });
+      const org = new OrganizationsClient({ ...base(), region: 'us-east-1', credentials });
+      await Promise.allSettled([trail.send(new DescribeTrailsCommand({})), org.send(new ListRootsCommand({}))]);
+      trail.destroy();
+      org.destroy();
     }
     w.sandbox.advanceTime(1000);
     rootId = (await w.organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
@@ -190,6 +192,26 @@ describe('guardrails: the shipped service control policies', () => {
     expect(again.code, again.out).toBe(0);
   });
 
+  it('deny-security-changes: a member account cannot stop or delete a trail; the management account is not bound', async () => {
+    w.writeManifest(SHIPPED.replace('  serviceControlPolicies:\n', '  serviceControlPolicies:\n    - { name: lz-deny-security-changes, preset: deny-security-changes, attach: { units: [Workloads] } }\n'));
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    const trail = new CloudTrailClient({ ...base(), region: 'us-east-1', credentials: await roleCredentials(ids.Development!) });
+    for (const call of [new StopLoggingCommand({ Name: 'any-trail' }), new DeleteTrailCommand({ Name: 'any-trail' })]) {
+      const e = await refusal(trail.send(call));
+      expect(e.message).toMatch(SCP_DENY);
+    }
+    trail.destroy();
+    // The management account gets CloudTrail's own answer (no such trail), not a guardrail's.
+    const mgmtTrail = new CloudTrailClient(management());
+    const e = await refusal(mgmtTrail.send(new StopLoggingCommand({ Name: 'any-trail' })));
+    mgmtTrail.destroy();
+    expect(e.name).toBe('TrailNotFoundException');
+    w.writeManifest(SHIPPED);
+    const pruned = await w.lz('apply', '--prune', '--auto-approve');
+    expect(pruned.code, pruned.err).toBe(0);
+  });
+
   it('a guardrail edited out of band is drift, shown as a diff of its document, and apply restores it', async () => {
     const policy = await policyNamed('lz-deny-leaving-organization');
     const original = (await w.organizations.send(new DescribePolicyCommand({ PolicyId: policy!.Id! }))).Policy!.Content!;
@@ -272,5 +294,35 @@ describe('guardrails: the shipped service control policies', () => {
     expect(pruned.code, `${pruned.out}\n${pruned.err}`).toBe(0);
     expect(await policyNamed('lz-deny-root-user')).toBeUndefined();
     expect(await policyNamed('hand-made')).toBeDefined();
+  });
+
+  it('FullAWSAccess declared: detached where the file leaves it out, only after the policy that replaces it is attached there', async () => {
+    const everywhereBut = `{ root: true, units: [Workloads, Workloads/NonProd, Workloads/Prod], accounts: [General, Development, Testing, Production] }`;
+    w.writeManifest(
+      SHIPPED.replace(
+        '  serviceControlPolicies:\n',
+        [
+          '  serviceControlPolicies:',
+          `    - { name: FullAWSAccess, awsManaged: true, attach: ${everywhereBut} }`,
+          '    - { name: teams-allow-list, document: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: ["iam:*", "sts:*", "organizations:Describe*"], Resource: "*" }] }, attach: { units: [Teams] } }',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const plan = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    const detach = plan.changes.find((c) => c.address === 'scp:FullAWSAccess@unit:Teams');
+    expect(detach?.action).toBe('delete');
+    expect(detach?.dependsOn).toEqual(['scp:teams-allow-list@unit:Teams']);
+    expect(plan.changes.filter((c) => c.address.startsWith('scp:FullAWSAccess@'))).toHaveLength(1);
+    w.sandbox.clearRequests();
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    const ops = w.sandbox.requests().map((r) => r.operation);
+    expect(ops.indexOf('AttachPolicy')).toBeGreaterThanOrEqual(0);
+    expect(ops.indexOf('AttachPolicy')).toBeLessThan(ops.indexOf('DetachPolicy'));
+    const teams = Object.values(w.sandbox.state.organization!.units).find((u) => u.name === 'Teams')!.id;
+    const onTeams = await w.organizations.send(new ListPoliciesForTargetCommand({ TargetId: teams, Filter: 'SERVICE_CONTROL_POLICY' }));
+    expect(onTeams.Policies!.map((p) => p.Name)).toEqual(['teams-allow-list']);
+    expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
   });
 });

@@ -177,6 +177,17 @@ const PRESET_DOCUMENTS: Record<PresetName, (input: PresetInput) => object> = {
     }),
 };
 
+/** What each preset is for, as the policy's description in AWS when the file gives none. */
+const PRESET_DESCRIPTIONS: Record<PresetName, string> = {
+  'deny-leaving-organization': 'lz guardrail: member accounts cannot leave the organization',
+  'deny-root-user': "lz guardrail: a member account's root user can do nothing (AssumeRoot sessions excepted)",
+  'protect-lz': "lz guardrail: only lz's access role may change it, the organization trail and the log buckets",
+  'deny-security-changes': 'lz guardrail: CloudTrail, GuardDuty, Security Hub, Config and Access Analyzer stay on',
+  'allowed-regions': 'lz guardrail: no calls outside the allowed Regions, global services excepted',
+};
+
+export const presetDescription = (name: PresetName): string => PRESET_DESCRIPTIONS[name];
+
 export function presetDocument(name: PresetName, input: PresetInput): object {
   return PRESET_DOCUMENTS[name](input);
 }

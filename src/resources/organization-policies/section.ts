@@ -7,7 +7,7 @@ import { costExportSection, trailSection } from '../organization-services.js';
 import { unitAddress } from '../organizational-units.js';
 import { loadDocument, type LoadedDocument } from './documents.js';
 import type { PolicyTypeFacts } from './policy-types.js';
-import { PRESETS, type PresetInput } from './presets.js';
+import { PRESETS, presetDescription, type PresetInput } from './presets.js';
 
 /**
  * A policy type's list under `organization:` (`serviceControlPolicies`, `tagPolicies`, ...): each policy's name,
@@ -33,7 +33,7 @@ function entrySchema(facts: PolicyTypeFacts) {
       .min(1, rule('must not be empty (policy names are 1-128 characters)'))
       .max(128, rule('must be at most 128 characters (policy names)'))
       .describe(facts.allowAll ? `Policy name, unique in its type. \`${facts.allowAll.name}\` with \`awsManaged: true\` is AWS's own allow-all policy.` : 'Policy name, unique in its type.'),
-    description: z.string().max(512, rule('must be at most 512 characters (policy descriptions)')).default('').describe('What the policy is for.'),
+    description: z.string().max(512, rule('must be at most 512 characters (policy descriptions)')).default('').describe("What the policy is for; a preset's own when absent."),
     document: z
       .union([z.string(), z.record(z.string(), z.unknown())])
       .optional()
@@ -127,7 +127,8 @@ export function desiredPolicies(facts: PolicyTypeFacts, entries: readonly Entry[
     if (entry.awsManaged) return { index, name: entry.name, description: entry.description, awsManaged: true, targets };
     const loaded = loadDocument(entry, facts, dir, preset);
     if (!loaded.ok) throw new Error(`${facts.key}[${index}] (${entry.name}): ${loaded.message}`);
-    return { index, name: entry.name, description: entry.description, awsManaged: false, document: loaded.document, targets };
+    const description = entry.description || (entry.preset ? presetDescription(entry.preset) : '');
+    return { index, name: entry.name, description, awsManaged: false, document: loaded.document, targets };
   });
 }
 
