@@ -67,6 +67,9 @@ export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string,
     state.accounts[id] = record;
     org.members[id] = { parentId: unitIds.get(a.unit)!, joinedMethod: 'CREATED', joinedTimestamp: longAgo };
     org.tags[id] = JSON.parse(JSON.stringify(org.tags[templateRecord.id] ?? []).split(template.name).join(a.name));
+    // What is attached to the template (AWS's FullAWSAccess at least) is attached to each clone, as AWS
+    // attaches it to every account that joins: without an SCP that allows, the sandbox denies every call.
+    for (const policy of Object.values(org.policies ?? {})) if (policy.targets.includes(templateRecord.id)) policy.targets.push(id);
   }
   writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, accounts));
   return dir;
