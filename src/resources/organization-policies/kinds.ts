@@ -1,5 +1,6 @@
 import { defineOrganizationKind, type OrganizationKind } from '../../core/module.js';
 import type { Finding } from '../../core/plan.js';
+import type { LoadedManifest } from '../../manifest/types.js';
 import { canonical } from '../../core/values.js';
 import { applyPolicyChange } from './apply.js';
 import { lintDocument } from './lint.js';
@@ -15,7 +16,7 @@ import { serviceControlSection } from './region-guardrail.js';
  * list under `organization:`, its limits and its grammar (./policy-types.ts).
  */
 function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)): OrganizationKind<PolicyLive, PolicyPayload> {
-  const desiredOf = (manifest: Parameters<typeof section.of>[0] & { dir: string }) => desiredPolicies(facts, section.of(manifest), manifest.manifest, manifest.dir);
+  const desiredOf = (manifest: LoadedManifest) => desiredPolicies(facts, section.of(manifest), manifest.manifest, manifest.dir);
   return defineOrganizationKind<PolicyLive, PolicyPayload>({
     kind: facts.kind,
     sections: [section],

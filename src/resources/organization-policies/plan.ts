@@ -113,6 +113,8 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
     for (const id of have?.targetIds ?? []) {
       const t = targetKey(id);
       if (!t.declared) {
+        // AWS attaches its allow-all policy to every OU and account: where the file names none, that is AWS's default.
+        if (want.awsManaged) continue;
         unmanaged.push({ address: `${address}@${id}`, kind: facts.kind, description: `${facts.title} ${want.name} is attached to ${t.name}, which accounts.yaml does not name (left attached)` });
         continue;
       }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { LzError } from '../../errors.js';
 import { accountAddress } from '../../core/organization.js';
 import { accountNameSchema, rule, unitPathSchema } from '../../manifest/schema.js';
 import { organizationSection, type OrganizationCheckInput, type OrganizationSection } from '../../manifest/sections.js';
@@ -126,7 +127,10 @@ export function desiredPolicies(facts: PolicyTypeFacts, entries: readonly Entry[
     const targets = targetsOf(entry).map((t) => t.key);
     if (entry.awsManaged) return { index, name: entry.name, description: entry.description, awsManaged: true, targets };
     const loaded = loadDocument(entry, facts, dir, preset);
-    if (!loaded.ok) throw new Error(`${facts.key}[${index}] (${entry.name}): ${loaded.message}`);
+    if (!loaded.ok) {
+      // validate refused it already; a file that changed since the manifest was loaded is the one way here.
+      throw new LzError('policy.document', `organization.${facts.key}[${index}] (${entry.name}): ${loaded.message}`, { hint: 'run lz validate' });
+    }
     const description = entry.description || (entry.preset ? presetDescription(entry.preset) : '');
     return { index, name: entry.name, description, awsManaged: false, document: loaded.document, targets };
   });
