@@ -34,6 +34,13 @@ export interface LiveAccount {
   tags?: Record<string, string>;
 }
 
+/**
+ * Account states (Organizations' `State`) of an account that was closed: AWS keeps it PENDING_CLOSURE for a
+ * while, then SUSPENDED for 90 days (when AWS Support can still reopen it), then CLOSED.
+ */
+export const CLOSED_STATES: readonly string[] = ['PENDING_CLOSURE', 'SUSPENDED', 'CLOSED'];
+export const isClosedState = (state: string | undefined): boolean => state !== undefined && CLOSED_STATES.includes(state);
+
 export interface OrganizationSnapshot {
   callerAccountId: string;
   organization?: LiveOrganization;

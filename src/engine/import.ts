@@ -12,7 +12,7 @@ import {
   type OrganizationPlanInput,
   type Registry,
 } from '../core/module.js';
-import type { LiveAccount, OrganizationSnapshot } from '../core/organization.js';
+import { isClosedState, type LiveAccount, type OrganizationSnapshot } from '../core/organization.js';
 import type { Change } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { parseManifest, type LoadedManifest, type ManifestSections, type ResolvedAccount } from '../manifest/index.js';
@@ -205,7 +205,7 @@ function nameAccounts(snapshot: OrganizationSnapshot, warnings: string[]): Impor
 
 /** An account as the file would resolve it with no item of any section: what modules read before the file exists. */
 function bareAccount(a: Imported): ResolvedAccount {
-  return { name: a.name, email: a.live.email, ...(a.live.unit ? { unit: a.live.unit } : {}), tags: a.live.tags ?? {}, management: a.management, index: 0, sections: {} };
+  return { name: a.name, email: a.live.email, ...(a.live.unit ? { unit: a.live.unit } : {}), tags: a.live.tags ?? {}, management: a.management, closed: isClosedState(a.live.status), index: 0, sections: {} };
 }
 
 /** Units as the file lists them: only the leaves, parents are implied. */

@@ -55,11 +55,12 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
   const rawAccounts = Array.isArray(raw.accounts) ? raw.accounts : [];
   const org = isMapping(raw.organization) ? raw.organization : {};
   const managementName = typeof org.management === 'string' ? org.management : '';
+  const quarantineUnit = typeof org.quarantineUnit === 'string' ? org.quarantineUnit : 'Quarantine';
   const accounts: ResolvedAccount[] = [];
   if (!broken(['defaults'])) {
     rawAccounts.forEach((rawAccount, index) => {
       if (broken(['accounts', index])) return;
-      const result = resolveAccount(resolver, raw.defaults, rawAccount, index, managementName, source);
+      const result = resolveAccount(resolver, raw.defaults, rawAccount, index, { management: managementName, quarantineUnit }, source);
       errors.push(...result.errors);
       if (result.account) accounts.push(result.account);
     });
@@ -80,7 +81,8 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     file,
     manifest,
     accounts,
-    units: expandUnits(manifest.organization.units),
+    // The quarantine unit exists once an account is to be closed.
+    units: expandUnits([...manifest.organization.units, ...(accounts.some((a) => a.closed) ? [manifest.organization.quarantineUnit] : [])]),
     management,
     accessRole: manifest.organization.accessRole,
     dir,

@@ -35,7 +35,7 @@ export function resolveAccount(
   rawDefaults: unknown,
   rawAccount: unknown,
   index: number,
-  managementName: string,
+  frame: { management: string; quarantineUnit: string },
   source: Pick<YamlSource, 'locate' | 'depth'>,
 ): { account?: ResolvedAccount; errors: LzError[] } {
   const merged = mergeOverride(rawDefaults ?? {}, rawAccount);
@@ -45,15 +45,19 @@ export function resolveAccount(
     const locate = (path: DocPath, opts?: { key?: boolean }) => source.locate(originOf(source, index, path.slice(accountPath.length)), opts);
     return { errors: issuesToErrors(result.error.issues, { schema: resolver.schema, basePath: accountPath, locate, documented: resolver.documented }) };
   }
-  const data = result.data as Record<string, unknown> & { name: string; email: string; unit?: string; tags: Record<string, string> };
+  const data = result.data as Record<string, unknown> & { name: string; email: string; unit?: string; id?: string; closed?: boolean; tags: Record<string, string> };
   const sections: Record<string, unknown> = {};
   // Absent keys stay absent rather than undefined, so JSON output and deep equality stay clean.
   for (const section of resolver.sections.account) {
     const value = data[section.key];
     if (value !== undefined) sections[section.key] = section.resolve(value);
   }
-  const account: ResolvedAccount = { name: data.name, email: data.email, tags: data.tags, management: data.name === managementName, index, sections };
-  if (data.unit !== undefined) account.unit = data.unit;
+  const closed = data.closed === true;
+  const account: ResolvedAccount = { name: data.name, email: data.email, tags: data.tags, management: data.name === frame.management, closed, index, sections };
+  // A closed account is kept in quarantine whatever unit it had: that is where lz puts it before closing it.
+  const unit = closed ? frame.quarantineUnit : data.unit;
+  if (unit !== undefined) account.unit = unit;
+  if (data.id !== undefined) account.id = data.id;
   return { account, errors: [] };
 }
 

@@ -125,6 +125,9 @@ const organizationFrame = {
     .strictObject({ bucket: bucketNameSchema.describe('S3 bucket holding the lock object.') })
     .optional()
     .describe('An S3 lock so that two CI runs never apply at once.'),
+  quarantineUnit: unitPathSchema
+    .default('Quarantine')
+    .describe('OU a closed account is moved to (under a deny-all service control policy) before it is closed.'),
 };
 
 /** An account's identity and placement: what the loader itself reads in an `accounts[]` entry. */
@@ -132,6 +135,15 @@ const accountFrame = {
   name: accountNameSchema.describe('Account name, 1-50 printable ASCII characters, unique (case-insensitive).'),
   email: accountEmailSchema.describe("Root user's email, 6-64 characters, unique (case-insensitive)."),
   unit: unitPathSchema.optional().describe('OU path the account sits in; absent = the root.'),
+  id: z
+    .string(rule('must be a 12-digit account id written in quotes', 'e.g. id: "123456789012" (unquoted, YAML reads it as a number and drops leading zeros)'))
+    .regex(/^\d{12}$/, rule('must be a 12-digit account id', 'e.g. id: "123456789012"'))
+    .optional()
+    .describe('The AWS account id, once known (lz import writes it): pins the match, so a rename and an email change in one edit stay one account.'),
+  closed: z
+    .boolean()
+    .optional()
+    .describe('true: the account is closed (moved to organization.quarantineUnit, then CloseAccount; apply needs --allow-close), and kept in the file as a record.'),
 };
 
 const sectionShape = (entries: [string, z.ZodType][]) => Object.fromEntries(entries) as Record<string, z.ZodType>;

@@ -50,10 +50,24 @@ export function semanticChecks(value: unknown, source: Pick<YamlSource, 'locate'
 
   const names = new Map<string, number>();
   const emails = new Map<string, number>();
+  const ids = new Map<string, number>();
   const accountNames: string[] = [];
   accounts.forEach((account, i) => {
     if (!isMapping(account)) return;
-    const { name, email, unit } = account;
+    const { name, email, unit, id, closed } = account;
+    if (typeof id === 'string') {
+      const first = ids.get(id);
+      if (first !== undefined) fail('manifest.duplicate-id', ['accounts', i, 'id'], `account id ${id} is already used by accounts[${first}] (line ${lineOf(['accounts', first, 'id'])})`, 'each entry is one AWS account: remove the duplicate');
+      else ids.set(id, i);
+    }
+    if (closed === true && typeof name === 'string' && name === org.management) {
+      fail(
+        'manifest.close-management',
+        ['accounts', i, 'closed'],
+        `the management account "${name}" cannot be closed: AWS closes it only once it has no organization`,
+        'remove closed: true; to close it, remove every member account and delete the organization first (a person does this, in the console)',
+      );
+    }
     if (typeof name === 'string') {
       accountNames.push(name);
       const first = names.get(name.toLowerCase());

@@ -11,18 +11,23 @@ export interface Manifest {
     units: string[];
     emailPattern?: string;
     lock?: { bucket: string };
+    quarantineUnit: string;
   } & Record<string, unknown>;
   defaults: Record<string, unknown>;
   /** Each entry as written (its overrides, not yet merged with defaults). */
-  accounts: ({ name: string; email: string; unit?: string; tags?: Record<string, string | null> } & Record<string, unknown>)[];
+  accounts: ({ name: string; email: string; unit?: string; id?: string; closed?: boolean; tags?: Record<string, string | null> } & Record<string, unknown>)[];
 }
 
 /** One account with `defaults` merged in and every field default filled: what lz makes true in AWS. */
 export interface ResolvedAccount {
   name: string;
   email: string;
-  /** OU path; undefined = the organization root. */
+  /** OU path; undefined = the organization root. A closed account's is the quarantine unit, where it is kept. */
   unit?: string;
+  /** The 12-digit account id when the file pins it. */
+  id?: string;
+  /** Marked `closed: true`: nothing inside it is read or planned; it is moved to quarantine and closed. */
+  closed: boolean;
   tags: Record<string, string>;
   management: boolean;
   /** Position in accounts[]. */
