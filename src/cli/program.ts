@@ -42,7 +42,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   };
   const collect = (value: string, previous: string[]) => [...previous, value];
   const targetOption = (cmd: Command) => cmd.option('--target <account>', 'only this account (repeatable)', collect, []);
-  const pruneOption = (cmd: Command) => cmd.option('--prune', 'also delete what lz manages and the file no longer names (never accounts)');
+  const pruneOption = (cmd: Command) =>
+    cmd
+      .option('--prune', 'also delete what lz manages and the file no longer names (never accounts)')
+      .option('--allow-close', 'let apply close the accounts marked closed: true (a plan saved with it records it)');
   const waitOptions = (cmd: Command) =>
     cmd
       .option('--create-timeout <seconds>', 'how long to wait for an account creation', '1800')

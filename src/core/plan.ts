@@ -56,17 +56,31 @@ export interface Change<Payload = unknown> {
   /** Addresses that must be applied first. */
   dependsOn?: string[];
   /**
+   * An option apply must be given before it carries out this change (`--allow-close` for closing an account):
+   * a plan that holds such a change is refused without it, before any write.
+   */
+  requires?: ApplyGuard;
+  /**
    * What a checker found in what the change would write (IAM Access Analyzer on a policy document): shown under
    * the change; an error blocks apply until the file is fixed, a warning is for the reviewer.
    */
   findings?: Finding[];
 }
 
+/** The apply options that guard irreversible changes; a saved plan records the ones it was made with. */
+export type ApplyGuard = 'allow-close';
+
 export interface Finding {
   severity: 'error' | 'warning';
   /** Who found it and its code, e.g. `access-analyzer UNKNOWN_ACTION`. */
   source: string;
   message: string;
+}
+
+/** The changes that need an apply option the run was not given (a saved plan's own options count). */
+export function unguardedChanges(plan: Pick<Plan, 'changes' | 'options'>, given: { allowClose?: boolean }): Change[] {
+  const allowed = { 'allow-close': Boolean(given.allowClose || plan.options.allowClose) } satisfies Record<ApplyGuard, boolean>;
+  return plan.changes.filter((c) => c.requires && !allowed[c.requires]);
 }
 
 /** The changes apply must refuse to carry out: a checker found an error in what they would write. */
@@ -120,7 +134,7 @@ export interface Plan {
   createdAt: string;
   manifest: { file: string; sha256: string };
   organization: { id?: string; managementAccountId: string };
-  options: { prune: boolean; targets: string[] };
+  options: { prune: boolean; targets: string[]; allowClose?: boolean };
   /** What apply carries out, in an order that respects dependsOn. */
   changes: Change[];
   manual: Change[];

@@ -223,6 +223,8 @@ function render(snapshot: OrganizationSnapshot, imported: Imported[], options: I
     // Identity and placement first, as people write them; then the baseline items, in the sections' order.
     const entry: Record<string, unknown> = { name: a.name, email: a.live.email };
     if (a.live.unit) entry.unit = a.live.unit;
+    // A closed account stays in the file as the record of it (and so that nothing is planned inside it).
+    if (isClosedState(a.live.status)) entry.closed = true;
     if (a.live.tags && Object.keys(a.live.tags).length > 0) entry.tags = a.live.tags;
     for (const section of sections.account) if (baseline[section.key] !== undefined) entry[section.key] = baseline[section.key];
     return entry;

@@ -2,7 +2,7 @@ import { LzError } from '../errors.js';
 import type { AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
-import { ORGANIZATION_ADDRESS, accountAddress, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
+import { ORGANIZATION_ADDRESS, accountAddress, isClosedState, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
 import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type Change, type InProgress, type Plan, type PlanOutput, type Unmanaged, type UnreadableAccount } from '../core/plan.js';
 import { matchAccounts } from './match-accounts.js';
 import { readOrganization, readTags } from './organization-snapshot.js';
@@ -11,6 +11,8 @@ import { ROLE_SETTLING, assumeAccessRole, waitThrough } from '../aws/settling.js
 
 export interface PlanOptions {
   prune: boolean;
+  /** Apply may close accounts (`--allow-close`); recorded in the plan's options. */
+  allowClose?: boolean;
   /** Account names to limit the plan to; empty = all. */
   targets: string[];
   manifestSha256: string;
@@ -126,7 +128,7 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
       ...(snapshot.organization ? { id: snapshot.organization.id } : {}),
       managementAccountId: snapshot.organization?.managementAccountId ?? snapshot.callerAccountId,
     },
-    options: { prune: options.prune, targets: options.targets },
+    options: { prune: options.prune, targets: options.targets, ...(options.allowClose ? { allowClose: true } : {}) },
     changes: all.filter((c) => c.action !== 'manual'),
     manual: all.filter((c) => c.action === 'manual'),
     unmanaged,
@@ -176,6 +178,13 @@ function planOneAccount(planning: AccountPlanning, match: AccountMatch, manageme
 async function planAccountTask(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
   const { manifest, aws, registry, options } = planning;
   const account = match.declared;
+  // Nothing is read or planned inside an account that is closed, or is to be: its baseline no longer matters,
+  // and AWS refuses entry once it is closed. Its tags are still read while it can be moved to quarantine.
+  if (account.closed || isClosedState(match.live?.status)) {
+    if (organizationExists && match.live && !isClosedState(match.live.status)) await readTags(aws, match.live);
+    options.onProgress?.(++planning.done, planning.total);
+    return { changes: [], unmanaged: [] };
+  }
   const changes: Change[] = [];
   const unmanaged: Unmanaged[] = [];
   const inProgress: InProgress[] = [];

@@ -16,6 +16,11 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   if (plan.options.prune && plan.changes.some((c) => c.action === 'delete')) {
     lines.push(paint(31, bold('--prune is on: things lz manages that accounts.yaml no longer names will be DELETED (marked -).')), '');
   }
+  const closing = plan.changes.filter((c) => c.requires === 'allow-close');
+  if (closing.length > 0) {
+    const names = closing.map((c) => c.account ?? c.address).join(', ');
+    lines.push(paint(31, bold(`This plan CLOSES ${closing.length === 1 ? 'an AWS account' : `${closing.length} AWS accounts`}: ${names}. Apply needs --allow-close; AWS Support can reopen a closed account only within 90 days.`)), '');
+  }
   if (plan.changes.length > 0) {
     lines.push('lz will perform the following actions:', '');
     for (const change of plan.changes) {

@@ -66,9 +66,10 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     });
   }
 
+  const unitsOf = (m: Manifest) => expandUnits([...m.organization.units, ...(accounts.some((a) => a.closed) ? [m.organization.quarantineUnit] : [])]);
   if (parsed.success) {
     errors.push(...sectionChecks(sections, accounts, parsed.data as Manifest, source));
-    errors.push(...organizationChecks(sections, accounts, parsed.data as Manifest, source, dir));
+    errors.push(...organizationChecks(sections, accounts, parsed.data as Manifest, unitsOf(parsed.data as Manifest), source, dir));
   }
   if (errors.length > 0 || !parsed.success) throw new LzErrors(sortByPosition(errors));
   const manifest = parsed.data as Manifest;
@@ -82,7 +83,7 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     manifest,
     accounts,
     // The quarantine unit exists once an account is to be closed.
-    units: expandUnits([...manifest.organization.units, ...(accounts.some((a) => a.closed) ? [manifest.organization.quarantineUnit] : [])]),
+    units: unitsOf(manifest),
     management,
     accessRole: manifest.organization.accessRole,
     dir,
@@ -104,9 +105,8 @@ function sectionChecks(sections: ManifestSections, accounts: ResolvedAccount[], 
 }
 
 /** The organization sections' own rules, each problem located under `organization.<key>`. */
-function organizationChecks(sections: ManifestSections, accounts: ResolvedAccount[], manifest: Manifest, source: Pick<YamlSource, 'locate'>, dir: string): LzError[] {
+function organizationChecks(sections: ManifestSections, accounts: ResolvedAccount[], manifest: Manifest, units: string[], source: Pick<YamlSource, 'locate'>, dir: string): LzError[] {
   const errors: LzError[] = [];
-  const units = expandUnits(manifest.organization.units);
   for (const section of sections.organization) {
     const value = section.of({ manifest });
     if (value === undefined || !section.check) continue;

@@ -2,7 +2,7 @@ import { MoveAccountCommand, ListParentsCommand, TagResourceCommand, UntagResour
 import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
 import { defineOrganizationKind, type ApplyContext, type OrganizationPlanInput } from '../core/module.js';
-import { accountAddress, type AccountMatch, type LiveAccount } from '../core/organization.js';
+import { accountAddress, isClosedState, type AccountMatch, type LiveAccount } from '../core/organization.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { tagDiff, type TagDiff } from '../core/reconcile.js';
 import { createAccount, newAccountSchema, waitForAccessRole } from './account-creation.js';
@@ -39,10 +39,13 @@ export const accounts = defineOrganizationKind<undefined, Payload>({
     const liveUnits = new Set(input.snapshot.units.map((u) => u.path));
     for (const match of input.matches) {
       if (!match.live) {
-        if (!match.declared.management) changes.push(creation(input, match, liveUnits));
+        // An account marked closed that does not exist is a record of one closed long ago: never created.
+        if (!match.declared.management && !match.declared.closed) changes.push(creation(input, match, liveUnits));
         continue;
       }
       const d = match.declared;
+      // Closed in AWS: nothing to move or tag any more (account-closure reports its state, or the reopening).
+      if (isClosedState(match.live.status)) continue;
       const haveTags = match.live.tags ?? {};
       const tags = tagDiff(d.tags, haveTags, input.prune);
       const update = placementAndTags(match, match.live, tags, liveUnits);

@@ -1,4 +1,5 @@
 import { accounts } from './accounts.js';
+import { accountClosure } from './account-closure.js';
 import { accountAlias } from './account-alias.js';
 import { alternateContacts } from './alternate-contacts.js';
 import { billingAccess } from './billing-access.js';
@@ -49,6 +50,7 @@ export const defaultRegistry: Registry = {
     aiServicesOptOutPolicies,
     declarativePolicies,
     chatbotPolicies,
+    accountClosure,
     trustedAccess,
     deliveryBuckets,
     deliveryBucketPolicies,

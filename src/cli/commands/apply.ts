@@ -7,7 +7,7 @@ import { LzError } from '../../errors.js';
 import { executePlan, type ApplyOutcome } from '../../engine/executor.js';
 import { Journal } from '../../engine/journal.js';
 import { acquireLocalLock, acquireS3Lock, currentHolder } from '../../engine/lock.js';
-import { blockedChanges, hasChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
+import { blockedChanges, hasChanges, unguardedChanges, type Plan, type UnreadableAccount } from '../../core/plan.js';
 import { pendingSecretsText, renderPlan, summaryLine } from '../../engine/render-text.js';
 import { findPendingSecrets } from '../../secrets.js';
 import { checkNotStale, readSavedPlan } from '../../engine/saved-plan.js';
@@ -38,9 +38,9 @@ export async function applyCommand(planFile: string | undefined, opts: ApplyCliO
     pollInterval: 1000,
   };
   const parallelism = parseParallelism(opts.parallelism);
-  if (planFile && (opts.target.length > 0 || opts.prune)) {
-    throw new LzError('bad-option', '--target and --prune belong to the plan: a saved plan is applied as it was made.', {
-      hint: `Make the plan with them (lz plan --out ${planFile} --target ... / --prune), then lz apply ${planFile}.`,
+  if (planFile && (opts.target.length > 0 || opts.prune || opts.allowClose)) {
+    throw new LzError('bad-option', '--target, --prune and --allow-close belong to the plan: a saved plan is applied as it was made.', {
+      hint: `Make the plan with them (lz plan --out ${planFile} --target ... / --prune / --allow-close), then lz apply ${planFile}.`,
     });
   }
   const saved = planFile ? readSavedPlan(resolve(io.cwd, planFile), defaultRegistry) : undefined;
@@ -70,7 +70,7 @@ async function lockedApply(
   const awaitingIds = new Set<string>();
   // With organization.lock.bucket (CI, where every run has a fresh .lz/), the lock is an S3 object too.
   const planned = await planFromCli(
-    saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets } : opts,
+    saved ? { ...opts, prune: saved.options.prune, target: saved.options.targets, allowClose: Boolean(saved.options.allowClose) } : opts,
     io,
     progress,
     async (manifest, session) => {
@@ -117,6 +117,13 @@ async function lockedApply(
     if (blocked.length > 0) {
       throw new LzError('apply-blocked', `apply refused: ${blocked.length === 1 ? 'a change has' : `${blocked.length} changes have`} errors found before apply (${blocked.join(', ')}; see "error" under each in the plan). Nothing was changed.`, {
         hint: 'fix the policy in accounts.yaml (or the file it names) and run lz plan again',
+      });
+    }
+    // Closing an account cannot be undone by lz (AWS Support can, for 90 days): it needs a word of its own.
+    const unguarded = unguardedChanges(plan, { allowClose: opts.allowClose });
+    if (unguarded.length > 0) {
+      throw new LzError('apply-needs-allow-close', `apply refused: this plan closes ${unguarded.length === 1 ? 'an account' : `${unguarded.length} accounts`} (${unguarded.map((c) => c.account ?? c.address).join(', ')}), and closing needs --allow-close. Nothing was changed.`, {
+        hint: saved ? 'make the plan with lz plan --allow-close --out FILE, review it, and apply that' : 'run lz apply --allow-close once you are sure; AWS Support can reopen a closed account only within 90 days',
       });
     }
     // Accounts the plan could not read are failures of this run, reported with the others' outcome.

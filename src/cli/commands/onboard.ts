@@ -6,7 +6,11 @@ import { insertAccount, type NewAccountEntry } from '../../manifest/edit.js';
 import { loadManifest, parseManifest, type LoadedManifest } from '../../manifest/index.js';
 import { defaultSections } from '../../resources/registry.js';
 import type { CliIO } from '../io.js';
-import type { AwsCliOptions } from '../session.js';
+import { openSession, type AwsCliOptions } from '../session.js';
+import { paginateListAccounts } from '@aws-sdk/client-organizations';
+import { ignoreCodes } from '../../aws/aws-errors.js';
+import { ORGANIZATIONS_PAGE } from '../../aws/quotas.js';
+import { isClosedState } from '../../core/organization.js';
 
 export interface OnboardCliOptions extends AwsCliOptions {
   file: string;
@@ -80,6 +84,32 @@ export function newEntry(name: string, opts: Pick<OnboardCliOptions, 'email' | '
 }
 
 /**
+ * A closed account keeps its name and email in the organization (SUSPENDED for 90 days, then CLOSED): a new
+ * account with either would be that account, which AWS Support alone can reopen. Refused before a byte is written.
+ */
+async function refuseClosedAccount(entry: NewAccountEntry, opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO): Promise<void> {
+  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  try {
+    const list = async () => {
+      for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
+        const closed = page.Accounts?.find((a) => isClosedState(a.State ?? a.Status) && (a.Name?.toLowerCase() === entry.name.toLowerCase() || a.Email?.toLowerCase() === entry.email.toLowerCase()));
+        if (closed) return closed;
+      }
+      return undefined;
+    };
+    const closed = await ignoreCodes(list(), ['AWSOrganizationsNotInUseException']);
+    if (closed) {
+      const what = closed.Email?.toLowerCase() === entry.email.toLowerCase() ? `email ${entry.email}` : `name ${entry.name}`;
+      throw new LzError('onboard.closed-account', `${what} belongs to account ${closed.Name} (${closed.Id}), which is ${closed.State ?? closed.Status} (closed); nothing was changed`, {
+        hint: 'choose another name and email; AWS Support can reopen a closed account within 90 days of its closing',
+      });
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/**
  * `lz onboard NAME`: adds the account to accounts.yaml (every other byte of the file unchanged), checks the
  * new file as `lz validate` would before writing it, then shows the plan for that account alone; with
  * --apply, applies it.
@@ -94,6 +124,7 @@ export async function onboardCommand(name: string, opts: OnboardCliOptions, io: 
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const text = readFileSync(path, 'utf8');
   const entry = newEntry(name, opts, manifest);
+  await refuseClosedAccount(entry, opts, manifest, io);
   const { text: updated, inserted } = insertAccount(text, entry, opts.file);
   // Validated in full before a byte is written: a file lz edits is never left invalid.
   parseManifest(updated, opts.file, defaultSections);

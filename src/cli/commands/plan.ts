@@ -24,6 +24,8 @@ export interface PlanCliOptions extends AwsCliOptions {
   detailedExitcode?: boolean;
   target: string[];
   prune?: boolean;
+  /** Close the accounts the file marks closed (recorded in a saved plan). */
+  allowClose?: boolean;
   /** Print the root-user checklist (`lz plan --manual`) instead of the plan. */
   manual?: boolean;
 }
@@ -56,6 +58,7 @@ export async function planFromCli(
     lock = await beforeReading?.(manifest, session);
     const result = await makePlan(manifest, session.aws, defaultRegistry, {
       prune: Boolean(opts.prune),
+      allowClose: Boolean(opts.allowClose),
       targets: opts.target,
       manifestSha256: sha256,
       manifestPath: path,

@@ -2,6 +2,7 @@ import type { ManifestOrganizationFields, OrganizationPlanInput } from '../../co
 import type { OrganizationSection } from '../../manifest/sections.js';
 import type { PolicyLive } from './plan.js';
 import type { PolicyTypeFacts } from './policy-types.js';
+import { QUARANTINE_POLICY } from './section.js';
 
 /**
  * `lz import`: every customer policy of the type, its document inline and its attachments to the root, units
@@ -9,7 +10,9 @@ import type { PolicyTypeFacts } from './policy-types.js';
  * to AWS (it is attached everywhere by default); see the note.
  */
 export function importPolicies(facts: PolicyTypeFacts, section: OrganizationSection<unknown>, read: PolicyLive | undefined, input: OrganizationPlanInput): ManifestOrganizationFields | undefined {
-  const policies = (read?.live.policies ?? []).filter((p) => !p.awsManaged);
+  // The quarantine's policy is lz's while the file marks an account closed: the file does not name it then.
+  const closing = input.manifest.accounts.some((a) => a.closed);
+  const policies = (read?.live.policies ?? []).filter((p) => !p.awsManaged && !(closing && p.name === QUARANTINE_POLICY));
   if (policies.length === 0) return undefined;
   const units = new Map(input.snapshot.units.filter((u) => input.manifest.units.includes(u.path)).map((u) => [u.id, u.path]));
   const accounts = new Map(input.matches.flatMap((m) => (m.live ? [[m.live.id, m.declared.name] as const] : [])));

@@ -3,7 +3,7 @@
  * policy document made from the file: the access role lz works through, the trail and the buckets it names.
  */
 
-export const PRESETS = ['deny-leaving-organization', 'deny-root-user', 'protect-lz', 'deny-security-changes', 'allowed-regions'] as const;
+export const PRESETS = ['deny-leaving-organization', 'deny-root-user', 'protect-lz', 'deny-security-changes', 'allowed-regions', 'deny-all'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export interface PresetInput {
@@ -167,6 +167,9 @@ const PRESET_DOCUMENTS: Record<PresetName, (input: PresetInput) => object> = {
       Resource: '*',
     }),
 
+  // The quarantine: nothing at all may run in an account below it (lz attaches it to the quarantine unit).
+  'deny-all': () => document({ Sid: 'DenyEverything', Effect: 'Deny', Action: '*', Resource: '*' }),
+
   'allowed-regions': (input) =>
     document({
       Sid: 'DenyOutsideAllowedRegions',
@@ -184,6 +187,7 @@ const PRESET_DESCRIPTIONS: Record<PresetName, string> = {
   'protect-lz': "lz guardrail: only lz's access role may change it, the organization trail and the log buckets",
   'deny-security-changes': 'lz guardrail: CloudTrail, GuardDuty, Security Hub, Config and Access Analyzer stay on',
   'allowed-regions': 'lz guardrail: no calls outside the allowed Regions, global services excepted',
+  'deny-all': 'lz guardrail: nothing may run in an account below it (the quarantine of accounts being closed)',
 };
 
 export const presetDescription = (name: PresetName): string => PRESET_DESCRIPTIONS[name];

@@ -120,10 +120,29 @@ const targetsOf = (entry: Entry): { key: string; path: (string | number)[] }[] =
   ...entry.attach.accounts.map((a, j) => ({ key: accountAddress(a), path: ['attach', 'accounts', j] })),
 ];
 
+/** The deny-all SCP lz keeps on the quarantine unit while the file marks any account `closed: true`. */
+export const QUARANTINE_POLICY = 'lz-quarantine';
+
+/**
+ * The file's entries, and for service control policies the quarantine's: accounts marked closed are moved
+ * below it before CloseAccount, so that nothing runs in them meanwhile.
+ */
+function withQuarantine(facts: PolicyTypeFacts, entries: readonly Entry[] | undefined, manifest: Manifest): Entry[] {
+  const closing = manifest.accounts.some((a) => a.closed === true);
+  if (facts.type !== 'SERVICE_CONTROL_POLICY' || !closing) return [...(entries ?? [])];
+  const quarantine = {
+    name: QUARANTINE_POLICY,
+    description: '',
+    preset: 'deny-all',
+    attach: { root: false, units: [manifest.organization.quarantineUnit], accounts: [] },
+  } as Entry;
+  return [...(entries ?? []), quarantine];
+}
+
 /** The file's policies of one type, documents loaded; throws on a document validate would have refused. */
-export function desiredPolicies(facts: PolicyTypeFacts, entries: readonly Entry[] | undefined, manifest: Manifest, dir: string): DesiredPolicy[] {
+export function desiredPolicies(facts: PolicyTypeFacts, declared: readonly Entry[] | undefined, manifest: Manifest, dir: string): DesiredPolicy[] {
   const preset = presetInput(manifest);
-  return (entries ?? []).map((entry, index) => {
+  return withQuarantine(facts, declared, manifest).map((entry, index) => {
     const targets = targetsOf(entry).map((t) => t.key);
     if (entry.awsManaged) return { index, name: entry.name, description: entry.description, awsManaged: true, targets };
     const loaded = loadDocument(entry, facts, dir, preset);
@@ -143,7 +162,7 @@ const allowsSomething = (document: LoadedDocument | undefined) =>
   [document?.value.Statement].flat().some((s) => typeof s === 'object' && s !== null && (s as { Effect?: unknown }).Effect === 'Allow');
 
 function checkPolicies(facts: PolicyTypeFacts, input: OrganizationCheckInput<Entry[] | undefined>): void {
-  const entries = input.value ?? [];
+  const entries = withQuarantine(facts, input.value, input.manifest);
   const { report } = input;
   const units = new Set(input.units);
   const accounts = new Set(input.accounts.map((a) => a.name));
