@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloseAccountCommand, DescribeAccountCommand, ListParentsCommand, ListPoliciesForTargetCommand } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/core/plan.js';
+import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+
+const manifest = (closed: string[] = [], extra = '') => `
+organization:
+  management: General
+  units: [Workloads, Teams]
+accounts:
+  - { name: General, email: aws+general@example.com }
+${['Alpha', 'Beta', 'Gamma', 'Delta']
+  .map((n) => `  - { name: ${n}, email: aws+${n.toLowerCase()}@example.com, unit: Workloads${closed.includes(n) ? ', closed: true' : ''} }`)
+  .join('\n')}
+${extra}`;
+
+/**
+ * Closing accounts end to end on the sandbox: only with --allow-close, through the quarantine unit and its
+ * deny-all policy, within AWS's closure quota, kept in the file as a record; one closed by hand is a step for
+ * a person. What is asserted is what the sandbox holds.
+ */
+describe('closing accounts', () => {
+  let w: TestWorld;
+  let ids: Record<string, string>;
+
+  const stateOf = async (name: string) => (await w.organizations.send(new DescribeAccountCommand({ AccountId: ids[name]! }))).Account!.State;
+  const parentOf = async (name: string) => (await w.organizations.send(new ListParentsCommand({ ChildId: ids[name]! }))).Parents![0]!.Id!;
+  const unitId = (name: string) => Object.values(w.sandbox.state.organization!.units).find((u) => u.name === name)!.id;
+
+  beforeAll(async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' } });
+    w.writeManifest(manifest());
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    ids = Object.fromEntries(Object.values(w.sandbox.state.accounts).map((a) => [a.name, a.id]));
+  }, 120_000);
+  afterAll(async () => w?.close());
+
+  it('plans the quarantine, the move and the closing, and apply refuses without --allow-close before any write', async () => {
+    w.writeManifest(manifest(['Alpha']));
+    const plan = await w.lz('plan');
+    expect(plan.out).toContain('This plan CLOSES an AWS account: Alpha. Apply needs --allow-close');
+    for (const address of ['unit:Quarantine', 'scp:lz-quarantine', 'scp:lz-quarantine@unit:Quarantine', 'account:Alpha', 'account:Alpha.close']) {
+      expect(plan.out).toMatch(new RegExp(`^  [-+~] ${address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    }
+    w.sandbox.clearRequests();
+    const refused = await w.lz('apply', '--auto-approve');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/apply refused: this plan closes an account \(Alpha\), and closing needs --allow-close\. Nothing was changed\./);
+    expect(w.sandbox.requests().filter((r) => !r.readOnly && r.service !== 'sts')).toEqual([]);
+    expect(await stateOf('Alpha')).toBe('ACTIVE');
+  });
+
+  it('a plan saved with --allow-close records it: applied, the account sits in quarantine under deny-all and is closing; a second plan has 0 changes', async () => {
+    const saved = await w.lz('plan', '--allow-close', '--out', 'close.json');
+    expect(saved.code, saved.err).toBe(0);
+    expect((JSON.parse(readFileSync(join(w.dir, 'close.json'), 'utf8')) as Plan).options.allowClose).toBe(true);
+    const applied = await w.lz('apply', 'close.json');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    expect(await parentOf('Alpha')).toBe(unitId('Quarantine'));
+    const onQuarantine = await w.organizations.send(new ListPoliciesForTargetCommand({ TargetId: unitId('Quarantine'), Filter: 'SERVICE_CONTROL_POLICY' }));
+    expect(onQuarantine.Policies!.map((p) => p.Name)).toContain('lz-quarantine');
+    expect(['PENDING_CLOSURE', 'SUSPENDED']).toContain(await stateOf('Alpha'));
+    // The move happened before the closing.
+    const ops = w.sandbox.requests().map((r) => r.operation);
+    expect(ops.indexOf('MoveAccount')).toBeLessThan(ops.indexOf('CloseAccount'));
+
+    const again = await w.lz('plan', '--detailed-exitcode');
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/account Alpha \(\d{12}\) is (closing \(PENDING_CLOSURE\)|closed \(SUSPENDED)/);
+  });
+
+  it('an account closed by hand and not marked in the file is a step for a person (no API reopens it), and drift lists it', async () => {
+    await w.organizations.send(new CloseAccountCommand({ AccountId: ids.Delta! }));
+    const plan = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    const step = plan.manual.find((c) => c.address === 'account:Delta.reopen');
+    expect(step?.instructions).toMatch(/AWS Support/);
+    expect(plan.changes.filter((c) => c.account === 'Delta')).toEqual([]);
+    const drift = await w.lz('drift');
+    expect(drift.out).toMatch(/account closed in AWS but not in the file/);
+    // Marking it closed makes it a record: no step, no change.
+    w.writeManifest(manifest(['Alpha', 'Delta']));
+    const recorded = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    expect(recorded.manual.filter((c) => c.account === 'Delta')).toEqual([]);
+    expect(recorded.changes).toEqual([]);
+  });
+
+  it('onboard refuses the email of a closed account, and import writes closed accounts as closed: true', async () => {
+    const refused = await w.lz('onboard', 'Again', '--email', 'aws+delta@example.com', '--unit', 'Teams');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/email aws\+delta@example\.com belongs to account Delta \(\d{12}\), which is (PENDING_CLOSURE|SUSPENDED) \(closed\)/);
+    expect(readFileSync(join(w.dir, 'accounts.yaml'), 'utf8')).not.toContain('Again');
+
+    const imported = await w.lz('import', '--out', 'imported.yaml');
+    expect(imported.code, imported.err).toBe(0);
+    const text = readFileSync(join(w.dir, 'imported.yaml'), 'utf8');
+    for (const name of ['Alpha', 'Delta']) expect(text).toMatch(new RegExp(`name: ${name},.*closed: true`));
+    expect(text).not.toMatch(/name: Beta,.*closed/);
+    const planned = await w.lz('plan', '-f', 'imported.yaml', '--detailed-exitcode');
+    expect(planned.code, planned.out).toBe(0);
+  });
+
+  it('closes no more than AWS allows in 30 days: the rest wait, with the date, and apply reports no error', async () => {
+    // Nine closings in the last 30 days already (two of them lz's above, seven recorded before): the
+    // organization of 5 members may close 10, so one more now.
+    seedClosures(w, 7);
+    w.writeManifest(manifest(['Alpha', 'Delta', 'Beta', 'Gamma']));
+    const plan = JSON.parse((await w.lz('plan', '--allow-close', '--json')).out) as Plan;
+    const closes = plan.changes.filter((c) => c.address.endsWith('.close'));
+    expect(closes.map((c) => c.account)).toEqual(['Beta']);
+    const waiting = plan.inProgress?.find((p) => p.address === 'account:Gamma.close');
+    expect(waiting?.description).toMatch(/waits to be closed: AWS allows 10 closures in any 30 days .* Possible again from \d{4}-\d{2}-\d{2}/);
+    const applied = await w.lz('apply', '--allow-close', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    expect(['PENDING_CLOSURE', 'SUSPENDED']).toContain(await stateOf('Beta'));
+    expect(await stateOf('Gamma')).toBe('ACTIVE');
+  });
+});
+
+/** CloseAccount events in the management account's CloudTrail history, as AWS would hold earlier closings. */
+function seedClosures(w: TestWorld, count: number): void {
+  void w;
+  void count;
+  throw new Error('to be written against the sandbox CloudTrail event history');
+}
