@@ -64,6 +64,8 @@ export const QUOTAS: QuotaTable = {
     GetTrail: { rate: 10, burst: 10 },
     GetTrailStatus: { rate: 10, burst: 10 },
     ListTags: { rate: 10, burst: 10 },
+    // "The rate of lookup requests is limited to two per second, per account, per Region."
+    LookupEvents: { rate: 2, burst: 2 },
     default: { rate: 1, burst: 1 },
   },
 };

@@ -9,6 +9,7 @@
 import type { OperationContext, OperationHandler } from '../../types.js';
 import { AwsError } from '../../types.js';
 import type { AccountRecord } from '../../state.js';
+import { accountStatus } from '../../accounts.js';
 import { ValidationError, targetAccount, type Input } from './target.js';
 
 export const IDENTITY_OPERATIONS: Record<string, string> = {
@@ -66,8 +67,8 @@ const conflict = () =>
   new AwsError('ConflictException', 'The email address is already in use by another AWS account. Choose a different email address.', 409);
 
 /** The Account API's AccountState: Organizations' PENDING_CLOSURE is not closed yet for the account itself. */
-function accountState(account: AccountRecord): string {
-  return account.status === 'SUSPENDED' ? 'SUSPENDED' : 'ACTIVE';
+function accountState(account: AccountRecord, now: Date): string {
+  return accountStatus(account, now) === 'SUSPENDED' ? 'SUSPENDED' : 'ACTIVE';
 }
 
 export const identityHandlers: Record<string, OperationHandler> = {
@@ -82,7 +83,7 @@ export const identityHandlers: Record<string, OperationHandler> = {
   GetAccountInformation(ctx, input: Input) {
     const account = targetAccount(ctx, input, 'GetAccountInformation');
     // AccountCreatedDate is modelled as an RFC 3339 date-time string, not restJson's default epoch seconds.
-    return { AccountId: account.id, AccountName: account.name, AccountCreatedDate: account.createdAt, AccountState: accountState(account) };
+    return { AccountId: account.id, AccountName: account.name, AccountCreatedDate: account.createdAt, AccountState: accountState(account, ctx.runtime.now()) };
   },
 
   GetPrimaryEmail(ctx, input: Input) {
