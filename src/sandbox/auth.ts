@@ -1,6 +1,7 @@
 import { HttpRequest } from '@smithy/protocol-http';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { accountStatus } from './accounts.js';
 import type { SandboxState } from './state.js';
 import { AwsError } from './types.js';
 import type { Caller, Protocol, RawRequest } from './types.js';
@@ -157,6 +158,11 @@ export async function authenticate(req: RawRequest, state: SandboxState, now: Da
     return new AuthFailure('ExpiredToken', 'ExpiredTokenException', 400, 'The security token included in the request is expired');
   }
   if (key.status !== 'Active') return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG);
+  // A closed (SUSPENDED) account's principals can no longer sign in or call anything; their keys stop working.
+  const account = state.accounts[key.accountId];
+  if (account && accountStatus(account, now) === 'SUSPENDED') {
+    return new AuthFailure('InvalidClientTokenId', 'UnrecognizedClientException', 403, INVALID_TOKEN_MSG);
+  }
   const signingDate = parseAmzDate(req.headers['x-amz-date']);
   if (!signingDate) return new AuthFailure('IncompleteSignature', 'IncompleteSignatureException', 400, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   const skewed = skewFailure(signingDate, req.headers['x-amz-date']!, now);

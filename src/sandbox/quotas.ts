@@ -43,6 +43,11 @@ export const QUOTAS: QuotaTable = {
     GetRegionOptStatus: { rate: 5, burst: 5 },
     EnableRegion: { rate: 1, burst: 1 },
     DisableRegion: { rate: 1, burst: 1 },
+    PutAccountName: { rate: 1, burst: 1 },
+    GetAccountInformation: { rate: 3, burst: 3 },
+    GetPrimaryEmail: { rate: 3, burst: 3 },
+    StartPrimaryEmailUpdate: { rate: 1, burst: 1 },
+    AcceptPrimaryEmailUpdate: { rate: 1, burst: 1 },
   },
   sts: { default: { rate: 600, burst: 600 } },
   iam: { default: { rate: 20, burst: 40 } },
@@ -59,6 +64,8 @@ export const QUOTAS: QuotaTable = {
     GetTrail: { rate: 10, burst: 10 },
     GetTrailStatus: { rate: 10, burst: 10 },
     ListTags: { rate: 10, burst: 10 },
+    // "The rate of lookup requests is limited to two per second, per account, per Region."
+    LookupEvents: { rate: 2, burst: 2 },
     default: { rate: 1, burst: 1 },
   },
 };

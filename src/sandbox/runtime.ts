@@ -13,6 +13,7 @@ export const DEFAULT_DELAYS: SandboxDelays = {
   stsActivation: 200,
   serviceActivation: 200,
   regionOptIn: 1000,
+  closeAccount: 1000,
 };
 
 /** The settling windows off: for tests that drive the sandbox with clients that do not wait through them. */

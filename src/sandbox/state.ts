@@ -47,6 +47,11 @@ export interface AccountRecord {
   email: string;
   createdAt: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
+  /**
+   * Organizations' CloseAccount: when it was asked for and when the account becomes SUSPENDED (ISO). The
+   * status is PENDING_CLOSURE until then; `accountStatus` reads it by the clock.
+   */
+  closure?: { requestedAt: string; suspendsAt: string };
   /** The root user's credentials, which IAM and STS both read; tests set these to simulate a root with keys. */
   root: { mfaEnabled: boolean; accessKeysPresent: boolean; passwordPresent: boolean; signingCertificatesPresent?: boolean };
 }

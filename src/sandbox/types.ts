@@ -66,6 +66,8 @@ export interface SandboxDelays {
    * ENABLED (DISABLED). AWS takes minutes for most accounts, hours for some.
    */
   regionOptIn: number;
+  /** How long an account Organizations' CloseAccount closes stays PENDING_CLOSURE before it is SUSPENDED. */
+  closeAccount: number;
 }
 
 /** Runtime services a handler may use besides the state. Deterministic from the sandbox seed. */

@@ -6,6 +6,7 @@ import type { Caller, OperationHandler, SandboxService } from '../types.js';
 import { mintAccessKeyId, mintSecret } from './iam/index.js';
 import { settleCreateAccountRequests } from './organizations/index.js';
 import { stsNotYetActive } from '../settling.js';
+import { accountStatus } from '../accounts.js';
 import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam/organizations-features.js';
 
 /** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
@@ -95,8 +96,11 @@ const operations: Record<string, OperationHandler> = {
     const [, accountId, path, roleName] = m;
     // An account whose CreateAccount request has completed exists from then on, whoever asks first.
     settleCreateAccountRequests(state, runtime);
-    const role = state.accounts[accountId!]?.iam.roles[roleName!];
+    const target = state.accounts[accountId!];
+    const role = target?.iam.roles[roleName!];
     if (!role || role.path !== (path ?? '/') || !trustAllows(role, caller)) throw accessDenied(caller, roleArn);
+    // An account being closed (PENDING_CLOSURE) or closed (SUSPENDED) can't be entered: AWS answers as for a role it won't let you assume.
+    if (accountStatus(target!, runtime.now()) !== 'ACTIVE') throw accessDenied(caller, roleArn);
     const inactive = stsNotYetActive(state, runtime, accountId!);
     if (inactive) throw inactive;
     const now = runtime.now();

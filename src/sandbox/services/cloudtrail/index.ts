@@ -6,12 +6,14 @@ import type { TrailRecord } from './state.js';
 import { AwsError } from '../../types.js';
 import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 import { findBucket } from '../s3/index.js';
+import { lookupEvents } from './events.js';
 
 /**
  * CloudTrail (awsJson1_1): trails per account with a home region. The S3 bucket must exist (in any account)
  * and its policy must let `cloudtrail.amazonaws.com` call s3:GetBucketAcl and s3:PutObject, as AWS checks.
  * An organization trail needs the management account, an organization with all features and trusted
  * access for `cloudtrail.amazonaws.com`; member accounts then see it in DescribeTrails / GetTrail.
+ * LookupEvents reads the event history (events.ts).
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded JSON, validated member by member
@@ -304,6 +306,8 @@ const operations: Record<string, OperationHandler> = {
       }),
     };
   },
+
+  LookupEvents: lookupEvents,
 };
 
 export const cloudtrail: SandboxService = {
@@ -317,4 +321,5 @@ export const cloudtrail: SandboxService = {
   },
   targetPrefix: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101',
   operations,
+  isReadOnly: (operation) => /^(Get|List|Describe|Lookup)/.test(operation),
 };

@@ -34,3 +34,32 @@ export function cloudtrailState(account: AccountRecord): Record<string, TrailRec
   account.cloudtrail ??= {};
   return account.cloudtrail;
 }
+
+declare module '../../state.js' {
+  interface AccountRecord {
+    /** CloudTrail's event history by Region (what LookupEvents reads), oldest first. */
+    cloudtrailEvents?: Record<string, ManagementEventRecord[]>;
+  }
+}
+
+/** One management event of the event history, as LookupEvents answers it. */
+export interface ManagementEventRecord {
+  eventId: string;
+  eventName: string;
+  /** ISO */
+  eventTime: string;
+  eventSource: string;
+  username: string;
+  accessKeyId: string;
+  readOnly: boolean;
+  resources: { ResourceType: string; ResourceName: string }[];
+  /** The CloudTrail record as JSON text (requestParameters, userIdentity, eventTime, ...). */
+  cloudTrailEvent: string;
+}
+
+/** The account's event history in a Region, created empty on first use. */
+export function eventHistory(account: AccountRecord, region: string): ManagementEventRecord[] {
+  account.cloudtrailEvents ??= {};
+  account.cloudtrailEvents[region] ??= [];
+  return account.cloudtrailEvents[region];
+}

@@ -1,6 +1,7 @@
 /**
  * AWS Organizations (awsJson1_1, `AWSOrganizationsV20161128.*`): one organization per sandbox, its root,
- * OUs, member accounts, asynchronous CreateAccount, tags, trusted service access and policies (policies.ts).
+ * OUs, member accounts, asynchronous CreateAccount and CloseAccount (close-account.ts), tags, trusted service
+ * access and policies (policies.ts).
  * Management-only operations refuse member accounts with AccessDeniedException, as AWS does; an account in
  * no organization gets AWSOrganizationsNotInUseException.
  */
@@ -43,6 +44,8 @@ import {
 import { policyForTagging, policyHandlers } from './policies.js';
 import { attachManagedPolicies, enablePolicyType } from './policy-types.js';
 import { leaveOrganization } from './leave.js';
+import { closeAccount } from './close-account.js';
+import { settleClosures } from '../../accounts.js';
 import { organizationsResourceOf } from './resources.js';
 
 export { settleCreateAccountRequests } from './create-account.js';
@@ -340,16 +343,19 @@ const handlers: Record<string, OperationHandler> = {
   ListAWSServiceAccessForOrganization: listAwsServiceAccessForOrganization,
   ...policyHandlers,
   LeaveOrganization: leaveOrganization,
+  CloseAccount: closeAccount,
 };
 
 /**
  * Every operation first settles the CreateAccount requests that are due, so an account appears (in
  * ListAccounts, DescribeAccount, ListChildren, ...) as soon as its request has completed. A settle during a
- * read-only call is persisted here, since the core persists only after mutating calls.
+ * read-only call is persisted here, since the core persists only after mutating calls. Closures whose time
+ * has come are written the same way, so ListAccounts and DescribeAccount show SUSPENDED.
  */
 function settled(handler: OperationHandler): OperationHandler {
   return (ctx, input) => {
-    if (settleCreateAccountRequests(ctx.state, ctx.runtime)) ctx.runtime.persist();
+    const created = settleCreateAccountRequests(ctx.state, ctx.runtime);
+    if (settleClosures(ctx.state, ctx.runtime.now()) || created) ctx.runtime.persist();
     return handler(ctx, input);
   };
 }
