@@ -17,12 +17,22 @@ import { QUARANTINE_POLICY } from './organization-policies/section.js';
 export const closeAddress = (name: string) => `${accountAddress(name)}.close`;
 
 /**
- * AWS lets an organization close 10% of its member accounts, at least 10 and at most 1,000, in any rolling 30
- * days (Organizations quotas). CloudTrail's event history holds every CloseAccount of the last 90 days.
+ * AWS lets an organization close the higher of 250 and 20% of its member accounts, at most 1,000, in any
+ * rolling 30 days (CloseAccount's API reference; older guides say 10%, between 10 and 1,000). CloudTrail's
+ * event history holds every CloseAccount call of the last 90 days.
  */
 export const CLOSE_WINDOW_MS = 30 * 86_400_000;
 export function closeQuota(members: number): number {
-  return Math.min(1000, Math.max(10, Math.floor(members / 10)));
+  return Math.min(1000, Math.max(250, Math.floor(members * 0.2)));
+}
+
+/** A CloseAccount AWS refused is in the history too, with its error code: it closed nothing. */
+function succeeded(record: string | undefined): boolean {
+  try {
+    return !(JSON.parse(record ?? '{}') as { errorCode?: string }).errorCode;
+  } catch {
+    return true;
+  }
 }
 
 /** Organizations logs to CloudTrail in us-east-1 whatever Region lz runs in. */
@@ -50,7 +60,7 @@ export const accountClosure = defineOrganizationKind<Live, Payload>({
       { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CloseAccount' }], StartTime: new Date(now.getTime() - CLOSE_WINDOW_MS), EndTime: now },
     );
     for await (const page of pages) {
-      for (const e of page.Events ?? []) if (e.EventTime && e.EventSource === 'organizations.amazonaws.com') times.push(e.EventTime);
+      for (const e of page.Events ?? []) if (e.EventTime && e.EventSource === 'organizations.amazonaws.com' && succeeded(e.CloudTrailEvent)) times.push(e.EventTime);
     }
     return { recentClosures: times.sort((a, b) => a.getTime() - b.getTime()) };
   },
@@ -58,7 +68,9 @@ export const accountClosure = defineOrganizationKind<Live, Payload>({
   plan(input, live) {
     const changes: Change<Payload>[] = [];
     const inProgress: InProgress[] = [];
-    const members = input.snapshot.accounts.filter((a) => !isClosedState(a.status)).length;
+    // Member accounts: the management account aside, closed ones included (they are members until AWS removes them).
+    const managementId = input.snapshot.organization?.managementAccountId;
+    const members = input.snapshot.accounts.filter((a) => a.id !== managementId).length;
     const quota = closeQuota(members);
     const recent = live?.recentClosures ?? [];
     const free = Math.max(0, quota - recent.length);
@@ -88,7 +100,7 @@ export const accountClosure = defineOrganizationKind<Live, Payload>({
           inProgress.push({
             address: closeAddress(declared.name),
             kind: 'account-closure',
-            description: `account ${declared.name} (${account.id}) waits to be closed: AWS allows ${quota} closures in any 30 days for ${members} member accounts; ${recent.length} were made in the last 30 days and ${planned} are in this plan. Possible again from ${from.toISOString().slice(0, 10)}; lz closes it on an apply after that.`,
+            description: `account ${declared.name} (${account.id}) waits to be closed: AWS allows ${quota} closures in any 30 days for ${members} member accounts; ${recent.length} ${recent.length === 1 ? 'was' : 'were'} made in the last 30 days and ${planned} ${planned === 1 ? 'is' : 'are'} in this plan. Possible again from ${from.toISOString().slice(0, 10)}; lz closes it on an apply after that.`,
           });
           continue;
         }
