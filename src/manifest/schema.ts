@@ -136,7 +136,7 @@ const accountFrame = {
   email: accountEmailSchema.describe("Root user's email, 6-64 characters, unique (case-insensitive)."),
   unit: unitPathSchema.optional().describe('OU path the account sits in; absent = the root.'),
   id: z
-    .string(rule('must be a 12-digit account id written in quotes', 'e.g. id: "123456789012" (unquoted, YAML reads it as a number and drops leading zeros)'))
+    .string()
     .regex(/^\d{12}$/, rule('must be a 12-digit account id', 'e.g. id: "123456789012"'))
     .optional()
     .describe('The AWS account id, once known (lz import writes it): pins the match, so a rename and an email change in one edit stay one account.'),
