@@ -134,6 +134,15 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       const { sandboxResetCommand } = await import('./commands/sandbox.js');
       exitCode = await sandboxResetCommand(opts, io);
     });
+  sandbox
+    .command('otp')
+    .argument('<accountId>', 'the member account whose root email is being changed')
+    .description('Print the one-time code AWS would email for a pending root email change (StartPrimaryEmailUpdate).')
+    .option('--state <file>', 'state file', '.lz/sandbox.json')
+    .action(async (accountId: string, opts: { state?: string }) => {
+      const { sandboxOtpCommand } = await import('./commands/sandbox.js');
+      exitCode = await sandboxOtpCommand(accountId, opts, io);
+    });
 
   awsOptions(program.command('unlock'), { parallelism: false })
     .description('Release the apply lock left by a run that crashed (the local one, and the S3 one if accounts.yaml names a lock bucket). Check `lz plan` first.')

@@ -12,6 +12,7 @@ import type { SandboxCore } from './server.js';
 import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createGroup, createUser } from './services/iam/index.js';
 import { serviceRegistry } from './services/index.js';
 import { newAccountRecord } from './accounts.js';
+import { pendingPrimaryEmailOtp } from './services/account/state.js';
 import type { AccountRecord, SandboxState } from './state.js';
 import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } from './types.js';
 
@@ -19,6 +20,7 @@ export type { FaultOptions } from './faults.js';
 export { NO_SETTLING } from './runtime.js';
 export { StateFileLockedError } from './lock.js';
 export type { QuotaOverrides } from './quotas.js';
+export { pendingPrimaryEmailOtp } from './services/account/state.js';
 
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';
 export const MANAGEMENT_ACCOUNT_EMAIL = 'management@sandbox.lz.local';
@@ -83,6 +85,11 @@ export interface SandboxHandle {
   persist(): void;
   /** Adds an account that exists outside any organization (its email is then taken), with an admin user. */
   addStandaloneAccount(opts: { name: string; email: string }): AccountRecord;
+  /**
+   * The one-time code AWS would email to the new address of the account's pending primary email update
+   * (StartPrimaryEmailUpdate), while it is valid; undefined when none is pending. No AWS API reads it.
+   */
+  primaryEmailOtp(accountId: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -243,6 +250,7 @@ async function serveSandbox(
       persist();
       return account;
     },
+    primaryEmailOtp: (accountId) => pendingPrimaryEmailOtp(holder.state.accounts[accountId], runtime.now()),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => {

@@ -68,3 +68,26 @@ export async function sandboxResetCommand(opts: { state?: string }, io: CliIO): 
   io.stdout(removed ? `Removed ${stateFile}; the next sandbox starts empty.\n` : `No sandbox state at ${stateFile}; nothing to reset.\n`);
   return 0;
 }
+
+/**
+ * `lz sandbox otp ACCOUNT_ID`: the one-time code of the account's pending primary email update, read from the
+ * state file. On AWS it arrives by email at the new address; the sandbox sends no mail, so this is where a
+ * person (or a script driving `lz accept-email`) finds it.
+ */
+export async function sandboxOtpCommand(accountId: string, opts: { state?: string }, io: CliIO): Promise<number> {
+  const { loadStateFile, pendingPrimaryEmailOtp } = await import('../../sandbox/index.js');
+  const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
+  if (!/^\d{12}$/.test(accountId)) throw new LzError('usage', `ACCOUNT_ID must be a 12-digit account id, got '${accountId}'`);
+  const state = loadStateFile(stateFile);
+  if (!state) throw new LzError('usage', `No sandbox state at ${stateFile}.`, { hint: 'Start one with `lz sandbox serve`, or name its file with --state FILE.' });
+  const account = state.accounts[accountId];
+  if (!account) throw new LzError('usage', `The sandbox at ${stateFile} has no account ${accountId}.`);
+  const otp = pendingPrimaryEmailOtp(account, new Date());
+  if (!otp) {
+    throw new LzError('usage', `Account ${accountId} has no pending primary email update (or its code has expired).`, {
+      hint: 'StartPrimaryEmailUpdate (lz\'s root email change) sends a new code.',
+    });
+  }
+  io.stdout(`${otp}\n`);
+  return 0;
+}

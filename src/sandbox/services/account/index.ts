@@ -1,6 +1,6 @@
 /**
  * AWS Account Management (restJson1, signing name `account`): alternate contacts, the primary contact
- * information and Region opt-in (regions.ts). Who may act on which account: target.ts.
+ * information, Region opt-in (regions.ts) and the account's name and primary email (identity.ts). Who may act on which account: target.ts.
  */
 import type { OperationHandler, SandboxService } from '../../types.js';
 import { AwsError } from '../../types.js';
@@ -8,6 +8,7 @@ import { alternateContactsState } from './state.js';
 import type { AlternateContactRecord } from './state.js';
 import { ValidationError, targetAccount, type Input } from './target.js';
 import { REGION_OPERATIONS, regionHandlers } from './regions.js';
+import { IDENTITY_OPERATIONS, identityHandlers } from './identity.js';
 const CONTACT_TYPES = ['BILLING', 'OPERATIONS', 'SECURITY'];
 
 const OPERATIONS: Record<string, string> = {
@@ -17,6 +18,7 @@ const OPERATIONS: Record<string, string> = {
   '/putContactInformation': 'PutContactInformation',
   '/getContactInformation': 'GetContactInformation',
   ...REGION_OPERATIONS,
+  ...IDENTITY_OPERATIONS,
 };
 
 // ---- validation --------------------------------------------------------------------------------------------
@@ -120,6 +122,7 @@ const handlers: Record<string, OperationHandler> = {
   },
 
   ...regionHandlers,
+  ...identityHandlers,
 };
 
 export const account: SandboxService = {

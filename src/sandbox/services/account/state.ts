@@ -40,3 +40,32 @@ export function regionOptInState(account: AccountRecord): Record<string, RegionO
   account.regionOptIn ??= {};
   return account.regionOptIn;
 }
+
+declare module '../../state.js' {
+  interface AccountRecord {
+    /** The primary email update StartPrimaryEmailUpdate began and AcceptPrimaryEmailUpdate has not completed. */
+    primaryEmailUpdate?: PrimaryEmailUpdateRecord;
+    /** When StartPrimaryEmailUpdate last succeeded for the account (ISO, the last 30 seconds' worth). */
+    primaryEmailStarts?: string[];
+  }
+}
+
+/**
+ * A pending primary email update: the new address and the one-time code AWS would email to it. The code is
+ * kept in the state because nothing is mailed: tests and people read it through the sandbox handle or
+ * `lz sandbox otp`, never through an AWS API.
+ */
+export interface PrimaryEmailUpdateRecord {
+  email: string;
+  otp: string;
+  startedAt: string;
+  /** ISO; AcceptPrimaryEmailUpdate refuses the code after it. */
+  expiresAt: string;
+}
+
+/** The code of the account's pending primary email update, while it is still valid at `now`. */
+export function pendingPrimaryEmailOtp(account: AccountRecord | undefined, now: Date): string | undefined {
+  const update = account?.primaryEmailUpdate;
+  if (!update || now.getTime() > Date.parse(update.expiresAt)) return undefined;
+  return update.otp;
+}
