@@ -1,7 +1,10 @@
-import { PutAccountNameCommand, StartPrimaryEmailUpdateCommand } from '@aws-sdk/client-account';
-import { TagResourceCommand } from '@aws-sdk/client-organizations';
+import { AcceptPrimaryEmailUpdateCommand, PutAccountNameCommand, StartPrimaryEmailUpdateCommand } from '@aws-sdk/client-account';
+import { TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-organizations';
 import * as z from 'zod';
+import { errorMessage, isError } from '../aws/aws-errors.js';
+import type { AwsContext } from '../aws/context.js';
 import type { ApplyContext } from '../core/module.js';
+import { LzError } from '../errors.js';
 import { accountAddress, isClosedState, type AccountMatch, type LiveAccount } from '../core/organization.js';
 import type { Change, InProgress } from '../core/plan.js';
 
@@ -145,4 +148,28 @@ export async function applyIdentity(ctx: ApplyContext, name: string, payload: Id
       ],
     }),
   );
+}
+
+/**
+ * `lz accept-email`: AcceptPrimaryEmailUpdate with the code AWS emailed to `email`, then forgets the pending
+ * change. AWS's refusals become errors that say what to do: a wrong code, an expired one (apply sends a new
+ * one), none pending (apply starts the change).
+ */
+export async function acceptEmail(aws: AwsContext, account: { name: string; id: string; tags?: Record<string, string> }, email: string, otp: string): Promise<void> {
+  try {
+    await aws.management.account.send(new AcceptPrimaryEmailUpdateCommand({ AccountId: account.id, PrimaryEmail: email, Otp: otp }));
+  } catch (err) {
+    throw new LzError('accept-email.refused', `Account ${account.name} (${account.id}): ${errorMessage(err)}`, { hint: acceptHint(err, account.name, email), cause: err });
+  }
+  const pending = [PENDING_EMAIL_TAG, PENDING_EMAIL_SINCE_TAG].filter((key) => account.tags?.[key] !== undefined);
+  if (pending.length > 0) await aws.management.organizations.send(new UntagResourceCommand({ ResourceId: account.id, TagKeys: pending }));
+}
+
+function acceptHint(err: unknown, name: string, email: string): string {
+  const message = err instanceof Error ? err.message : '';
+  if (isError(err, 'ResourceNotFoundException')) return `No email change is pending for ${name}: run \`lz apply\`, which starts it and has AWS send a code to ${email}.`;
+  if (/expire/i.test(message)) return `The code expired: run \`lz apply\` to have AWS send a new one to ${email}, then run lz accept-email with it.`;
+  if (isError(err, 'ValidationException')) return `Use the code in the latest email AWS sent to ${email} (each lz apply that sends one makes the previous code invalid).`;
+  if (isError(err, 'ConflictException')) return `Another AWS account already uses ${email}: choose another address in the file.`;
+  return 'docs/lifecycle.md describes the root email change; docs/permissions.md lists the permissions it needs.';
 }
