@@ -63,6 +63,17 @@ describe('renaming accounts and changing their root email', () => {
     expect(again.code).toBe(0);
   });
 
+  it('plans no rename or email change for an account the file closes', async () => {
+    const closing = `  - { name: Dev closed, email: aws+dev-closed@example.com, id: "${devId}", closed: true }`;
+    w.writeManifest(manifest(`${closing}\n${PROD}`));
+    const { code, out, err } = await w.lz('plan', '--json');
+    expect(code, err).toBe(0);
+    const changes = (JSON.parse(out) as { changes: { address: string; action: string }[] }).changes;
+    expect(changes.filter((c) => c.address.startsWith('account:Dev closed.') || c.address.startsWith('service-access:'))).toEqual([]);
+    // Still the one account (its id), whatever closing it plans.
+    expect(changes.filter((c) => c.action === 'create' && c.address.startsWith('account:'))).toEqual([]);
+  });
+
   it('refuses an id no live account has, naming the account and the id, instead of creating it', async () => {
     w.writeManifest(manifest(`${DEV.replace('name: Dev', 'name: Development').replace(' }', ', id: "999999999999" }')}\n${PROD}`));
     w.sandbox.clearRequests();
