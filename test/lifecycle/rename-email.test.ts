@@ -167,3 +167,28 @@ describe('renaming accounts and changing their root email', () => {
     expect((await held(prodId)).email).toBe('aws+prod-root@example.com');
   });
 });
+
+describe('renaming the management account', () => {
+  let w: TestWorld;
+  beforeAll(async () => {
+    w = await startWorld({ management: { name: 'General', email: 'aws+general@example.com' } });
+    w.writeManifest(manifest(DEV));
+    expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+  });
+  afterAll(async () => w.close());
+
+  it('renames itself without AccountId and needs no trusted access; its email stays its root user\'s to change', async () => {
+    w.writeManifest(manifest(DEV).replace('management: General', 'management: Headquarters').replace('name: General', 'name: Headquarters').replace('aws+general@', 'aws+hq@'));
+    const plan = await w.lz('plan');
+    expect(plan.out).toContain('~ account:Headquarters.name');
+    expect(plan.out).not.toContain('service-access:account.amazonaws.com');
+    expect(plan.out).toContain('! management account root email in AWS differs from the file (1): Headquarters');
+    w.sandbox.clearRequests();
+    expect((await w.lz('apply', '--auto-approve')).code).toBe(0);
+    const put = w.sandbox.requests().find((q) => q.operation === 'PutAccountName');
+    expect(put?.status).toBe(200);
+    const management = (await heldAccounts(w.organizations)).find((a) => a.id === w.sandbox.managementAccountId)!;
+    expect(management).toMatchObject({ name: 'Headquarters', email: 'aws+general@example.com' });
+    expect(w.sandbox.requests().some((q) => q.operation === 'StartPrimaryEmailUpdate')).toBe(false);
+  });
+});
