@@ -28,6 +28,9 @@ export const PENDING_EMAIL_SINCE_TAG = 'lz:pending-email-since';
 /** How long AWS's one-time code for a primary email update is valid; after that apply sends a new one. */
 export const EMAIL_CODE_VALIDITY_MS = 24 * 60 * 60 * 1000;
 
+/** PutAccountName's pattern: printable ASCII without < and > (CreateAccount allows those). */
+const RENAMEABLE = /^[ -;=?-~]+$/;
+
 export const identityPayload = z.union([
   z.strictObject({ rename: z.strictObject({ accountId: z.string(), name: z.string(), own: z.boolean().describe('The management account renames itself (no AccountId).') }) }),
   z.strictObject({ email: z.strictObject({ accountId: z.string(), email: z.string() }) }),
@@ -68,7 +71,18 @@ export function identityPlan(match: AccountMatch, managementId: string, now: Dat
   const own = live.id === managementId;
   const address = accountAddress(d.name);
   const dependsOn = !own && serviceAccess ? [serviceAccess] : [];
-  if (live.name && live.name !== d.name) {
+  if (live.name && live.name !== d.name && !RENAMEABLE.test(d.name)) {
+    out.changes.push({
+      address: `${address}.name`,
+      kind: 'account',
+      action: 'manual',
+      step: 'account name PutAccountName cannot set',
+      account: d.name,
+      before: live.name,
+      after: d.name,
+      instructions: `Account ${live.id} is named "${live.name}" in AWS; "${d.name}" has < or >, which CreateAccount accepts and PutAccountName refuses: choose a name without them, or keep "${live.name}".`,
+    });
+  } else if (live.name && live.name !== d.name) {
     out.needsTrustedAccess ||= !own;
     out.changes.push({
       address: `${address}.name`,

@@ -63,6 +63,14 @@ describe('renaming accounts and changing their root email', () => {
     expect(again.code).toBe(0);
   });
 
+  it('leaves a name with < or > (which PutAccountName refuses) to a person', async () => {
+    w.writeManifest(manifest(`${DEV.replace('name: Dev', 'name: "Dev <old>"')}\n${PROD}`));
+    const { code, out } = await w.lz('plan', '--manual');
+    expect(code).toBe(0);
+    expect(out.replace(/\n +/g, ' ')).toContain('[ ] account:Dev <old>.name');
+    expect(out.replace(/\n +/g, ' ')).toContain('which CreateAccount accepts and PutAccountName refuses');
+  });
+
   it('plans no rename or email change for an account the file closes', async () => {
     const closing = `  - { name: Dev closed, email: aws+dev-closed@example.com, id: "${devId}", closed: true }`;
     w.writeManifest(manifest(`${closing}\n${PROD}`));
