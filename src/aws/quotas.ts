@@ -37,10 +37,17 @@ export const ACCOUNT_API_REGION_QUOTAS: Record<string, Quota> = {
   DisableRegion: { rate: 1, burst: 1 },
 };
 
-/** Region opt-in operations by name; otherwise reads and writes have separate buckets. */
+/** An account's name and root email have their own, lower rates too, each operation its own bucket. */
+export const ACCOUNT_API_IDENTITY_QUOTAS: Record<string, Quota> = {
+  PutAccountName: { rate: 1, burst: 1 },
+  StartPrimaryEmailUpdate: { rate: 1, burst: 1 },
+  AcceptPrimaryEmailUpdate: { rate: 1, burst: 1 },
+};
+
+/** Region opt-in and identity operations by name; otherwise reads and writes have separate buckets. */
 export const accountApiQuota: QuotaClassifier = (operation) => {
-  const region = ACCOUNT_API_REGION_QUOTAS[operation];
-  if (region) return { key: operation, quota: region };
+  const own = ACCOUNT_API_REGION_QUOTAS[operation] ?? ACCOUNT_API_IDENTITY_QUOTAS[operation];
+  if (own) return { key: operation, quota: own };
   return operation.startsWith('Get') || operation.startsWith('List')
     ? { key: 'read', quota: ACCOUNT_API_READ_QUOTA }
     : { key: 'write', quota: ACCOUNT_API_WRITE_QUOTA };

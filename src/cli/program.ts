@@ -147,6 +147,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await sandboxOtpCommand(accountId, opts, io);
     });
 
+  awsOptions(program.command('accept-email'), { parallelism: false })
+    .description("Complete an account's root email change that apply started, with the code AWS emailed to the new address (AcceptPrimaryEmailUpdate).")
+    .argument('<account>', 'the account, by its name in accounts.yaml')
+    .requiredOption('--otp <code>', 'the one-time code from the email AWS sent to the new address')
+    .option('--json', 'print the result as JSON')
+    .action(async (account: string, opts) => {
+      const { acceptEmailCommand } = await import('./commands/accept-email.js');
+      exitCode = await acceptEmailCommand(account, opts, io);
+    });
+
   awsOptions(program.command('unlock'), { parallelism: false })
     .description('Release the apply lock left by a run that crashed (the local one, and the S3 one if accounts.yaml names a lock bucket). Check `lz plan` first.')
     .action(async (opts) => {

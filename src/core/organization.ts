@@ -35,6 +35,13 @@ export interface LiveAccount {
 }
 
 /**
+ * lz keeps its own bookkeeping on accounts in tags starting `lz:` (a pending root email change): the file
+ * cannot declare them, the accounts' tag diff neither reports nor prunes them, and import does not write them.
+ */
+export const RESERVED_TAG_PREFIX = 'lz:';
+export const isReservedTag = (key: string) => key.startsWith(RESERVED_TAG_PREFIX);
+
+/**
  * Account states (Organizations' `State`) of an account that was closed: AWS keeps it PENDING_CLOSURE for a
  * while, then SUSPENDED for 90 days (when AWS Support can still reopen it), then CLOSED.
  */
@@ -52,8 +59,8 @@ export interface OrganizationSnapshot {
 export interface AccountMatch {
   declared: ResolvedAccount;
   live?: LiveAccount;
-  /** How the pair was found; anything but 'email' means name or email differ and a person must reconcile. */
-  by?: 'email' | 'management' | 'name';
+  /** How the pair was found: the file's `id`, the email, being the management account, or the name. */
+  by?: 'id' | 'email' | 'management' | 'name';
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type OrganizationPlanInput,
   type Registry,
 } from '../core/module.js';
-import { isClosedState, type LiveAccount, type OrganizationSnapshot } from '../core/organization.js';
+import { isClosedState, isReservedTag, type LiveAccount, type OrganizationSnapshot } from '../core/organization.js';
 import type { Change } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { parseManifest, type LoadedManifest, type ManifestSections, type ResolvedAccount } from '../manifest/index.js';
@@ -196,16 +196,19 @@ function nameAccounts(snapshot: OrganizationSnapshot, warnings: string[]): Impor
     let name = live.name;
     if (seen.has(name.toLowerCase())) {
       name = `${live.name.slice(0, 44)}-${live.id.slice(-4)}`;
-      warnings.push(`two accounts are named ${live.name}; ${live.id} is written as ${name} (lz plan will list renaming it as a manual step)`);
+      warnings.push(`two accounts are named ${live.name}; ${live.id} is written as ${name} (lz plan will rename it unless the file names it otherwise)`);
     }
     seen.add(name.toLowerCase());
     return { live, name, management: live.id === managementId };
   });
 }
 
+/** An account's tags as the file may declare them: lz's own (a pending email change) are not the file's. */
+const declarableTags = (tags: Record<string, string> = {}) => Object.fromEntries(Object.entries(tags).filter(([key]) => !isReservedTag(key)));
+
 /** An account as the file would resolve it with no item of any section: what modules read before the file exists. */
 function bareAccount(a: Imported): ResolvedAccount {
-  return { name: a.name, email: a.live.email, ...(a.live.unit ? { unit: a.live.unit } : {}), tags: a.live.tags ?? {}, management: a.management, closed: isClosedState(a.live.status), index: 0, sections: {} };
+  return { name: a.name, email: a.live.email, id: a.live.id, ...(a.live.unit ? { unit: a.live.unit } : {}), tags: declarableTags(a.live.tags), management: a.management, closed: isClosedState(a.live.status), index: 0, sections: {} };
 }
 
 /** Units as the file lists them: only the leaves, parents are implied. */
@@ -221,11 +224,13 @@ function render(snapshot: OrganizationSnapshot, imported: Imported[], options: I
     const baseline: Record<string, unknown> = {};
     for (const fields of a.fields?.values() ?? []) Object.assign(baseline, fields);
     // Identity and placement first, as people write them; then the baseline items, in the sections' order.
-    const entry: Record<string, unknown> = { name: a.name, email: a.live.email };
+    // The id pins the match: a later rename and email change in one edit stay this account.
+    const entry: Record<string, unknown> = { name: a.name, email: a.live.email, id: a.live.id };
     if (a.live.unit) entry.unit = a.live.unit;
     // A closed account stays in the file as the record of it (and so that nothing is planned inside it).
     if (isClosedState(a.live.status)) entry.closed = true;
-    if (a.live.tags && Object.keys(a.live.tags).length > 0) entry.tags = a.live.tags;
+    const tags = declarableTags(a.live.tags);
+    if (Object.keys(tags).length > 0) entry.tags = tags;
     for (const section of sections.account) if (baseline[section.key] !== undefined) entry[section.key] = baseline[section.key];
     return entry;
   });

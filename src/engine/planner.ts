@@ -77,13 +77,20 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
     task.catch(() => undefined);
     started.set(match.declared.name, task);
   };
+  const byId = new Map(manifest.accounts.filter(targeted).flatMap((a) => (a.id ? [[a.id, a] as const] : [])));
+  const startedWith = new Map<string, string>();
   const snapshot = await readOrganization(aws, (accounts, organization) => {
     for (const live of accounts) {
-      const declared = byEmail.get(live.email.toLowerCase());
-      if (declared && !started.has(declared.name)) start({ declared, live, by: 'email' }, organization.managementAccountId, true);
+      const pinned = byId.get(live.id);
+      const declared = pinned ?? byEmail.get(live.email.toLowerCase());
+      // An account with an id is matched by it only: its email may be another account's until it changes.
+      if (!declared || started.has(declared.name) || (!pinned && declared.id)) continue;
+      startedWith.set(declared.name, live.id);
+      start({ declared, live, by: pinned ? 'id' : 'email' }, organization.managementAccountId, true);
     }
   });
-  const { matches, unmatched } = matchAccounts(manifest.accounts, snapshot);
+  const { matches, unmatched, unknownIds } = matchAccounts(manifest.accounts, snapshot);
+  checkDeclaredIds(manifest, snapshot, unknownIds);
   checkManagementAccount(manifest, snapshot, matches);
   // Without an organization nothing can be read yet but the caller's own account.
   if (!snapshot.organization) {
@@ -92,7 +99,8 @@ export async function makePlan(manifest: LoadedManifest, aws: AwsContext, regist
   }
   const inScope = matches.filter((m) => targeted(m.declared));
   const managementId = snapshot.organization?.managementAccountId ?? snapshot.callerAccountId;
-  for (const m of inScope) if (!started.has(m.declared.name)) start(m, managementId, Boolean(snapshot.organization));
+  // An early start paired by email that the full match pairs otherwise (an account another one's id pins) is redone.
+  for (const m of inScope) if (!started.has(m.declared.name) || startedWith.get(m.declared.name) !== m.live?.id) start(m, managementId, Boolean(snapshot.organization));
 
   // Organization-level modules with a read of their own (S3, CloudTrail, ...) read alongside the accounts.
   const readCtx: OrganizationReadContext = { aws, manifest, snapshot, matches: inScope, prune: options.prune, memo: memoizer() };
@@ -287,6 +295,18 @@ function checkTargets(manifest: LoadedManifest, targets: string[]): void {
       hint: `Accounts in the file: ${[...names].join(', ')}`,
     });
   }
+}
+
+/** An `id` in the file says the account exists: one the organization does not hold is a mistake, never a create. */
+function checkDeclaredIds(manifest: LoadedManifest, snapshot: OrganizationSnapshot, unknownIds: ResolvedAccount[]): void {
+  const [first, ...rest] = unknownIds;
+  if (!first) return;
+  const where = snapshot.organization ? `organization ${snapshot.organization.id}` : `account ${snapshot.callerAccountId} (no organization yet)`;
+  const listed = [first, ...rest].map((a) => `${a.name} (id ${a.id ?? ''})`).join(', ');
+  throw new LzError('unknown-account-id', `${manifest.file}: no account in ${where} has the id the file gives for ${listed}.`, {
+    hint: 'Correct the id (lz import writes the ids the organization holds), or remove it to match the account by email, or by name.',
+    location: manifest.locate(['accounts', first.index, 'id']),
+  });
 }
 
 /** lz must run as the management account, and the file must agree on which account that is. */

@@ -47,7 +47,7 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     lines.push('');
   }
   if (plan.inProgress?.length) {
-    lines.push(bold('Under way at AWS, as accounts.yaml wants (no change; AWS finishes on its own):'));
+    lines.push(bold('Under way at AWS, as accounts.yaml wants (no change for apply to make):'));
     for (const p of plan.inProgress) lines.push(`  … ${p.description}`);
     lines.push('');
   }

@@ -60,7 +60,9 @@ const tagKey = z
   .min(1, rule('must not be empty (tag keys are 1-128 characters)'))
   .max(128, rule('must be at most 128 characters (AWS tag keys)', 'shorten the key'))
   .regex(TAG_CHARS, rule('may use only letters, digits, spaces and _ . : / = + - @ (AWS tag keys)'))
-  .refine((k) => !k.toLowerCase().startsWith('aws:'), rule('must not start with "aws:", which AWS reserves', 'choose another prefix'));
+  .refine((k) => !k.toLowerCase().startsWith('aws:'), rule('must not start with "aws:", which AWS reserves', 'choose another prefix'))
+  // lz keeps its own bookkeeping in tags starting lz: (an account's pending email change).
+  .refine((k) => !k.toLowerCase().startsWith('lz:'), rule('must not start with "lz:", which lz reserves for its own tags', 'choose another prefix'));
 const tagValue = z
   .string()
   .max(256, rule('must be at most 256 characters (AWS tag values)', 'shorten the value'))

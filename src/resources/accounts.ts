@@ -2,17 +2,22 @@ import { MoveAccountCommand, ListParentsCommand, TagResourceCommand, UntagResour
 import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
 import { defineOrganizationKind, type ApplyContext, type OrganizationPlanInput } from '../core/module.js';
-import { accountAddress, isClosedState, type AccountMatch, type LiveAccount } from '../core/organization.js';
-import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
+import { accountAddress, isClosedState, isReservedTag, type AccountMatch, type LiveAccount } from '../core/organization.js';
+import type { Change, FieldChange, InProgress, Unmanaged } from '../core/plan.js';
 import { tagDiff, type TagDiff } from '../core/reconcile.js';
 import { createAccount, newAccountSchema, waitForAccessRole } from './account-creation.js';
+import { ACCOUNT_PRINCIPAL, applyIdentity, identityPayload, identityPlan } from './account-identity.js';
 import { billingAccessSection } from './billing-access.js';
 import { unitAddress } from './organizational-units.js';
+import { serviceAccess, serviceAccessAddress } from './trusted-access.js';
 
 /** How the root of the organization is shown where a unit path would be. */
 export const ROOT = '(root)';
 
-/** Apply's instruction: create the account (then move it out of the root), or move and retag an existing one. */
+/**
+ * Apply's instruction: create the account (then move it out of the root), move and retag an existing one,
+ * or rename it or start its root email change.
+ */
 const payload = z.union([
   z.strictObject({ create: newAccountSchema.extend({ unit: z.string().describe(`Unit path, or ${ROOT}`) }) }),
   z.strictObject({
@@ -22,21 +27,31 @@ const payload = z.union([
       tags: z.strictObject({ set: z.record(z.string(), z.string()), unset: z.array(z.string()) }),
     }),
   }),
+  ...identityPayload.options,
 ]);
 type Payload = z.output<typeof payload>;
 
 /**
- * Each declared account exists, sits in its declared unit and carries its declared tags. Accounts are never
- * closed and never renamed by lz: what it cannot do safely is a manual step.
+ * Each declared account exists, sits in its declared unit, carries its declared tags and has the declared
+ * name and root email (account-identity.ts). Its read: which services have trusted access, so that a rename or
+ * email change waits for account.amazonaws.com's only when that is still to be enabled.
  */
-export const accounts = defineOrganizationKind<undefined, Payload>({
+export const accounts = defineOrganizationKind<Set<string>, Payload>({
   kind: 'account',
   payload,
 
-  plan(input) {
+  async read(ctx) {
+    return ctx.snapshot.organization ? serviceAccess(ctx) : new Set<string>();
+  },
+
+  plan(input, enabled) {
     const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
+    const inProgress: InProgress[] = [];
     const liveUnits = new Set(input.snapshot.units.map((u) => u.path));
+    const managementId = input.snapshot.organization?.managementAccountId ?? input.snapshot.callerAccountId;
+    const trustedAccess = enabled?.has(ACCOUNT_PRINCIPAL) ? undefined : serviceAccessAddress(ACCOUNT_PRINCIPAL);
+    const now = new Date();
     for (const match of input.matches) {
       if (!match.live) {
         // An account marked closed that does not exist is a record of one closed long ago: never created.
@@ -46,11 +61,14 @@ export const accounts = defineOrganizationKind<undefined, Payload>({
       const d = match.declared;
       // Closed in AWS: nothing to move or tag any more (account-closure reports its state, or the reopening).
       if (isClosedState(match.live.status)) continue;
-      const haveTags = match.live.tags ?? {};
+      // lz's own tags (a pending email change) are not the file's to declare, report or prune.
+      const haveTags = Object.fromEntries(Object.entries(match.live.tags ?? {}).filter(([key]) => !isReservedTag(key)));
       const tags = tagDiff(d.tags, haveTags, input.prune);
-      const update = placementAndTags(match, match.live, tags, liveUnits);
+      const update = placementAndTags(match, { ...match.live, tags: haveTags }, tags, liveUnits);
       if (update) changes.push(update);
-      changes.push(...identitySteps(match, match.live));
+      const identity = identityPlan(match, managementId, now, trustedAccess);
+      changes.push(...identity.changes);
+      inProgress.push(...identity.inProgress);
       for (const key of tags.unmanaged) {
         unmanaged.push({ address: `${accountAddress(d.name)}.tags.${key}`, kind: 'account-tag', description: `tag ${key}=${haveTags[key]} on account ${d.name}`, prunable: true });
       }
@@ -58,10 +76,11 @@ export const accounts = defineOrganizationKind<undefined, Payload>({
     for (const a of input.unmatched) {
       unmanaged.push({ address: accountAddress(a.id), kind: 'account', description: `account ${a.name} (${a.id}, ${a.email}${a.unit ? `, in ${a.unit}` : ''})` });
     }
-    return { changes, unmanaged };
+    return { changes, unmanaged, ...(inProgress.length > 0 ? { inProgress } : {}) };
   },
 
   async apply(ctx, { account: name = '', payload: p }) {
+    if ('rename' in p || 'email' in p) return applyIdentity(ctx, name, p);
     if ('create' in p) {
       const { unit, ...want } = p.create;
       const accountId = await ctx.accountCreations(() => createAccount(ctx, want));
@@ -115,37 +134,6 @@ function placementAndTags(match: AccountMatch, live: LiveAccount, tags: TagDiff,
     payload: { update: { accountId: live.id, ...(move ? { move } : {}), tags: { set: tags.set, unset: tags.unset } } },
     dependsOn,
   };
-}
-
-/** Renames and email changes touch the root user's identity: a person does them, lz says which. */
-function identitySteps(match: AccountMatch, live: LiveAccount): Change<Payload>[] {
-  const d = match.declared;
-  const steps: Change<Payload>[] = [];
-  if (live.name && live.name !== d.name) {
-    steps.push({
-      address: `${accountAddress(d.name)}.name`,
-      kind: 'account',
-      action: 'manual',
-      step: 'account name in AWS differs from the file',
-      account: d.name,
-      before: live.name,
-      after: d.name,
-      instructions: `Account ${live.id} is named "${live.name}" in AWS and "${d.name}" in the file: rename it in the console (Account > Account details) or with \`aws account put-account-name --account-id ${live.id} --account-name "${d.name}"\`, or change the file.`,
-    });
-  }
-  if (live.email && live.email.toLowerCase() !== d.email.toLowerCase()) {
-    steps.push({
-      address: `${accountAddress(d.name)}.email`,
-      kind: 'account',
-      action: 'manual',
-      step: 'account root email in AWS differs from the file',
-      account: d.name,
-      before: live.email,
-      after: d.email,
-      instructions: `Account ${live.id} has root email ${live.email} in AWS and ${d.email} in the file: the root user changes it (Account settings), or change the file.`,
-    });
-  }
-  return steps;
 }
 
 async function moveAccount(ctx: ApplyContext, name: string, accountId: string, from: string, to: string): Promise<void> {

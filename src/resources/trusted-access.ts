@@ -4,6 +4,7 @@ import { ignoreCodes } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { defineOrganizationKind, type OrganizationReadContext } from '../core/module.js';
 import type { Change, Unmanaged } from '../core/plan.js';
+import { ACCOUNT_PRINCIPAL, identityNeedsTrustedAccess } from './account-identity.js';
 import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, servicesModel } from './organization-services.js';
 
 export const serviceAccessAddress = (principal: string) => `service-access:${principal}`;
@@ -39,7 +40,8 @@ type Payload = z.output<typeof payload>;
 /**
  * Trusted access (Organizations EnableAWSServiceAccess) for the services the organization-level items
  * need: cloudtrail.amazonaws.com before an organization trail, iam.amazonaws.com before centralized root
- * access. lz never disables trusted access, not even with --prune: other tools (and AWS services set up
+ * access, account.amazonaws.com before a member account is renamed or its root email changed (only while
+ * such a change is planned: it is not reported once done, as nothing in the file asks for it). lz never disables trusted access, not even with --prune: other tools (and AWS services set up
  * by hand) may rely on it; one the file no longer needs is reported.
  */
 export const trustedAccess = defineOrganizationKind<Set<string>, Payload>({
@@ -52,7 +54,8 @@ export const trustedAccess = defineOrganizationKind<Set<string>, Payload>({
   },
 
   plan(input, live) {
-    const wanted = servicesModel(input).serviceAccess;
+    const managementId = input.snapshot.organization?.managementAccountId ?? input.snapshot.callerAccountId;
+    const wanted = [...servicesModel(input).serviceAccess, ...(identityNeedsTrustedAccess(input.matches, managementId, new Date()) ? [ACCOUNT_PRINCIPAL] : [])];
     const enabled = live ?? new Set<string>();
     const changes: Change<Payload>[] = wanted
       .filter((principal) => !enabled.has(principal))

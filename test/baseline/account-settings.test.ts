@@ -286,14 +286,16 @@ describe('account baseline: password policy, alias, contacts, contact informatio
     expect(out).not.toContain('No changes.');
   });
 
-  it('puts a renamed account (an account-module manual step) in its checklist too, and limits it to --target', async () => {
-    const record = w.sandbox.state.accounts[ids.Development!]!;
-    record.name = 'Dev (old name)';
-    const { out } = await w.lz('plan', '--manual', '--target', 'Development');
-    expect(out).toContain('[ ] account:Development.name');
-    expect(out).toContain('Account ' + ids.Development + ' is named "Dev (old name)"');
-    expect(out).not.toContain('General (management account)');
+  it("puts the management account's differing root email (an account-module manual step) in its checklist too, and limits it to --target", async () => {
+    // A member's name and email are lz's to change (PutAccountName, StartPrimaryEmailUpdate); the management
+    // account's email only its root user changes.
+    const record = w.sandbox.state.accounts[ids.General!]!;
+    record.email = 'aws+general-old@example.com';
+    const { out } = await w.lz('plan', '--manual', '--target', 'General');
+    expect(out).toContain('[ ] account:General.email');
+    expect(out.replace(/\n +/g, ' ')).toContain(`The management account ${ids.General} has root email aws+general-old@example.com in AWS and aws+general@example.com in the file`);
+    expect(out).not.toContain('Production');
     expect(out).toMatch(/ steps open in 1 account\.\n$/);
-    record.name = 'Development';
+    record.email = 'aws+general@example.com';
   });
 });

@@ -101,8 +101,8 @@ describe('docs/permissions.md covers what lz calls', () => {
     const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control']);
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {
-      // Organization features and root sessions are management-account calls.
-      if (!inAccounts.has(service) || /Organizations|AssumeRo/.test(operation) || file.endsWith('root-credentials.ts')) continue;
+      // Organization features, root sessions and an account's name and root email (AccountId) are management-account calls.
+      if (!inAccounts.has(service) || /Organizations|AssumeRo/.test(operation) || file.endsWith('root-credentials.ts') || file.endsWith('account-identity.ts')) continue;
       const action = actionFor(service, operation)!;
       const policy = isRead(action) ? p['member-plan']! : [...p['member-plan']!, ...p['member-apply']!];
       if (!allows(policy, action)) missing.push(`${action} (${file})`);
