@@ -77,7 +77,7 @@ describe('renaming accounts and changing their root email', () => {
     const { code, out, err } = await w.lz('plan', '--json');
     expect(code, err).toBe(0);
     const changes = (JSON.parse(out) as { changes: { address: string; action: string }[] }).changes;
-    expect(changes.filter((c) => c.address.startsWith('account:Dev closed.') || c.address.startsWith('service-access:'))).toEqual([]);
+    expect(changes.filter((c) => ['account:Dev closed.name', 'account:Dev closed.email'].includes(c.address) || c.address.startsWith('service-access:'))).toEqual([]);
     // Still the one account (its id), whatever closing it plans.
     expect(changes.filter((c) => c.action === 'create' && c.address.startsWith('account:'))).toEqual([]);
   });

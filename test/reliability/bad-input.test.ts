@@ -94,7 +94,8 @@ describe('bad command lines', () => {
     [['apply', '--create-timeout', 'soon', '--auto-approve'], /--create-timeout must be a positive number/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['validate', 'extra'], /too many arguments/],
-    [['apply', 'plan.json', '--target', 'General'], /--target and --prune belong to the plan/],
+    [['apply', 'plan.json', '--target', 'General'], /--target, --prune and --allow-close belong to the plan/],
+    [['apply', 'plan.json', '--allow-close'], /--target, --prune and --allow-close belong to the plan/],
   ];
   for (const [args, message] of cases) {
     it(`lz ${args.join(' ')}`, async () => {

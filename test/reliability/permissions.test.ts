@@ -55,7 +55,7 @@ function actionFor(service: string, operation: string): string | undefined {
   return `${service}:${operation}`;
 }
 
-const READ = /^(Get|List|Describe|Head|View)|^(GenerateCredentialReport|AssumeRole|AssumeRoot|ValidatePolicy)$/;
+const READ = /^(Get|List|Describe|Head|View)|^(GenerateCredentialReport|AssumeRole|AssumeRoot|ValidatePolicy|LookupEvents)$/;
 const isRead = (action: string) => READ.test(action.split(':')[1]!);
 
 function policies(): Record<string, string[]> {

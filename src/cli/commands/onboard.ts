@@ -90,6 +90,8 @@ export function newEntry(name: string, opts: Pick<OnboardCliOptions, 'email' | '
 async function refuseClosedAccount(entry: NewAccountEntry, opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO): Promise<void> {
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   try {
+    // Who lz runs as, first: every request it logs names the account it was made in.
+    await session.aws.callerIdentity();
     const list = async () => {
       for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
         const closed = page.Accounts?.find((a) => isClosedState(a.State ?? a.Status) && (a.Name?.toLowerCase() === entry.name.toLowerCase() || a.Email?.toLowerCase() === entry.email.toLowerCase()));
