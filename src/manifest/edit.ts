@@ -58,6 +58,28 @@ export function insertAccount(text: string, entry: NewAccountEntry, file: string
   return splice(text, offset, inserted);
 }
 
+/**
+ * Pins an entry to its account id once it is known (`lz onboard --apply` after creating it): `id: "..."` is
+ * added after the entry's email, in the entry's own style, every other byte of the file unchanged. Undefined
+ * when the file has no such entry or it already names an id.
+ */
+export function pinAccountId(text: string, name: string, id: string): string | undefined {
+  const doc = parseDocument(text, { keepSourceTokens: false });
+  const seq = isMap(doc.contents) ? doc.contents.get('accounts', true) : undefined;
+  if (!isSeq(seq)) return undefined;
+  const entry = seq.items.find((item): item is YAMLMap => isMap(item) && item.get('name') === name);
+  if (!entry || entry.has('id')) return undefined;
+  const email = entry.items.find((pair) => isScalar(pair.key) && pair.key.value === 'email');
+  const value = email && isScalar(email.value) ? email.value : undefined;
+  if (!value?.range || !isScalar(email?.key) || !email.key.range) return undefined;
+  const quoted = JSON.stringify(id);
+  if (entry.flow) return splice(text, value.range[1], `, id: ${quoted}`).text;
+  // A block map: a line of its own under the email, at the same column as the email's key.
+  const lineEnd = text.indexOf('\n', value.range[1]);
+  const at = lineEnd < 0 ? text.length : lineEnd;
+  return splice(text, at, `\n${' '.repeat(column(text, email.key.range[0]))}id: ${quoted}`).text;
+}
+
 function splice(text: string, offset: number, inserted: string): Insertion {
   return { text: text.slice(0, offset) + inserted + text.slice(offset), inserted, offset };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { insertAccount, type NewAccountEntry } from '../../src/manifest/edit.js';
+import { insertAccount, pinAccountId, type NewAccountEntry } from '../../src/manifest/edit.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { withItems } from '../helpers/items.js';
 import { defaultSections } from '../../src/resources/registry.js';
@@ -112,5 +112,20 @@ describe('insertAccount', () => {
     expectInsertionOnly(FLOW_LIST, r.text, r.inserted, r.offset);
     expect(r.text).toContain('{ name: General, email: aws+general@example.com },\n  { name: Data, email: aws+data@example.com, unit: Teams },\n]');
     expect(parseManifest(r.text, 'accounts.yaml', defaultSections).accounts.map((a) => a.name)).toEqual(['General', 'Data']);
+  });
+});
+
+describe('pinAccountId', () => {
+  it('adds the id after the email, in the entry\'s style, and nothing else', () => {
+    const flow = 'accounts:\n  - { name: General, email: g@example.com }   # the payer\n  - { name: Data, email: d@example.com, unit: Teams }\n';
+    expect(pinAccountId(flow, 'Data', '012345678901')).toBe('accounts:\n  - { name: General, email: g@example.com }   # the payer\n  - { name: Data, email: d@example.com, id: "012345678901", unit: Teams }\n');
+    const block = 'accounts:\n  - name: Data\n    email: d@example.com   # shared mailbox\n    unit: Teams\n';
+    expect(pinAccountId(block, 'Data', '012345678901')).toBe('accounts:\n  - name: Data\n    email: d@example.com   # shared mailbox\n    id: "012345678901"\n    unit: Teams\n');
+  });
+
+  it('leaves a file alone when the entry is not there or already has an id', () => {
+    const text = 'accounts:\n  - { name: Data, email: d@example.com, id: "111111111111" }\n';
+    expect(pinAccountId(text, 'Data', '012345678901')).toBeUndefined();
+    expect(pinAccountId(text, 'Other', '012345678901')).toBeUndefined();
   });
 });

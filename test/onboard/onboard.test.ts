@@ -108,12 +108,15 @@ describe('lz onboard', () => {
     const r = await w.lz('onboard', 'Analytics', '--unit', 'Teams', '--apply', '--auto-approve');
     expect(r.err + r.out).toContain('Apply complete!');
     expect(r.code).toBe(0);
+    const held = await heldAccounts(w.organizations);
+    const analytics = held.find((a) => a.name === 'Analytics');
+    expect(analytics).toMatchObject({ email: 'aws+analytics@example.com', unit: 'Teams' });
+    // Once created, its id pins the entry; every other byte of the file is as it was.
     const at = before.indexOf('\n# Team accounts');
-    expect(file()).toBe(`${before.slice(0, at)}  - { name: Analytics,   email: aws+analytics@example.com,   unit: Teams }\n${before.slice(at)}`);
+    expect(file()).toBe(`${before.slice(0, at)}  - { name: Analytics,   email: aws+analytics@example.com, id: "${analytics!.id}",   unit: Teams }\n${before.slice(at)}`);
+    expect(r.out).toContain(`Pinned Analytics to its account id ${analytics!.id}`);
     // Targeted: Data, in the file but not applied, was not created.
     expect(w.sandbox.requests().filter((q) => q.operation === 'CreateAccount')).toHaveLength(1);
-    const held = await heldAccounts(w.organizations);
-    expect(held.find((a) => a.name === 'Analytics')).toMatchObject({ email: 'aws+analytics@example.com', unit: 'Teams' });
     expect(held.some((a) => a.name === 'Data')).toBe(false);
   });
 

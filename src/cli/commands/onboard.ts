@@ -2,7 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LzError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
-import { insertAccount, type NewAccountEntry } from '../../manifest/edit.js';
+import { insertAccount, pinAccountId, type NewAccountEntry } from '../../manifest/edit.js';
 import { loadManifest, parseManifest, type LoadedManifest } from '../../manifest/index.js';
 import { defaultSections } from '../../resources/registry.js';
 import type { CliIO } from '../io.js';
@@ -111,6 +111,26 @@ async function refuseClosedAccount(entry: NewAccountEntry, opts: OnboardCliOptio
   }
 }
 
+/** Once the account exists, its id pins the entry (so a later rename and email change stay this account). */
+async function writeAccountId(real: string, entry: NewAccountEntry, opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO): Promise<void> {
+  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  try {
+    await session.aws.callerIdentity();
+    for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
+      const created = page.Accounts?.find((a) => a.Email?.toLowerCase() === entry.email.toLowerCase());
+      if (!created?.Id) continue;
+      const pinned = pinAccountId(readFileSync(real, 'utf8'), entry.name, created.Id);
+      if (pinned === undefined) return;
+      parseManifest(pinned, opts.file, defaultSections);
+      writeFileAtomic(real, pinned, statSync(real).mode & 0o777);
+      io.stdout(`\nPinned ${entry.name} to its account id ${created.Id} in ${opts.file}.\n`);
+      return;
+    }
+  } finally {
+    await session.close();
+  }
+}
+
 /**
  * `lz onboard NAME`: adds the account to accounts.yaml (every other byte of the file unchanged), checks the
  * new file as `lz validate` would before writing it, then shows the plan for that account alone; with
@@ -139,7 +159,9 @@ export async function onboardCommand(name: string, opts: OnboardCliOptions, io: 
   const target = { ...opts, target: [name], prune: false };
   if (opts.apply) {
     const { applyCommand } = await import('./apply.js');
-    return applyCommand(undefined, target, io);
+    const code = await applyCommand(undefined, target, io);
+    if (code === 0) await writeAccountId(real, entry, opts, manifest, io);
+    return code;
   }
   const { planCommand } = await import('./plan.js');
   const code = await planCommand(target, io);
