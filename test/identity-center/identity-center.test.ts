@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetGroupIdCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import { ListRolesCommand, ListAttachedRolePoliciesCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateLoginProfileCommand, CreateUserCommand, DeleteLoginProfileCommand, DeleteUserCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
   CreateAccountAssignmentCommand,
   DescribePermissionSetCommand,
@@ -135,6 +135,23 @@ describe('identity center: permission sets and assignments', () => {
     expect(plan.unmanaged.find((u) => u.address === 'assignment:ReadOnlyAccess@group:Auditors@Development')?.prunable).toBe(true);
     const pruned = JSON.parse((await w.lz('plan', '--json', '--prune')).out) as Plan;
     expect(pruned.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['delete assignment:ReadOnlyAccess@group:Auditors@Development']);
+  });
+
+  it('drift finds an IAM user with a console password beside Identity Center, the break-glass administrator excepted', async () => {
+    type Report = { posture: { check: string; account: string; status: string; resources: string[] }[] };
+    const finding = (r: Report, account: string) => r.posture.find((p) => p.check === 'identity-center-console-users' && p.account === account);
+    const before = JSON.parse((await w.lz('drift', '--json')).out) as Report;
+    expect(finding(before, 'Development')?.status).toBe('pass');
+    const iam = await w.memberIam(ids.Development!);
+    await iam.send(new CreateUserCommand({ UserName: 'dave' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'dave', Password: 'Correct-Horse-Battery-9' }));
+    w.sandbox.advanceTime(5 * 60 * 60 * 1000);
+    const after = JSON.parse((await w.lz('drift', '--json')).out) as Report;
+    expect(finding(after, 'Development')).toMatchObject({ status: 'fail', resources: ['dave'] });
+    expect(finding(after, 'Testing')?.status).toBe('pass');
+    const iamNow = await w.memberIam(ids.Development!);
+    await iamNow.send(new DeleteLoginProfileCommand({ UserName: 'dave' }));
+    await iamNow.send(new DeleteUserCommand({ UserName: 'dave' }));
   });
 
   it('imports the permission sets and assignments back, units where they cover one, and plan --prune has 0 changes', async () => {
