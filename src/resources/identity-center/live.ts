@@ -12,6 +12,7 @@ import {
   paginateListTagsForResource,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { NOT_FOUND, ignoreCodes } from '../../aws/aws-errors.js';
 import type { AccountClients } from '../../aws/context.js';
 import { MANAGED_BY_TAG } from '../../core/reconcile.js';
@@ -63,6 +64,12 @@ export interface IdentityCenterLive {
   /** Ids of principals met in assignments → their names (`GROUP:name`), for messages and import. */
   names: Record<string, string>;
 }
+
+/**
+ * How many assignment listings are in flight at once, over all sets: one per (set, provisioned account) adds up to thousands
+ * at 1,000 accounts, and Identity Center's API throttles well before the connection pool would.
+ */
+const ASSIGNMENT_READS = 10;
 
 export const principalKey = (type: PrincipalType, name: string) => `${type}:${name}`;
 
@@ -119,8 +126,9 @@ export async function readIdentityCenter(input: ReadInput): Promise<IdentityCent
   const store = input.clients.identityStoreIn(input.region);
   const arns: string[] = [];
   for await (const page of paginateListPermissionSets({ client: sso, pageSize: 100 }, { InstanceArn: instance.arn })) arns.push(...(page.PermissionSets ?? []));
+  const listings = pLimit(ASSIGNMENT_READS);
   const [sets, principalIds] = await Promise.all([
-    Promise.all(arns.map((arn) => readSet(sso, instance.arn, arn, input.declared))),
+    Promise.all(arns.map((arn) => readSet(sso, instance.arn, arn, input.declared, listings))),
     Promise.all(input.principals.map(async (p) => [principalKey(p.type, p.name), await principalId(store, instance.identityStoreId, p.type, p.name, input.memo)] as const)),
   ]);
   const principals = Object.fromEntries(principalIds);
@@ -137,7 +145,7 @@ export async function readIdentityCenter(input: ReadInput): Promise<IdentityCent
   return { region: input.region, instance, sets, principals, names };
 }
 
-async function readSet(sso: SSOAdminClient, instanceArn: string, arn: string, declared: Set<string>): Promise<LiveSet> {
+async function readSet(sso: SSOAdminClient, instanceArn: string, arn: string, declared: Set<string>, limit: LimitFunction): Promise<LiveSet> {
   const [described, tags] = await Promise.all([sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn })), listTags(sso, instanceArn, arn)]);
   const ps = described.PermissionSet;
   const name = ps?.Name ?? arn;
@@ -149,7 +157,7 @@ async function readSet(sso: SSOAdminClient, instanceArn: string, arn: string, de
     collect(paginateListCustomerManagedPolicyReferencesInPermissionSet({ client: sso, pageSize: 100 }, ref), (p) => p.CustomerManagedPolicyReferences?.map((c) => ({ name: c.Name ?? '', path: c.Path ?? '/' }))),
     sso.send(new GetInlinePolicyForPermissionSetCommand(ref)).then((r) => r.InlinePolicy || undefined),
     ignoreCodes(sso.send(new GetPermissionsBoundaryForPermissionSetCommand(ref)), NOT_FOUND).then((r) => r?.PermissionsBoundary),
-    readAssignments(sso, instanceArn, arn),
+    readAssignments(sso, instanceArn, arn, limit),
   ]);
   const cm = boundary?.CustomerManagedPolicyReference;
   return {
@@ -171,12 +179,14 @@ async function readSet(sso: SSOAdminClient, instanceArn: string, arn: string, de
 }
 
 /** Assignments of one set: listed only in the accounts it is provisioned to (the role exists only there). */
-async function readAssignments(sso: SSOAdminClient, instanceArn: string, arn: string): Promise<LiveAssignment[]> {
+async function readAssignments(sso: SSOAdminClient, instanceArn: string, arn: string, limit: LimitFunction): Promise<LiveAssignment[]> {
   const accounts = await collect(paginateListAccountsForProvisionedPermissionSet({ client: sso, pageSize: 100 }, { InstanceArn: instanceArn, PermissionSetArn: arn }), (p) => p.AccountIds);
   const perAccount = await Promise.all(
     accounts.map((accountId) =>
-      collect(paginateListAccountAssignments({ client: sso, pageSize: 100 }, { InstanceArn: instanceArn, PermissionSetArn: arn, AccountId: accountId }), (p) =>
+      limit(() =>
+        collect(paginateListAccountAssignments({ client: sso, pageSize: 100 }, { InstanceArn: instanceArn, PermissionSetArn: arn, AccountId: accountId }), (p) =>
         p.AccountAssignments?.map((a) => ({ accountId: a.AccountId ?? accountId, principalType: a.PrincipalType as PrincipalType, principalId: a.PrincipalId ?? '' })),
+        ),
       ),
     ),
   );
