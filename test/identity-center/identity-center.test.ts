@@ -175,4 +175,25 @@ describe('identity center: permission sets and assignments', () => {
     expect(plan.err).toContain(`accounts.yaml:${line}`);
     expect(plan.err).toContain('group "Contractors" is not in IAM Identity Center\'s identity store');
   });
+
+  it('creates a group the file marks create: true, then assigns it', async () => {
+    const withGroup = SHIPPED.replace(
+      '    assignments:\n',
+      '    groups:\n      - { name: Platform, description: Platform engineers, create: true }\n    assignments:\n      - { group: Platform, permissionSet: ReadOnlyAccess, accounts: [General] }\n',
+    );
+    expect(withGroup).not.toBe(SHIPPED);
+    w.writeManifest(withGroup);
+    const plan = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toEqual(expect.arrayContaining(['create identity-group:Platform', 'create assignment:ReadOnlyAccess@group:Platform@General']));
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    // Clients made now: the sandbox's clock moved hours on in the posture test.
+    sso.destroy();
+    store.destroy();
+    const fresh = clients();
+    store = fresh.store;
+    sso = fresh.sso;
+    expect(await assigned('ReadOnlyAccess', 'General')).toEqual([`GROUP:${await groupId('Platform')}`]);
+    expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
+  });
 });
