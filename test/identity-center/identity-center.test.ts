@@ -4,6 +4,7 @@ import { GetGroupIdCommand, IdentitystoreClient } from '@aws-sdk/client-identity
 import { CreateLoginProfileCommand, CreateUserCommand, DeleteLoginProfileCommand, DeleteUserCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
   CreateAccountAssignmentCommand,
+  CreatePermissionSetCommand,
   DescribePermissionSetCommand,
   ListAccountAssignmentsCommand,
   ListInstancesCommand,
@@ -155,8 +156,14 @@ describe('identity center: permission sets and assignments', () => {
   });
 
   it('imports the permission sets and assignments back, units where they cover one, and plan --prune has 0 changes', async () => {
+    // Clients made now: the sandbox's clock moved hours on in the posture test.
+    sso.destroy();
+    store.destroy();
+    ({ sso, store } = clients());
+    await sso.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: 'HandMade' }));
     const r = await w.lz('import', '--out', 'accounts.yaml', '--force');
     expect(r.code, r.err).toBe(0);
+    expect(`${r.out}${r.err}`).toContain('permission sets not made by lz were left out: HandMade');
     const written = readFileSync(join(w.dir, 'accounts.yaml'), 'utf8');
     expect(written).toMatch(/identityCenter:/);
     expect(written).toMatch(/permissionSet: AdministratorAccess\n\s+all: true/);
@@ -165,6 +172,7 @@ describe('identity center: permission sets and assignments', () => {
     const plan = await w.lz('plan', '--prune', '--detailed-exitcode');
     expect(plan.code, `${plan.out}\n${plan.err}`).toBe(0);
     expect(plan.out).toContain('No changes.');
+    expect(plan.out).toContain('permission set HandMade: not made by lz, never changed or deleted by it');
   });
 
   it('refuses a group the identity store does not have, at its line', async () => {
@@ -187,12 +195,6 @@ describe('identity center: permission sets and assignments', () => {
     expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toEqual(expect.arrayContaining(['create identity-group:Platform', 'create assignment:ReadOnlyAccess@group:Platform@General']));
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
-    // Clients made now: the sandbox's clock moved hours on in the posture test.
-    sso.destroy();
-    store.destroy();
-    const fresh = clients();
-    store = fresh.store;
-    sso = fresh.sso;
     expect(await assigned('ReadOnlyAccess', 'General')).toEqual([`GROUP:${await groupId('Platform')}`]);
     expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
   });

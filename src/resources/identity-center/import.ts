@@ -63,3 +63,12 @@ function coverage(accounts: Set<string>, input: OrganizationPlanInput): { units?
   }
   return { ...(units.length ? { units } : {}), ...(left.size ? { accounts: [...left] } : {}) };
 }
+
+/** Sets someone else made are not written back: lz would adopt (tag) them on the next apply. */
+export function importNotes(live: IdentityCenterLive | undefined): string[] {
+  const others = (live?.sets ?? []).filter((s) => !s.madeByLz).map((s) => s.name);
+  if (others.length === 0) return [];
+  return [
+    `IAM Identity Center permission sets not made by lz were left out: ${others.join(', ')}. Declare one under organization.identityCenter.permissionSets (with its assignments) for lz to manage it; the next apply then tags it lz:managed (docs/identity-center.md).`,
+  ];
+}

@@ -3,7 +3,7 @@ import { defineOrganizationKind, postureOutcome, type PostureCheck } from '../..
 import { iamAdminSection } from '../iam-admin-user.js';
 import { authorizationDetails, credentialReport, findUser, sameName } from '../iam-reads.js';
 import { applyIdentityCenterChange } from './apply.js';
-import { importIdentityCenter } from './import.js';
+import { importIdentityCenter, importNotes } from './import.js';
 import { readIdentityCenter, type IdentityCenterLive } from './live.js';
 import { KIND, identityCenterPayload, identityCenterRegion, planIdentityCenter, type IdentityCenterPayload } from './plan.js';
 import { desiredAssignments, identityCenterOf, identityCenterSection } from './section.js';
@@ -58,4 +58,5 @@ export const identityCenter = defineOrganizationKind<IdentityCenterLive | undefi
   apply: (ctx, change) => applyIdentityCenterChange(ctx, change.payload),
   posture: [consoleUsersBesideIdentityCenter],
   toManifest: (live, input) => importIdentityCenter(live, input),
+  importNotes: (live) => importNotes(live),
 });
