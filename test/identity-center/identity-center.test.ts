@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetGroupIdCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import { CreateLoginProfileCommand, CreateUserCommand, DeleteLoginProfileCommand, DeleteUserCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { CreateLoginProfileCommand, CreateUserCommand, DeleteLoginProfileCommand, DeleteUserCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import {
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
@@ -196,6 +196,29 @@ describe('identity center: permission sets and assignments', () => {
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
     expect(await assigned('ReadOnlyAccess', 'General')).toEqual([`GROUP:${await groupId('Platform')}`]);
+    expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
+  });
+
+  it('updates a permission set in place and provisions it again to every account that has it', async () => {
+    const inline = '{ Version: "2012-10-17", Statement: [{ Effect: Deny, Action: "s3:DeleteBucket", Resource: "*" }] }';
+    const changed = SHIPPED.replace(
+      '{ name: ReadOnlyAccess,      sessionDuration: PT8H, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }',
+      `{ name: ReadOnlyAccess, sessionDuration: PT2H, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess], inlinePolicy: ${inline} }`,
+    );
+    expect(changed).not.toBe(SHIPPED);
+    w.writeManifest(changed);
+    const plan = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
+    const update = plan.changes.find((c) => c.address === 'permission-set:ReadOnlyAccess');
+    expect(update?.action).toBe('update');
+    expect(update?.fields?.map((f) => f.field)).toEqual(['sessionDuration', 'inlinePolicy']);
+    const applied = await w.lz('apply', '--auto-approve');
+    expect(applied.code, `${applied.out}\n${applied.err}`).toBe(0);
+    const arn = (await setArns()).ReadOnlyAccess!;
+    expect((await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }))).PermissionSet?.SessionDuration).toBe('PT2H');
+    const iam = await w.memberIam(ids.Production!);
+    const role = Object.keys(await reservedRoles('Production')).find((n) => n.startsWith('AWSReservedSSO_ReadOnlyAccess_'))!;
+    const policy = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: 'AwsSSOInlinePolicy' }));
+    expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!))).toMatchObject({ Statement: [{ Effect: 'Deny', Action: 's3:DeleteBucket' }] });
     expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
   });
 });
