@@ -1,4 +1,4 @@
-import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, CreatePolicyCommand } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   AccessDeniedException,
@@ -38,6 +38,7 @@ import {
   ServiceQuotaExceededException,
   SSOAdminClient,
   TagResourceCommand,
+  ThrottlingException,
   UntagResourceCommand,
   UpdatePermissionSetCommand,
   ValidationException,
@@ -307,14 +308,14 @@ describe('SSO Admin: assignments and provisioning', () => {
   });
 
   it('settles the request for IAM too: the role appears without anyone polling SSO Admin', async () => {
+    const creds = await assume(sb, `arn:aws:iam::${second}:role/OrganizationAccountAccessRole`);
     const arn = await createSet('lz-unpolled');
     await call(new CreateAccountAssignmentCommand(assign(arn, second, groupId('Developers'))));
     sb.advanceTime(DELAY);
-    const creds = await assume(sb, `arn:aws:iam::${second}:role/OrganizationAccountAccessRole`);
     const iam = iamClient(sb, creds);
-    const name = rolesOf(second).find((r) => r.roleName.startsWith('AWSReservedSSO_lz-unpolled_'))!.roleName;
-    expect((await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.RoleName).toBe(name);
+    const listed = (await iam.send(new ListRolesCommand({ PathPrefix: '/aws-reserved/sso.amazonaws.com/' }))).Roles!.map((r) => r.RoleName!);
     iam.destroy();
+    expect(listed.filter((n) => n.startsWith('AWSReservedSSO_lz-unpolled_'))).toHaveLength(1);
   });
 
   it('keeps the old copy until ProvisionPermissionSet, which runs IN_PROGRESS then SUCCEEDED and rewrites the role', async () => {
@@ -425,5 +426,75 @@ describe('SSO Admin: assignments and provisioning', () => {
     expect(settled.FailureReason).toContain('111122223333');
     const bad = await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, '12345', groupId('Developers')))));
     expect(bad).toBeInstanceOf(ValidationException);
+  });
+});
+
+describe('SSO Admin: quotas', () => {
+  it('answers ThrottlingException (429) past the 20 TPS the SSO Admin APIs share', async () => {
+    sb.setQuotas(true);
+    const client = sso();
+    const results = await Promise.allSettled(Array.from({ length: 24 }, () => client.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn }))));
+    client.destroy();
+    sb.setQuotas(undefined);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error & { $metadata?: { httpStatusCode?: number } });
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    expect(refused[0]).toBeInstanceOf(ThrottlingException);
+    expect(refused[0]!.$metadata?.httpStatusCode).toBe(429);
+  });
+
+  it('holds at most 15 CreateAccountAssignment calls in progress and 3 ProvisionPermissionSet calls', async () => {
+    const arn = await createSet('lz-burst');
+    for (let i = 0; i < 15; i++) await call(new CreateAccountAssignmentCommand(assign(arn, member, groupId('Auditors'))));
+    const sixteenth = await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, member, groupId('Auditors')))));
+    expect(sixteenth).toBeInstanceOf(ThrottlingException);
+    expect(sixteenth.$metadata?.httpStatusCode).toBe(429);
+    sb.advanceTime(DELAY);
+    const ps = { InstanceArn: instanceArn, PermissionSetArn: arn };
+    for (let i = 0; i < 3; i++) await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }));
+    expect(await failure(() => call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member })))).toBeInstanceOf(ThrottlingException);
+    sb.advanceTime(DELAY);
+    expect((await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }))).PermissionSetProvisioningStatus.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+  });
+
+  it('refuses a 2,001st permission set, a 101st group on a set in an account and a 251st set provisioned to an account (ServiceQuotaExceededException)', async () => {
+    const ic = sb.state.identityCenter!;
+    const saved = { sets: { ...ic.permissionSets }, assignments: [...ic.assignments], provisioned: { ...ic.provisioned } };
+    const template = Object.values(ic.permissionSets)[0]!;
+    for (let i = Object.keys(ic.permissionSets).length; i < 2000; i++) ic.permissionSets[`filler-${i}`] = { ...template, arn: `filler-${i}`, name: `filler-${i}` };
+    const sets = await failure(() => createSet('lz-2001'));
+    expect(sets).toBeInstanceOf(ServiceQuotaExceededException);
+    expect(sets.$metadata?.httpStatusCode).toBe(402);
+    ic.permissionSets = { ...saved.sets };
+
+    const arn = await createSet('lz-many-groups');
+    for (let i = 0; i < 100; i++) {
+      ic.assignments.push({ accountId: second, permissionSetArn: arn, principalType: 'GROUP', principalId: `0123456789-00000000-0000-0000-0000-${String(i).padStart(12, '0')}` });
+    }
+    expect(await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, second, groupId('Developers')))))).toBeInstanceOf(ServiceQuotaExceededException);
+    // A user is not a group: the group quota leaves it alone.
+    expect((await call(new CreateAccountAssignmentCommand(assign(arn, second, userId('bob'), 'USER')))).AccountAssignmentCreationStatus.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+    await call(new ListInstancesCommand({}));
+    ic.assignments = saved.assignments;
+    for (const key of Object.keys(ic.provisioned)) if (!saved.provisioned[key]) delete ic.provisioned[key];
+
+    const other = await createSet('lz-251');
+    for (let i = 0; i < 250; i++) ic.provisioned[`${second}|filler-${i}`] = { accountId: second, permissionSetArn: `filler-${i}`, roleName: `filler-${i}`, version: 1 };
+    const provisioned = await failure(() => call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: other, TargetType: 'AWS_ACCOUNT', TargetId: second })));
+    expect(provisioned).toBeInstanceOf(ServiceQuotaExceededException);
+    ic.provisioned = saved.provisioned;
+  });
+
+  it('fails provisioning past IAM\'s default of 10 managed policies per role, though the permission set holds 20', async () => {
+    const arn = await createSet('lz-eleven');
+    const ps = { InstanceArn: instanceArn, PermissionSetArn: arn };
+    for (let i = 0; i < 11; i++) await call(new AttachManagedPolicyToPermissionSetCommand({ ...ps, ManagedPolicyArn: `arn:aws:iam::aws:policy/P${i}` }));
+    const req = (await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }))).PermissionSetProvisioningStatus;
+    sb.advanceTime(DELAY);
+    const out = (await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus;
+    expect(out.Status).toBe('FAILED');
+    expect(out.FailureReason).toContain('PoliciesPerRole: 10');
+    expect(rolesOf(member).some((r) => r.roleName.startsWith('AWSReservedSSO_lz-eleven_'))).toBe(false);
   });
 });

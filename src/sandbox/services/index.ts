@@ -19,9 +19,9 @@ import { stsService } from './sts.js';
  * request reaches it is src/sandbox/dispatch.ts.
  */
 export const SERVICES: SandboxService[] = [
-  // IAM and STS read the reserved roles Identity Center's provisioning creates: they settle its due requests first.
+  // IAM reads the reserved roles Identity Center's provisioning creates: it settles its due requests first.
   withIdentityCenterSettling(iamService),
-  withIdentityCenterSettling(stsService),
+  stsService,
   organizations,
   budgets,
   account,

@@ -12,7 +12,7 @@ import type { AsyncRequestRecord, CustomerManagedPolicyReference, IdentityCenter
  * Identity Center SAML provider, carrying the set's managed policies, customer managed policies (which
  * must exist in that account), inline policy (as `AwsSSOInlinePolicy`), permissions boundary and session
  * duration. Re-provisioning rewrites the role; deleting the last assignment of the set in the account deletes
- * it. Requests settle by the sandbox clock, on the next call that looks (SSO Admin, IAM, STS).
+ * it. Requests settle by the sandbox clock, on the next call that looks (SSO Admin, IAM).
  */
 
 export const RESERVED_ROLE_PATH = '/aws-reserved/sso.amazonaws.com/';

@@ -47,8 +47,8 @@ export const ssoAdmin: SandboxService = {
 };
 
 /**
- * Another service whose reads must see settled provisioning (IAM GetRole on the reserved role, STS into
- * it): its calls settle Identity Center's due requests first.
+ * Another service whose reads must see settled provisioning (IAM's GetRole on a reserved role): its calls
+ * settle Identity Center's due requests first.
  */
 export function withIdentityCenterSettling(service: SandboxService): SandboxService {
   return { ...service, operations: Object.fromEntries(Object.entries(service.operations).map(([name, handler]) => [name, settlingFirst(handler)])) };
