@@ -1,4 +1,14 @@
-import { CreatePolicyCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import {
+  CreatePolicyCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   AccessDeniedException,
@@ -316,6 +326,27 @@ describe('SSO Admin: assignments and provisioning', () => {
     const listed = (await iam.send(new ListRolesCommand({ PathPrefix: '/aws-reserved/sso.amazonaws.com/' }))).Roles!.map((r) => r.RoleName!);
     iam.destroy();
     expect(listed.filter((n) => n.startsWith('AWSReservedSSO_lz-unpolled_'))).toHaveLength(1);
+  });
+
+  it('protects the reserved role from IAM changes by the account\'s principals (UnmodifiableEntity)', async () => {
+    const name = rolesOf(member).find((r) => r.roleName.startsWith('AWSReservedSSO_lz-admin_'))!.roleName;
+    const iam = iamClient(sb, memberCreds);
+    const attempts = [
+      () => iam.send(new DeleteRoleCommand({ RoleName: name })),
+      () => iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })),
+      () => iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'extra', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) })),
+      () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name.toLowerCase(), PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: member }, Action: 'sts:AssumeRole' }] }) })),
+    ];
+    for (const attempt of attempts) {
+      const e = await failure(attempt);
+      expect(e.name).toBe('UnmodifiableEntityException');
+      expect(e.$metadata?.httpStatusCode).toBe(400);
+      expect(e.message).toBe(`Cannot perform the operation on the protected role '${name}' - this role is only modifiable by AWS`);
+    }
+    iam.destroy();
+    const role = sb.state.accounts[member]!.iam.roles[name]!;
+    expect(role.attachedPolicies).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
+    expect(Object.keys(role.inlinePolicies)).toEqual(['AwsSSOInlinePolicy']);
   });
 
   it('keeps the old copy until ProvisionPermissionSet, which runs IN_PROGRESS then SUCCEEDED and rewrites the role', async () => {
