@@ -12,6 +12,7 @@ import {
   ListGroupsCommand,
   ListUsersCommand,
   ResourceNotFoundException,
+  ThrottlingException,
   ValidationException,
   paginateListGroups,
 } from '@aws-sdk/client-identitystore';
@@ -50,6 +51,18 @@ afterAll(async () => {
 });
 
 describe('Identity Store: the seeded directory', () => {
+  it('is not there for an organization without all features (Identity Center needs them)', async () => {
+    const billing = await startSandbox();
+    const orgs = new OrganizationsClient({ endpoint: billing.endpoint, region: 'us-east-1', credentials: billing.managementCredentials, maxAttempts: 1 });
+    await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'CONSOLIDATED_BILLING' }));
+    orgs.destroy();
+    const sso = new SSOAdminClient({ endpoint: billing.endpoint, region: 'us-east-1', credentials: billing.managementCredentials, maxAttempts: 1 });
+    expect((await sso.send(new ListInstancesCommand({}))).Instances).toEqual([]);
+    sso.destroy();
+    expect(billing.state.identityCenter).toBeUndefined();
+    await billing.close();
+  });
+
   it('finds the seeded groups by DisplayName and users by UserName', async () => {
     for (const name of ['Administrators', 'Developers', 'Auditors']) {
       const id = await groupId(name);
@@ -103,6 +116,22 @@ describe('Identity Store: the seeded directory', () => {
     expect(e).toBeInstanceOf(AccessDeniedException);
     expect(e.$metadata?.httpStatusCode).toBe(403);
     expect(await failure(() => call(new ListUsersCommand({ IdentityStoreId: store }), undefined, 'eu-west-1'))).toBeInstanceOf(ResourceNotFoundException);
+  });
+});
+
+describe('Identity Store: throttling', () => {
+  it('answers ThrottlingException (429) past 20 TPS on one API, while another API still answers', async () => {
+    sb.setQuotas(true);
+    const client = ids();
+    const results = await Promise.allSettled(Array.from({ length: 24 }, () => client.send(new ListUsersCommand({ IdentityStoreId: store }))));
+    const other = await client.send(new ListGroupsCommand({ IdentityStoreId: store }));
+    client.destroy();
+    sb.setQuotas(undefined);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error & { $metadata?: { httpStatusCode?: number } });
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    expect(refused[0]).toBeInstanceOf(ThrottlingException);
+    expect(refused[0]!.$metadata?.httpStatusCode).toBe(429);
+    expect(other.Groups!.length).toBeGreaterThan(0);
   });
 });
 

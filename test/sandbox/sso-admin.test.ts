@@ -458,6 +458,29 @@ describe('SSO Admin: assignments and provisioning', () => {
     const bad = await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, '12345', groupId('Developers')))));
     expect(bad).toBeInstanceOf(ValidationException);
   });
+
+  it('fails provisioning to a suspended member with AWS\'s reason', async () => {
+    const orgs = new OrganizationsClient(clientConfig(sb));
+    const closed = await createMember(orgs, 'Closed');
+    orgs.destroy();
+    sb.state.accounts[closed]!.status = 'SUSPENDED';
+    const arn = await createSet('lz-to-suspended');
+    const req = (await call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, TargetType: 'AWS_ACCOUNT', TargetId: closed }))).PermissionSetProvisioningStatus;
+    sb.advanceTime(DELAY);
+    const out = (await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus;
+    expect(out).toMatchObject({ Status: 'FAILED', AccountId: closed });
+    expect(out.FailureReason).toBe(
+      `AWS SSO is unable to complete your request at this time. Obtaining permissions to manage your AWS account '${closed}' takes longer than usual. Please try again in a few minutes. If this problem continues, contact AWS Support.`,
+    );
+  });
+
+  it('provisions a set to all its provisioned accounts even when there are none (SUCCEEDED, nothing to do)', async () => {
+    const arn = await createSet('lz-nowhere');
+    const req = (await call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, TargetType: 'ALL_PROVISIONED_ACCOUNTS' }))).PermissionSetProvisioningStatus;
+    expect(req.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+    expect((await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus.Status).toBe('SUCCEEDED');
+  });
 });
 
 describe('SSO Admin: quotas', () => {

@@ -90,9 +90,6 @@ function provisionPermissionSet(ctx: OperationContext, input: Input) {
   const targetId = member(input, 'TargetId', { min: 12, max: 12, pattern: ACCOUNT_ID_RE });
   if (targetType === 'AWS_ACCOUNT' && !targetId) throw ssoErrors.validation('TargetId is required when TargetType is AWS_ACCOUNT.');
   if (targetType === 'ALL_PROVISIONED_ACCOUNTS' && targetId) throw ssoErrors.validation('TargetId must not be given when TargetType is ALL_PROVISIONED_ACCOUNTS.');
-  if (targetType === 'ALL_PROVISIONED_ACCOUNTS' && !Object.values(ic.provisioned).some((p) => p.permissionSetArn === ps.arn)) {
-    throw ssoErrors.validation(`PermissionSet ${ps.arn} is not provisioned to any account.`);
-  }
   if (targetId) checkProvisionedRoom(ic, targetId, ps.arn);
   if (inProgress(ic, 'provision').length >= MAX_CONCURRENT_PROVISIONINGS) {
     throw ssoErrors.throttling(`You can make up to ${MAX_CONCURRENT_PROVISIONINGS} concurrent ProvisionPermissionSet calls; wait for one in progress to complete.`);

@@ -63,7 +63,10 @@ export function provisionedTo(ic: IdentityCenterState, accountId: string, permis
 export function targetProblem(state: SandboxState, accountId: string, now: Date): string | undefined {
   const account = state.accounts[accountId];
   if (!account || !state.organization?.members[accountId]) return `Received a 404 status error: Account ${accountId} is not a member of the organization.`;
-  if (accountStatus(account, now) !== 'ACTIVE') return `Received a 400 status error: Account ${accountId} is not active.`;
+  // What AWS answers for a suspended or closing account (seen by tools provisioning to one).
+  if (accountStatus(account, now) !== 'ACTIVE') {
+    return `AWS SSO is unable to complete your request at this time. Obtaining permissions to manage your AWS account '${accountId}' takes longer than usual. Please try again in a few minutes. If this problem continues, contact AWS Support.`;
+  }
   return undefined;
 }
 

@@ -143,13 +143,14 @@ export function mintDirectoryId(ic: IdentityCenterState): string {
 
 /**
  * The organization's Identity Center instance, seeded on first need (CreateOrganization calls this too, so
- * it shows in the state at once); undefined without an organization. Its ids derive from the organization
+ * it shows in the state at once); undefined without an organization with all features. Its ids derive from the organization
  * id, so the same organization always gets the same instance.
  */
 export function identityCenter(state: SandboxState, now: Date): IdentityCenterState | undefined {
   if (state.identityCenter) return state.identityCenter;
   const org = state.organization;
-  if (!org) return undefined;
+  // Identity Center needs an organization with all features enabled.
+  if (!org || org.featureSet !== 'ALL') return undefined;
   const seed = createHash('sha256').update(`identity-center:${org.id}`).digest('hex');
   const alnum = BigInt(`0x${seed.slice(16, 40)}`).toString(36).padStart(10, '0').slice(0, 10);
   const ic: IdentityCenterState = {
