@@ -23,7 +23,7 @@ export const MAX_GROUPS_PER_SET_AND_ACCOUNT = 100;
 export const MAX_SETS_PROVISIONED_PER_ACCOUNT = 250;
 
 function inProgress(ic: IdentityCenterState, kind: RequestKind): AsyncRequestRecord[] {
-  return Object.values(ic.requests).filter((r) => r.kind === kind && r.status === 'IN_PROGRESS');
+  return ic.inFlight.map((id) => ic.requests[id]!).filter((r) => r.kind === kind && r.status === 'IN_PROGRESS');
 }
 
 /** A set not yet in the account would be one more of the account's 250 provisioned permission sets. */
@@ -45,6 +45,7 @@ function newRequest(ctx: OperationContext, ic: IdentityCenterState, fields: Omit
     ...fields,
   };
   ic.requests[req.requestId] = req;
+  ic.inFlight.push(req.requestId);
   return req;
 }
 

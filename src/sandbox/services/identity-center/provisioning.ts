@@ -150,11 +150,15 @@ function settleRequest(state: SandboxState, runtime: SandboxRuntime, ic: Identit
 export function settleIdentityCenter(state: SandboxState, runtime: SandboxRuntime): boolean {
   const ic = state.identityCenter;
   if (!ic) return false;
+  if (ic.inFlight.length === 0) return false;
   const now = runtime.now().getTime();
-  const due = Object.values(ic.requests)
-    .filter((r) => r.status === 'IN_PROGRESS' && Date.parse(r.settlesAt) <= now)
+  const due = ic.inFlight
+    .map((id) => ic.requests[id]!)
+    .filter((r) => Date.parse(r.settlesAt) <= now)
     .sort((a, b) => Date.parse(a.settlesAt) - Date.parse(b.settlesAt));
+  ic.inFlight = ic.inFlight.filter((id) => Date.parse(ic.requests[id]!.settlesAt) > now);
   for (const req of due) {
+    if (req.status !== 'IN_PROGRESS') continue;
     const reason = settleRequest(state, runtime, ic, req);
     req.status = reason ? 'FAILED' : 'SUCCEEDED';
     if (reason) req.failureReason = reason;

@@ -106,6 +106,8 @@ export interface IdentityCenterState {
   /** Keyed by `accountId|permissionSetArn`. */
   provisioned: Record<string, ProvisionedRecord>;
   requests: Record<string, AsyncRequestRecord>;
+  /** The ids of the requests still IN_PROGRESS, oldest first: every call settles them, so it must not scan them all. */
+  inFlight: string[];
   directory: { users: Record<string, DirectoryUser>; groups: Record<string, DirectoryGroup>; memberships: MembershipRecord[] };
   /** Counts ids minted from the instance's hash, so they stay deterministic without drawing on the sandbox PRNG. */
   minted: number;
@@ -163,6 +165,7 @@ export function identityCenter(state: SandboxState, now: Date): IdentityCenterSt
     assignments: [],
     provisioned: {},
     requests: {},
+    inFlight: [],
     directory: { users: {}, groups: {}, memberships: [] },
     minted: 0,
   };
