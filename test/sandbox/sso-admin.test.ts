@@ -54,6 +54,9 @@ import {
   ValidationException,
   paginateListPermissionSets,
 } from '@aws-sdk/client-sso-admin';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { assume, clientConfig, failure, iamClient, type Creds } from './clients.js';
@@ -550,5 +553,29 @@ describe('SSO Admin: quotas', () => {
     expect(out.Status).toBe('FAILED');
     expect(out.FailureReason).toContain('PoliciesPerRole: 10');
     expect(rolesOf(member).some((r) => r.roleName.startsWith('AWSReservedSSO_lz-eleven_'))).toBe(false);
+  });
+});
+
+describe('SSO Admin: the state file', () => {
+  it('keeps the instance, its permission sets and its directory across a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lz-sso-')), 'state.json');
+    const first = await startSandbox({ stateFile: file, delays: { createAccount: 100, rolePropagation: 0, identityCenter: DELAY, ...NO_SETTLING } });
+    const config = { endpoint: first.endpoint, region: 'us-east-1', credentials: first.managementCredentials, maxAttempts: 1 };
+    const orgs = new OrganizationsClient(config);
+    await orgs.send(new CreateOrganizationCommand({}));
+    orgs.destroy();
+    let client = new SSOAdminClient(config);
+    const arn = (await client.send(new ListInstancesCommand({}))).Instances![0]!.InstanceArn!;
+    const set = (await client.send(new CreatePermissionSetCommand({ InstanceArn: arn, Name: 'lz-kept' }))).PermissionSet!.PermissionSetArn!;
+    client.destroy();
+    await first.close();
+
+    const second = await startSandbox({ stateFile: file });
+    client = new SSOAdminClient({ ...config, endpoint: second.endpoint });
+    expect((await client.send(new ListInstancesCommand({}))).Instances![0]!.InstanceArn).toBe(arn);
+    expect((await client.send(new DescribePermissionSetCommand({ InstanceArn: arn, PermissionSetArn: set }))).PermissionSet!.Name).toBe('lz-kept');
+    client.destroy();
+    expect(Object.values(second.state.identityCenter!.directory.users).map((u) => u.UserName)).toEqual(['alice', 'bob', 'carol']);
+    await second.close();
   });
 });
