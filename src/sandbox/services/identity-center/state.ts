@@ -169,22 +169,8 @@ export function identityCenter(state: SandboxState, now: Date): IdentityCenterSt
     directory: { users: {}, groups: {}, memberships: [] },
     minted: 0,
   };
-  for (const name of SEED_GROUPS) {
-    const id = mintDirectoryId(ic);
-    ic.directory.groups[id] = { GroupId: id, DisplayName: name };
-  }
-  for (const u of SEED_USERS) {
-    const id = mintDirectoryId(ic);
-    ic.directory.users[id] = {
-      UserId: id,
-      UserName: u.userName,
-      DisplayName: `${u.given} ${u.family}`,
-      Name: { GivenName: u.given, FamilyName: u.family },
-      Emails: [{ Value: `${u.userName}@sandbox.lz.local`, Type: 'work', Primary: true }],
-    };
-    const group = Object.values(ic.directory.groups).find((g) => g.DisplayName === u.group)!;
-    ic.directory.memberships.push({ MembershipId: mintDirectoryId(ic), GroupId: group.GroupId, UserId: id });
-  }
+  for (const name of SEED_GROUPS) addDirectoryGroup(ic, name);
+  for (const u of SEED_USERS) addDirectoryUser(ic, { userName: u.userName, givenName: u.given, familyName: u.family, groups: [u.group] });
   state.identityCenter = ic;
   return ic;
 }
@@ -192,4 +178,34 @@ export function identityCenter(state: SandboxState, now: Date): IdentityCenterSt
 /** The instance's id (ssoins-...), the part of its ARN permission set ARNs repeat. */
 export function instanceId(ic: IdentityCenterState): string {
   return ic.instanceArn.slice(ic.instanceArn.lastIndexOf('/') + 1);
+}
+
+/** Adds a group to the instance's directory (tests and seeding: AWS's writes go through CreateGroup). */
+export function addDirectoryGroup(ic: IdentityCenterState, displayName: string, description?: string): DirectoryGroup {
+  const id = mintDirectoryId(ic);
+  const group: DirectoryGroup = { GroupId: id, DisplayName: displayName, Description: description };
+  ic.directory.groups[id] = group;
+  return group;
+}
+
+/** Adds a user to the instance's directory, member of the groups named by DisplayName (which must exist). */
+export function addDirectoryUser(ic: IdentityCenterState, opts: { userName: string; givenName?: string; familyName?: string; groups?: string[] }): DirectoryUser {
+  const groups = (opts.groups ?? []).map((name) => {
+    const group = Object.values(ic.directory.groups).find((g) => g.DisplayName === name);
+    if (!group) throw new Error(`no group ${name} in the identity store`);
+    return group;
+  });
+  const id = mintDirectoryId(ic);
+  const given = opts.givenName ?? opts.userName;
+  const family = opts.familyName ?? 'User';
+  const user: DirectoryUser = {
+    UserId: id,
+    UserName: opts.userName,
+    DisplayName: `${given} ${family}`,
+    Name: { GivenName: given, FamilyName: family },
+    Emails: [{ Value: `${opts.userName}@sandbox.lz.local`, Type: 'work', Primary: true }],
+  };
+  ic.directory.users[id] = user;
+  for (const group of groups) ic.directory.memberships.push({ MembershipId: mintDirectoryId(ic), GroupId: group.GroupId, UserId: id });
+  return user;
 }
