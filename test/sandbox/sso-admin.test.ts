@@ -1,4 +1,14 @@
-import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, CreatePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreatePolicyCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand, DescribeCreateAccountStatusCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   AccessDeniedException,
@@ -38,11 +48,15 @@ import {
   ServiceQuotaExceededException,
   SSOAdminClient,
   TagResourceCommand,
+  ThrottlingException,
   UntagResourceCommand,
   UpdatePermissionSetCommand,
   ValidationException,
   paginateListPermissionSets,
 } from '@aws-sdk/client-sso-admin';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_SETTLING, startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { assume, clientConfig, failure, iamClient, type Creds } from './clients.js';
@@ -307,14 +321,35 @@ describe('SSO Admin: assignments and provisioning', () => {
   });
 
   it('settles the request for IAM too: the role appears without anyone polling SSO Admin', async () => {
+    const creds = await assume(sb, `arn:aws:iam::${second}:role/OrganizationAccountAccessRole`);
     const arn = await createSet('lz-unpolled');
     await call(new CreateAccountAssignmentCommand(assign(arn, second, groupId('Developers'))));
     sb.advanceTime(DELAY);
-    const creds = await assume(sb, `arn:aws:iam::${second}:role/OrganizationAccountAccessRole`);
     const iam = iamClient(sb, creds);
-    const name = rolesOf(second).find((r) => r.roleName.startsWith('AWSReservedSSO_lz-unpolled_'))!.roleName;
-    expect((await iam.send(new GetRoleCommand({ RoleName: name }))).Role!.RoleName).toBe(name);
+    const listed = (await iam.send(new ListRolesCommand({ PathPrefix: '/aws-reserved/sso.amazonaws.com/' }))).Roles!.map((r) => r.RoleName!);
     iam.destroy();
+    expect(listed.filter((n) => n.startsWith('AWSReservedSSO_lz-unpolled_'))).toHaveLength(1);
+  });
+
+  it('protects the reserved role from IAM changes by the account\'s principals (UnmodifiableEntity)', async () => {
+    const name = rolesOf(member).find((r) => r.roleName.startsWith('AWSReservedSSO_lz-admin_'))!.roleName;
+    const iam = iamClient(sb, memberCreds);
+    const attempts = [
+      () => iam.send(new DeleteRoleCommand({ RoleName: name })),
+      () => iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' })),
+      () => iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'extra', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) })),
+      () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name.toLowerCase(), PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: member }, Action: 'sts:AssumeRole' }] }) })),
+    ];
+    for (const attempt of attempts) {
+      const e = await failure(attempt);
+      expect(e.name).toBe('UnmodifiableEntityException');
+      expect(e.$metadata?.httpStatusCode).toBe(400);
+      expect(e.message).toBe(`Cannot perform the operation on the protected role '${name}' - this role is only modifiable by AWS`);
+    }
+    iam.destroy();
+    const role = sb.state.accounts[member]!.iam.roles[name]!;
+    expect(role.attachedPolicies).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
+    expect(Object.keys(role.inlinePolicies)).toEqual(['AwsSSOInlinePolicy']);
   });
 
   it('keeps the old copy until ProvisionPermissionSet, which runs IN_PROGRESS then SUCCEEDED and rewrites the role', async () => {
@@ -425,5 +460,122 @@ describe('SSO Admin: assignments and provisioning', () => {
     expect(settled.FailureReason).toContain('111122223333');
     const bad = await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, '12345', groupId('Developers')))));
     expect(bad).toBeInstanceOf(ValidationException);
+  });
+
+  it('fails provisioning to a suspended member with AWS\'s reason', async () => {
+    const orgs = new OrganizationsClient(clientConfig(sb));
+    const closed = await createMember(orgs, 'Closed');
+    orgs.destroy();
+    sb.state.accounts[closed]!.status = 'SUSPENDED';
+    const arn = await createSet('lz-to-suspended');
+    const req = (await call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, TargetType: 'AWS_ACCOUNT', TargetId: closed }))).PermissionSetProvisioningStatus;
+    sb.advanceTime(DELAY);
+    const out = (await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus;
+    expect(out).toMatchObject({ Status: 'FAILED', AccountId: closed });
+    expect(out.FailureReason).toBe(
+      `AWS SSO is unable to complete your request at this time. Obtaining permissions to manage your AWS account '${closed}' takes longer than usual. Please try again in a few minutes. If this problem continues, contact AWS Support.`,
+    );
+  });
+
+  it('provisions a set to all its provisioned accounts even when there are none (SUCCEEDED, nothing to do)', async () => {
+    const arn = await createSet('lz-nowhere');
+    const req = (await call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, TargetType: 'ALL_PROVISIONED_ACCOUNTS' }))).PermissionSetProvisioningStatus;
+    expect(req.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+    expect((await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus.Status).toBe('SUCCEEDED');
+  });
+});
+
+describe('SSO Admin: quotas', () => {
+  it('answers ThrottlingException (429) past the 20 TPS the SSO Admin APIs share', async () => {
+    sb.setQuotas(true);
+    const client = sso();
+    const results = await Promise.allSettled(Array.from({ length: 24 }, () => client.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn }))));
+    client.destroy();
+    sb.setQuotas(undefined);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error & { $metadata?: { httpStatusCode?: number } });
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    expect(refused[0]).toBeInstanceOf(ThrottlingException);
+    expect(refused[0]!.$metadata?.httpStatusCode).toBe(429);
+  });
+
+  it('holds at most 15 CreateAccountAssignment calls in progress and 3 ProvisionPermissionSet calls', async () => {
+    const arn = await createSet('lz-burst');
+    for (let i = 0; i < 15; i++) await call(new CreateAccountAssignmentCommand(assign(arn, member, groupId('Auditors'))));
+    const sixteenth = await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, member, groupId('Auditors')))));
+    expect(sixteenth).toBeInstanceOf(ThrottlingException);
+    expect(sixteenth.$metadata?.httpStatusCode).toBe(429);
+    sb.advanceTime(DELAY);
+    const ps = { InstanceArn: instanceArn, PermissionSetArn: arn };
+    for (let i = 0; i < 3; i++) await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }));
+    expect(await failure(() => call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member })))).toBeInstanceOf(ThrottlingException);
+    sb.advanceTime(DELAY);
+    expect((await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }))).PermissionSetProvisioningStatus.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+  });
+
+  it('refuses a 2,001st permission set, a 101st group on a set in an account and a 251st set provisioned to an account (ServiceQuotaExceededException)', async () => {
+    const ic = sb.state.identityCenter!;
+    const saved = { sets: { ...ic.permissionSets }, assignments: [...ic.assignments], provisioned: { ...ic.provisioned } };
+    const template = Object.values(ic.permissionSets)[0]!;
+    for (let i = Object.keys(ic.permissionSets).length; i < 2000; i++) ic.permissionSets[`filler-${i}`] = { ...template, arn: `filler-${i}`, name: `filler-${i}` };
+    const sets = await failure(() => createSet('lz-2001'));
+    expect(sets).toBeInstanceOf(ServiceQuotaExceededException);
+    expect(sets.$metadata?.httpStatusCode).toBe(402);
+    ic.permissionSets = { ...saved.sets };
+
+    const arn = await createSet('lz-many-groups');
+    for (let i = 0; i < 100; i++) {
+      ic.assignments.push({ accountId: second, permissionSetArn: arn, principalType: 'GROUP', principalId: `0123456789-00000000-0000-0000-0000-${String(i).padStart(12, '0')}` });
+    }
+    expect(await failure(() => call(new CreateAccountAssignmentCommand(assign(arn, second, groupId('Developers')))))).toBeInstanceOf(ServiceQuotaExceededException);
+    // A user is not a group: the group quota leaves it alone.
+    expect((await call(new CreateAccountAssignmentCommand(assign(arn, second, userId('bob'), 'USER')))).AccountAssignmentCreationStatus.Status).toBe('IN_PROGRESS');
+    sb.advanceTime(DELAY);
+    await call(new ListInstancesCommand({}));
+    ic.assignments = saved.assignments;
+    for (const key of Object.keys(ic.provisioned)) if (!saved.provisioned[key]) delete ic.provisioned[key];
+
+    const other = await createSet('lz-251');
+    for (let i = 0; i < 250; i++) ic.provisioned[`${second}|filler-${i}`] = { accountId: second, permissionSetArn: `filler-${i}`, roleName: `filler-${i}`, version: 1 };
+    const provisioned = await failure(() => call(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: other, TargetType: 'AWS_ACCOUNT', TargetId: second })));
+    expect(provisioned).toBeInstanceOf(ServiceQuotaExceededException);
+    ic.provisioned = saved.provisioned;
+  });
+
+  it('fails provisioning past IAM\'s default of 10 managed policies per role, though the permission set holds 20', async () => {
+    const arn = await createSet('lz-eleven');
+    const ps = { InstanceArn: instanceArn, PermissionSetArn: arn };
+    for (let i = 0; i < 11; i++) await call(new AttachManagedPolicyToPermissionSetCommand({ ...ps, ManagedPolicyArn: `arn:aws:iam::aws:policy/P${i}` }));
+    const req = (await call(new ProvisionPermissionSetCommand({ ...ps, TargetType: 'AWS_ACCOUNT', TargetId: member }))).PermissionSetProvisioningStatus;
+    sb.advanceTime(DELAY);
+    const out = (await call(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: req.RequestId }))).PermissionSetProvisioningStatus;
+    expect(out.Status).toBe('FAILED');
+    expect(out.FailureReason).toContain('PoliciesPerRole: 10');
+    expect(rolesOf(member).some((r) => r.roleName.startsWith('AWSReservedSSO_lz-eleven_'))).toBe(false);
+  });
+});
+
+describe('SSO Admin: the state file', () => {
+  it('keeps the instance, its permission sets and its directory across a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lz-sso-')), 'state.json');
+    const first = await startSandbox({ stateFile: file, delays: { createAccount: 100, rolePropagation: 0, identityCenter: DELAY, ...NO_SETTLING } });
+    const config = { endpoint: first.endpoint, region: 'us-east-1', credentials: first.managementCredentials, maxAttempts: 1 };
+    const orgs = new OrganizationsClient(config);
+    await orgs.send(new CreateOrganizationCommand({}));
+    orgs.destroy();
+    let client = new SSOAdminClient(config);
+    const arn = (await client.send(new ListInstancesCommand({}))).Instances![0]!.InstanceArn!;
+    const set = (await client.send(new CreatePermissionSetCommand({ InstanceArn: arn, Name: 'lz-kept' }))).PermissionSet!.PermissionSetArn!;
+    client.destroy();
+    await first.close();
+
+    const second = await startSandbox({ stateFile: file });
+    client = new SSOAdminClient({ ...config, endpoint: second.endpoint });
+    expect((await client.send(new ListInstancesCommand({}))).Instances![0]!.InstanceArn).toBe(arn);
+    expect((await client.send(new DescribePermissionSetCommand({ InstanceArn: arn, PermissionSetArn: set }))).PermissionSet!.Name).toBe('lz-kept');
+    client.destroy();
+    expect(Object.values(second.state.identityCenter!.directory.users).map((u) => u.UserName)).toEqual(['alice', 'bob', 'carol']);
+    await second.close();
   });
 });

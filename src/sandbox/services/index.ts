@@ -7,7 +7,8 @@ import { budgets } from './budgets/index.js';
 import { cloudtrail } from './cloudtrail/index.js';
 import { iamService } from './iam/index.js';
 import { identityStore } from './identity-center/identitystore.js';
-import { ssoAdmin, withIdentityCenterSettling } from './identity-center/sso-admin.js';
+import { withIdentityCenterRoles } from './identity-center/iam-guard.js';
+import { ssoAdmin } from './identity-center/sso-admin.js';
 import { withRootSessionPolicy } from './iam/organizations-features.js';
 import { organizations } from './organizations/index.js';
 import { s3 } from './s3/index.js';
@@ -19,9 +20,9 @@ import { stsService } from './sts.js';
  * request reaches it is src/sandbox/dispatch.ts.
  */
 export const SERVICES: SandboxService[] = [
-  // IAM and STS read the reserved roles Identity Center's provisioning creates: they settle its due requests first.
-  withIdentityCenterSettling(iamService),
-  withIdentityCenterSettling(stsService),
+  // IAM holds the reserved roles Identity Center provisions: it settles due requests first and protects them.
+  withIdentityCenterRoles(iamService),
+  stsService,
   organizations,
   budgets,
   account,

@@ -16,6 +16,25 @@ const PRINCIPAL_ID_RE = /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0
 const PROVISIONING_STATUSES = ['LATEST_PERMISSION_SET_PROVISIONED', 'LATEST_PERMISSION_SET_NOT_PROVISIONED'] as const;
 const STATUSES = ['IN_PROGRESS', 'FAILED', 'SUCCEEDED'] as const;
 
+/** AWS's quotas (IAM Identity Center quotas page): requests in flight, groups per set and account, sets per account. */
+export const MAX_OUTSTANDING_ASSIGNMENT_CREATIONS = 15;
+export const MAX_CONCURRENT_PROVISIONINGS = 3;
+export const MAX_GROUPS_PER_SET_AND_ACCOUNT = 100;
+export const MAX_SETS_PROVISIONED_PER_ACCOUNT = 250;
+
+function inProgress(ic: IdentityCenterState, kind: RequestKind): AsyncRequestRecord[] {
+  return ic.inFlight.map((id) => ic.requests[id]!).filter((r) => r.kind === kind && r.status === 'IN_PROGRESS');
+}
+
+/** A set not yet in the account would be one more of the account's 250 provisioned permission sets. */
+function checkProvisionedRoom(ic: IdentityCenterState, accountId: string, permissionSetArn: string): void {
+  if (provisionedTo(ic, accountId, permissionSetArn)) return;
+  const count = Object.values(ic.provisioned).filter((p) => p.accountId === accountId).length;
+  if (count >= MAX_SETS_PROVISIONED_PER_ACCOUNT) {
+    throw ssoErrors.quota(`Account ${accountId} already has ${MAX_SETS_PROVISIONED_PER_ACCOUNT} provisioned permission sets, the quota of provisioned permission sets per AWS account.`);
+  }
+}
+
 function newRequest(ctx: OperationContext, ic: IdentityCenterState, fields: Omit<AsyncRequestRecord, 'requestId' | 'status' | 'createdDate' | 'settlesAt'>): AsyncRequestRecord {
   const now = ctx.runtime.now();
   const req: AsyncRequestRecord = {
@@ -26,6 +45,7 @@ function newRequest(ctx: OperationContext, ic: IdentityCenterState, fields: Omit
     ...fields,
   };
   ic.requests[req.requestId] = req;
+  ic.inFlight.push(req.requestId);
   return req;
 }
 
@@ -71,8 +91,9 @@ function provisionPermissionSet(ctx: OperationContext, input: Input) {
   const targetId = member(input, 'TargetId', { min: 12, max: 12, pattern: ACCOUNT_ID_RE });
   if (targetType === 'AWS_ACCOUNT' && !targetId) throw ssoErrors.validation('TargetId is required when TargetType is AWS_ACCOUNT.');
   if (targetType === 'ALL_PROVISIONED_ACCOUNTS' && targetId) throw ssoErrors.validation('TargetId must not be given when TargetType is ALL_PROVISIONED_ACCOUNTS.');
-  if (targetType === 'ALL_PROVISIONED_ACCOUNTS' && !Object.values(ic.provisioned).some((p) => p.permissionSetArn === ps.arn)) {
-    throw ssoErrors.validation(`PermissionSet ${ps.arn} is not provisioned to any account.`);
+  if (targetId) checkProvisionedRoom(ic, targetId, ps.arn);
+  if (inProgress(ic, 'provision').length >= MAX_CONCURRENT_PROVISIONINGS) {
+    throw ssoErrors.throttling(`You can make up to ${MAX_CONCURRENT_PROVISIONINGS} concurrent ProvisionPermissionSet calls; wait for one in progress to complete.`);
   }
   const req = newRequest(ctx, ic, { kind: 'provision', permissionSetArn: ps.arn, accountId: targetId });
   return { PermissionSetProvisioningStatus: provisioningStatusShape(req) };
@@ -101,6 +122,18 @@ function principalExists(ic: IdentityCenterState, type: PrincipalType, id: strin
 function createAccountAssignment(ctx: OperationContext, input: Input) {
   const ic = instanceOf(ctx, input);
   const a = assignmentInput(ic, input);
+  if (inProgress(ic, 'assignmentCreation').length >= MAX_OUTSTANDING_ASSIGNMENT_CREATIONS) {
+    throw ssoErrors.throttling(`CreateAccountAssignment has a limit of ${MAX_OUTSTANDING_ASSIGNMENT_CREATIONS} outstanding asynchronous calls; wait for one in progress to complete.`);
+  }
+  checkProvisionedRoom(ic, a.accountId, a.permissionSetArn);
+  if (a.principalType === 'GROUP') {
+    const sameGroup = (x: { accountId?: string; permissionSetArn: string; principalType?: string; principalId?: string }) =>
+      x.accountId === a.accountId && x.permissionSetArn === a.permissionSetArn && x.principalType === 'GROUP';
+    const groups = new Set([...ic.assignments.filter(sameGroup), ...inProgress(ic, 'assignmentCreation').filter(sameGroup)].map((x) => x.principalId));
+    if (!groups.has(a.principalId) && groups.size >= MAX_GROUPS_PER_SET_AND_ACCOUNT) {
+      throw ssoErrors.quota(`PermissionSet ${a.permissionSetArn} is already assigned to ${MAX_GROUPS_PER_SET_AND_ACCOUNT} groups in account ${a.accountId}, the most a permission set can have per account.`);
+    }
+  }
   const req = newRequest(ctx, ic, { kind: 'assignmentCreation', ...a });
   // The principal is looked up when the request runs: a missing one fails it, the call itself succeeds.
   if (!principalExists(ic, a.principalType, a.principalId)) {

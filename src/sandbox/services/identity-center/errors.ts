@@ -20,6 +20,7 @@ export const ssoErrors = {
   conflict: (message: string) => new IdentityCenterError('ConflictException', message, 409),
   quota: (message: string) => new IdentityCenterError('ServiceQuotaExceededException', message, 402),
   accessDenied: (message: string) => new IdentityCenterError('AccessDeniedException', message, 403),
+  throttling: (message: string) => new IdentityCenterError('ThrottlingException', message, 429),
 };
 
 export type DirectoryResourceType = 'GROUP' | 'USER' | 'IDENTITY_STORE' | 'GROUP_MEMBERSHIP';

@@ -2,7 +2,7 @@ import { paginate } from '../../paginate.js';
 import type { OperationContext, OperationHandler, SandboxService } from '../../types.js';
 import type { Input } from './access.js';
 import { constraintMessage, directoryErrors } from './errors.js';
-import { identityCenter, mintDirectoryId } from './state.js';
+import { addDirectoryGroup, identityCenter } from './state.js';
 import type { DirectoryGroup, DirectoryUser, IdentityCenterState } from './state.js';
 
 /**
@@ -137,9 +137,7 @@ const operations: Record<string, OperationHandler> = {
     const displayName = str(ctx, input, 'DisplayName', { required: true, pattern: DISPLAY_NAME_RE })!;
     const description = str(ctx, input, 'Description', { pattern: DISPLAY_NAME_RE });
     if (Object.values(ic.directory.groups).some((g) => g.DisplayName === displayName)) throw directoryErrors.conflict('Duplicate GroupDisplayName', ctx.requestId);
-    const id = mintDirectoryId(ic);
-    ic.directory.groups[id] = { GroupId: id, DisplayName: displayName, Description: description };
-    return { GroupId: id, IdentityStoreId: ic.identityStoreId };
+    return { GroupId: addDirectoryGroup(ic, displayName, description).GroupId, IdentityStoreId: ic.identityStoreId };
   },
   ListGroupMemberships: (ctx, input) => {
     const ic = storeOf(ctx, input);

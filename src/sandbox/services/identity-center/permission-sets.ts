@@ -143,7 +143,7 @@ function deletePermissionSet(ctx: OperationContext, input: Input) {
   const ps = permissionSetOf(ic, input);
   // AWS refuses while the set is assigned or provisioned anywhere (remove the assignments first).
   const busy = ic.assignments.some((a) => a.permissionSetArn === ps.arn) || Object.values(ic.provisioned).some((p) => p.permissionSetArn === ps.arn);
-  const pending = Object.values(ic.requests).some((r) => r.permissionSetArn === ps.arn && r.status === 'IN_PROGRESS');
+  const pending = ic.inFlight.some((id) => ic.requests[id]!.permissionSetArn === ps.arn && ic.requests[id]!.status === 'IN_PROGRESS');
   if (busy || pending) throw ssoErrors.conflict(`Could not delete because PermissionSet has ApplicationProfile or is provisioned to accounts. Remove the account assignments of ${ps.name} first.`);
   delete ic.permissionSets[ps.arn];
   return {};

@@ -12,7 +12,7 @@ import type { AsyncRequestRecord, CustomerManagedPolicyReference, IdentityCenter
  * Identity Center SAML provider, carrying the set's managed policies, customer managed policies (which
  * must exist in that account), inline policy (as `AwsSSOInlinePolicy`), permissions boundary and session
  * duration. Re-provisioning rewrites the role; deleting the last assignment of the set in the account deletes
- * it. Requests settle by the sandbox clock, on the next call that looks (SSO Admin, IAM, STS).
+ * it. Requests settle by the sandbox clock, on the next call that looks (SSO Admin, IAM).
  */
 
 export const RESERVED_ROLE_PATH = '/aws-reserved/sso.amazonaws.com/';
@@ -63,7 +63,10 @@ export function provisionedTo(ic: IdentityCenterState, accountId: string, permis
 export function targetProblem(state: SandboxState, accountId: string, now: Date): string | undefined {
   const account = state.accounts[accountId];
   if (!account || !state.organization?.members[accountId]) return `Received a 404 status error: Account ${accountId} is not a member of the organization.`;
-  if (accountStatus(account, now) !== 'ACTIVE') return `Received a 400 status error: Account ${accountId} is not active.`;
+  // What AWS answers for a suspended or closing account (seen by tools provisioning to one).
+  if (accountStatus(account, now) !== 'ACTIVE') {
+    return `AWS SSO is unable to complete your request at this time. Obtaining permissions to manage your AWS account '${accountId}' takes longer than usual. Please try again in a few minutes. If this problem continues, contact AWS Support.`;
+  }
   return undefined;
 }
 
@@ -147,11 +150,15 @@ function settleRequest(state: SandboxState, runtime: SandboxRuntime, ic: Identit
 export function settleIdentityCenter(state: SandboxState, runtime: SandboxRuntime): boolean {
   const ic = state.identityCenter;
   if (!ic) return false;
+  if (ic.inFlight.length === 0) return false;
   const now = runtime.now().getTime();
-  const due = Object.values(ic.requests)
-    .filter((r) => r.status === 'IN_PROGRESS' && Date.parse(r.settlesAt) <= now)
+  const due = ic.inFlight
+    .map((id) => ic.requests[id]!)
+    .filter((r) => Date.parse(r.settlesAt) <= now)
     .sort((a, b) => Date.parse(a.settlesAt) - Date.parse(b.settlesAt));
+  ic.inFlight = ic.inFlight.filter((id) => Date.parse(ic.requests[id]!.settlesAt) > now);
   for (const req of due) {
+    if (req.status !== 'IN_PROGRESS') continue;
     const reason = settleRequest(state, runtime, ic, req);
     req.status = reason ? 'FAILED' : 'SUCCEEDED';
     if (reason) req.failureReason = reason;

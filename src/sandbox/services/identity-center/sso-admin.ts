@@ -25,7 +25,7 @@ function listInstances(ctx: OperationContext, input: Input) {
 }
 
 /** Every call first settles the requests whose time has come, so what it reads is what AWS would show by then. */
-function settlingFirst(handler: OperationHandler): OperationHandler {
+export function settlingFirst(handler: OperationHandler): OperationHandler {
   return (ctx, input) => {
     if (settleIdentityCenter(ctx.state, ctx.runtime)) ctx.runtime.persist();
     return handler(ctx, input);
@@ -45,11 +45,3 @@ export const ssoAdmin: SandboxService = {
   targetPrefix: 'SWBExternalService',
   operations: Object.fromEntries(Object.entries(operations).map(([name, handler]) => [name, settlingFirst(handler)])),
 };
-
-/**
- * Another service whose reads must see settled provisioning (IAM GetRole on the reserved role, STS into
- * it): its calls settle Identity Center's due requests first.
- */
-export function withIdentityCenterSettling(service: SandboxService): SandboxService {
-  return { ...service, operations: Object.fromEntries(Object.entries(service.operations).map(([name, handler]) => [name, settlingFirst(handler)])) };
-}

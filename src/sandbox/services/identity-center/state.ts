@@ -106,6 +106,8 @@ export interface IdentityCenterState {
   /** Keyed by `accountId|permissionSetArn`. */
   provisioned: Record<string, ProvisionedRecord>;
   requests: Record<string, AsyncRequestRecord>;
+  /** The ids of the requests still IN_PROGRESS, oldest first: every call settles them, so it must not scan them all. */
+  inFlight: string[];
   directory: { users: Record<string, DirectoryUser>; groups: Record<string, DirectoryGroup>; memberships: MembershipRecord[] };
   /** Counts ids minted from the instance's hash, so they stay deterministic without drawing on the sandbox PRNG. */
   minted: number;
@@ -143,13 +145,14 @@ export function mintDirectoryId(ic: IdentityCenterState): string {
 
 /**
  * The organization's Identity Center instance, seeded on first need (CreateOrganization calls this too, so
- * it shows in the state at once); undefined without an organization. Its ids derive from the organization
+ * it shows in the state at once); undefined without an organization with all features. Its ids derive from the organization
  * id, so the same organization always gets the same instance.
  */
 export function identityCenter(state: SandboxState, now: Date): IdentityCenterState | undefined {
   if (state.identityCenter) return state.identityCenter;
   const org = state.organization;
-  if (!org) return undefined;
+  // Identity Center needs an organization with all features enabled.
+  if (!org || org.featureSet !== 'ALL') return undefined;
   const seed = createHash('sha256').update(`identity-center:${org.id}`).digest('hex');
   const alnum = BigInt(`0x${seed.slice(16, 40)}`).toString(36).padStart(10, '0').slice(0, 10);
   const ic: IdentityCenterState = {
@@ -162,25 +165,12 @@ export function identityCenter(state: SandboxState, now: Date): IdentityCenterSt
     assignments: [],
     provisioned: {},
     requests: {},
+    inFlight: [],
     directory: { users: {}, groups: {}, memberships: [] },
     minted: 0,
   };
-  for (const name of SEED_GROUPS) {
-    const id = mintDirectoryId(ic);
-    ic.directory.groups[id] = { GroupId: id, DisplayName: name };
-  }
-  for (const u of SEED_USERS) {
-    const id = mintDirectoryId(ic);
-    ic.directory.users[id] = {
-      UserId: id,
-      UserName: u.userName,
-      DisplayName: `${u.given} ${u.family}`,
-      Name: { GivenName: u.given, FamilyName: u.family },
-      Emails: [{ Value: `${u.userName}@sandbox.lz.local`, Type: 'work', Primary: true }],
-    };
-    const group = Object.values(ic.directory.groups).find((g) => g.DisplayName === u.group)!;
-    ic.directory.memberships.push({ MembershipId: mintDirectoryId(ic), GroupId: group.GroupId, UserId: id });
-  }
+  for (const name of SEED_GROUPS) addDirectoryGroup(ic, name);
+  for (const u of SEED_USERS) addDirectoryUser(ic, { userName: u.userName, givenName: u.given, familyName: u.family, groups: [u.group] });
   state.identityCenter = ic;
   return ic;
 }
@@ -188,4 +178,34 @@ export function identityCenter(state: SandboxState, now: Date): IdentityCenterSt
 /** The instance's id (ssoins-...), the part of its ARN permission set ARNs repeat. */
 export function instanceId(ic: IdentityCenterState): string {
   return ic.instanceArn.slice(ic.instanceArn.lastIndexOf('/') + 1);
+}
+
+/** Adds a group to the instance's directory (tests and seeding: AWS's writes go through CreateGroup). */
+export function addDirectoryGroup(ic: IdentityCenterState, displayName: string, description?: string): DirectoryGroup {
+  const id = mintDirectoryId(ic);
+  const group: DirectoryGroup = { GroupId: id, DisplayName: displayName, Description: description };
+  ic.directory.groups[id] = group;
+  return group;
+}
+
+/** Adds a user to the instance's directory, member of the groups named by DisplayName (which must exist). */
+export function addDirectoryUser(ic: IdentityCenterState, opts: { userName: string; givenName?: string; familyName?: string; groups?: string[] }): DirectoryUser {
+  const groups = (opts.groups ?? []).map((name) => {
+    const group = Object.values(ic.directory.groups).find((g) => g.DisplayName === name);
+    if (!group) throw new Error(`no group ${name} in the identity store`);
+    return group;
+  });
+  const id = mintDirectoryId(ic);
+  const given = opts.givenName ?? opts.userName;
+  const family = opts.familyName ?? 'User';
+  const user: DirectoryUser = {
+    UserId: id,
+    UserName: opts.userName,
+    DisplayName: `${given} ${family}`,
+    Name: { GivenName: given, FamilyName: family },
+    Emails: [{ Value: `${opts.userName}@sandbox.lz.local`, Type: 'work', Primary: true }],
+  };
+  ic.directory.users[id] = user;
+  for (const group of groups) ic.directory.memberships.push({ MembershipId: mintDirectoryId(ic), GroupId: group.GroupId, UserId: id });
+  return user;
 }
