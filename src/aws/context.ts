@@ -18,7 +18,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
 import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
-import { accountApiQuota, organizationsQuota } from './quotas.js';
+import { accountApiQuota, identityStoreQuota, organizationsQuota, ssoAdminQuota } from './quotas.js';
 import { observeCalls } from './request-log.js';
 import { retrySettling } from './settling.js';
 
@@ -176,6 +176,8 @@ export class AwsContext {
   /** The management account's id once GetCallerIdentity said it: the request log and errors name it. */
   private managementAccountId?: string;
   private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
+  private readonly ssoAdminQuotas = new QuotaTable(ssoAdminQuota);
+  private readonly identityStoreQuotas = new QuotaTable(identityStoreQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
   private readonly runReads = new Map<string, Promise<unknown>>();
   /**
@@ -226,6 +228,8 @@ export class AwsContext {
     this.observe(key, client, service);
     retrySettling(client, (operation, code, why) => this.progress(key, `${operation} answered ${code} (${why}); waiting and trying again`));
     if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
+    if (service.startsWith('sso-admin:') && key === 'management') limitCalls(client, this.ssoAdminQuotas);
+    if (service.startsWith('identitystore:') && key === 'management') limitCalls(client, this.identityStoreQuotas);
     if (service === 'account') {
       let table = this.accountApiQuotas.get(key);
       if (!table) {

@@ -34,8 +34,8 @@ import type { IdentityCenterPayload, SetSpec } from './plan.js';
 
 /** Identity Center refuses a second change to one set or account while one is under way: wait and try again. */
 const BUSY = ['ConflictException'];
-/** How many accounts are provisioned at once when a set changes (AWS updates one role per account at a time). */
-const PROVISION_CONCURRENCY = 4;
+/** ProvisionPermissionSet requests in progress at once: AWS allows "up to three concurrent calls". */
+const PROVISION_CONCURRENCY = 3;
 
 /** Carries out one Identity Center change; each step is safe to repeat after a crash. */
 export async function applyIdentityCenterChange(ctx: ApplyContext, payload: IdentityCenterPayload): Promise<void> {
