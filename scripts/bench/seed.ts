@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
+import { parseManifest } from '../../src/manifest/index.js';
+import { desiredAssignments, identityCenterOf } from '../../src/resources/identity-center/section.js';
+import { defaultSections } from '../../src/resources/registry.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import type { AccountRecord } from '../../src/sandbox/state.js';
+import type { AccountRecord, SandboxState } from '../../src/sandbox/state.js';
 
 export const BENCH_UNITS = ['Workloads/NonProd', 'Workloads/Prod', 'Teams'];
 
@@ -23,9 +26,27 @@ export function benchAccounts(n: number): BenchAccount[] {
   });
 }
 
+/**
+ * Two permission sets beyond the shipped three, so the benchmark's Identity Center has five, every one
+ * assigned by unit (or everywhere): what a no-change plan reads grows per set, not per account per set.
+ */
+const BENCH_PERMISSION_SETS = [
+  { name: 'SecurityAudit', sessionDuration: 'PT8H', managedPolicies: ['arn:aws:iam::aws:policy/SecurityAudit'] },
+  { name: 'ViewOnlyAccess', sessionDuration: 'PT8H', managedPolicies: ['arn:aws:iam::aws:policy/job-function/ViewOnlyAccess'] },
+];
+const BENCH_ASSIGNMENTS = [
+  { group: 'Auditors', permissionSet: 'SecurityAudit', units: ['Workloads'] },
+  { group: 'Developers', permissionSet: 'ViewOnlyAccess', units: ['Teams'] },
+];
+
 /** accounts.yaml of the repository (its organization and baseline) with `accounts` replaced. */
 export function benchManifest(repoRoot: string, accounts: BenchAccount[]): string {
   const doc = parseDocument(readFileSync(join(repoRoot, 'accounts.yaml'), 'utf8'));
+  const ic = doc.getIn(['organization', 'identityCenter']) as { get(key: string): { add(v: unknown): void } | undefined } | undefined;
+  if (ic) {
+    for (const set of BENCH_PERMISSION_SETS) ic.get('permissionSets')!.add(doc.createNode(set));
+    for (const a of BENCH_ASSIGNMENTS) ic.get('assignments')!.add(doc.createNode(a));
+  }
   const general = { name: 'General', email: 'aws+general@example.com', alias: 'example-general' };
   doc.set('accounts', [general, ...accounts.map((a) => ({ name: a.name, email: a.email, unit: a.unit, alias: a.alias }))]);
   return doc.toString({ lineWidth: 0 });
@@ -71,8 +92,34 @@ export async function seedOrganization(sandbox: SandboxHandle, repoRoot: string,
     // attaches it to every account that joins: without an SCP that allows, the sandbox denies every call.
     for (const policy of Object.values(org.policies ?? {})) if (policy.targets.includes(templateRecord.id)) policy.targets.push(id);
   }
-  writeFileSync(join(dir, 'accounts.yaml'), benchManifest(repoRoot, accounts));
+  const manifest = benchManifest(repoRoot, accounts);
+  writeFileSync(join(dir, 'accounts.yaml'), manifest);
+  seedAssignments(state, manifest, new Set([templateRecord.id, state.managementAccountId]));
   return dir;
+}
+
+/**
+ * Identity Center as apply would leave it for the clones: each assignment the file asks for, and its set
+ * provisioned there, as AWS records them (the clones' reserved roles are not made: no plan reads them).
+ */
+function seedAssignments(state: SandboxState, manifest: string, applied: Set<string>): void {
+  const ic = state.identityCenter;
+  const loaded = parseManifest(manifest, 'accounts.yaml', defaultSections);
+  if (!ic || !identityCenterOf(loaded.manifest)) return;
+  const accountIds = new Map(Object.values(state.accounts).map((a) => [a.email, a.id]));
+  const setArns = new Map(Object.values(ic.permissionSets).map((p) => [p.name, p]));
+  const principals = new Map([
+    ...Object.values(ic.directory.groups).map((g) => [`GROUP:${g.DisplayName}`, g.GroupId] as const),
+    ...Object.values(ic.directory.users).map((u) => [`USER:${u.UserName}`, u.UserId] as const),
+  ]);
+  for (const a of desiredAssignments(identityCenterOf(loaded.manifest), loaded.accounts)) {
+    const accountId = accountIds.get(loaded.accounts.find((r) => r.name === a.account)!.email)!;
+    const set = setArns.get(a.permissionSet)!;
+    const principalId = principals.get(`${a.principalType}:${a.principal}`)!;
+    if (applied.has(accountId) && ic.provisioned[`${accountId}|${set.arn}`]) continue;
+    ic.assignments.push({ accountId, permissionSetArn: set.arn, principalType: a.principalType, principalId });
+    ic.provisioned[`${accountId}|${set.arn}`] = { accountId, permissionSetArn: set.arn, roleName: `AWSReservedSSO_${set.name}_${accountId.slice(-12).padStart(16, '0')}`, version: set.version };
+  }
 }
 
 /**

@@ -5,9 +5,11 @@ import { BCMDataExportsClient } from '@aws-sdk/client-bcm-data-exports';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -16,7 +18,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
 import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
-import { accountApiQuota, organizationsQuota } from './quotas.js';
+import { accountApiQuota, identityStoreQuota, organizationsQuota, ssoAdminQuota } from './quotas.js';
 import { observeCalls } from './request-log.js';
 import { retrySettling } from './settling.js';
 
@@ -119,6 +121,21 @@ export class AccountClients {
   cloudtrailIn(region: string): CloudTrailClient {
     return region === this.config.region ? this.cloudtrail : this.get(`cloudtrail:${region}`, (c) => new CloudTrailClient({ ...c, region }));
   }
+  /** IAM Identity Center's admin API, in the run's Region. */
+  get ssoAdmin(): SSOAdminClient {
+    return this.ssoAdminIn(this.config.region);
+  }
+  /** Identity Center lives in one Region (its home Region), which need not be the run's. */
+  ssoAdminIn(region: string): SSOAdminClient {
+    return this.get(`sso-admin:${region}`, (c) => new SSOAdminClient({ ...c, region }));
+  }
+  /** The identity store of Identity Center's instance (its groups and users), in the run's Region. */
+  get identityStore(): IdentitystoreClient {
+    return this.identityStoreIn(this.config.region);
+  }
+  identityStoreIn(region: string): IdentitystoreClient {
+    return this.get(`identitystore:${region}`, (c) => new IdentitystoreClient({ ...c, region }));
+  }
   /** Data Exports has one endpoint, in us-east-1, whatever the run's region. */
   get bcmDataExports(): BCMDataExportsClient {
     return this.get('bcm-data-exports', (c) => new BCMDataExportsClient({ ...c, region: 'us-east-1' }));
@@ -132,6 +149,13 @@ export class AccountClients {
     if (!this.config.requestHandler) for (const c of this.cache.values()) c.destroy();
     this.cache.clear();
   }
+}
+
+/** A client's cache key (`cloudtrail:eu-west-1`, `sso-admin:us-east-1`) as IAM's service prefix, which errors and docs/permissions.md use. */
+const IAM_PREFIX: Record<string, string> = { 's3-control': 's3', 'sso-admin': 'sso' };
+function iamPrefix(service: string): string {
+  const name = service.split(':')[0]!;
+  return IAM_PREFIX[name] ?? name;
 }
 
 /** Refresh assumed-role credentials this long before they expire. */
@@ -152,6 +176,8 @@ export class AwsContext {
   /** The management account's id once GetCallerIdentity said it: the request log and errors name it. */
   private managementAccountId?: string;
   private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
+  private readonly ssoAdminQuotas = new QuotaTable(ssoAdminQuota);
+  private readonly identityStoreQuotas = new QuotaTable(identityStoreQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
   private readonly runReads = new Map<string, Promise<unknown>>();
   /**
@@ -202,6 +228,8 @@ export class AwsContext {
     this.observe(key, client, service);
     retrySettling(client, (operation, code, why) => this.progress(key, `${operation} answered ${code} (${why}); waiting and trying again`));
     if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
+    if (service.startsWith('sso-admin:') && key === 'management') limitCalls(client, this.ssoAdminQuotas);
+    if (service.startsWith('identitystore:') && key === 'management') limitCalls(client, this.identityStoreQuotas);
     if (service === 'account') {
       let table = this.accountApiQuotas.get(key);
       if (!table) {
@@ -215,7 +243,7 @@ export class AwsContext {
   /** Every call is logged (at debug) and its errors name it; src/aws/request-log.ts. */
   private observe(key: string, client: MiddlewareHost, service: string): void {
     const account = key === 'management' ? () => this.managementAccountId : () => key;
-    observeCalls(client, { service: service === 's3-control' ? 's3' : service, account, logger: this.logger });
+    observeCalls(client, { service: iamPrefix(service), account, logger: this.logger });
   }
 
   /** Who lz runs as (asked once): the account it must be the management account of, and the session names' source. */

@@ -58,3 +58,12 @@ export const ORGANIZATIONS_PAGE = 20;
 
 /** Organizations allows this many CreateAccount requests in progress at once. */
 export const MAX_ACCOUNT_CREATIONS_IN_FLIGHT = 5;
+
+/**
+ * IAM Identity Center's API: SSO Admin has "a collective throttle limit of 20 transactions per second" (one
+ * bucket for all its operations), Identity Store 20 per second per API (IAM Identity Center User Guide,
+ * "Throttling limits"). Per instance, so every Region's client of the run shares them.
+ */
+export const SSO_ADMIN_QUOTA: Quota = { rate: 20, burst: 20 };
+export const ssoAdminQuota: QuotaClassifier = () => ({ key: 'sso-admin', quota: SSO_ADMIN_QUOTA });
+export const identityStoreQuota: QuotaClassifier = (operation) => ({ key: operation, quota: { rate: 20, burst: 20 } });

@@ -23,6 +23,7 @@ import {
   serviceControlPolicies,
   tagPolicies,
 } from './organization-policies/kinds.js';
+import { identityCenter } from './identity-center/index.js';
 import { passwordPolicy } from './password-policy.js';
 import { optInRegions } from './regions.js';
 import { rootAccess } from './root-access.js';
@@ -57,6 +58,7 @@ export const defaultRegistry: Registry = {
     organizationTrail,
     costExport,
     rootAccess,
+    identityCenter,
   ],
   account: [iamAdminGroup, mfaPolicy, iamAdminUser, consoleMfa, passwordPolicy, accountAlias, s3PublicAccessBlock, budget, alternateContacts, contactInformation, optInRegions, rootUser, billingAccess, rootCredentials],
 };

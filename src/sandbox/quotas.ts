@@ -20,6 +20,9 @@ export type QuotaTable = Record<string, Record<string, Quota>>;
  *   AWS publishes no rate for are not throttled.
  * - Account: "Quotas for AWS Account Management" (https://docs.aws.amazon.com/accounts/latest/reference/quotas.html):
  *   one rate per operation.
+ * - IAM Identity Center: "IAM Identity Center quotas", throttle limits
+ *   (https://docs.aws.amazon.com/singlesignon/latest/userguide/limits.html): the SSO Admin APIs share one
+ *   20 TPS limit; the Identity Store APIs have 20 TPS each.
  */
 export const QUOTAS: QuotaTable = {
   organizations: {
@@ -68,6 +71,10 @@ export const QUOTAS: QuotaTable = {
     LookupEvents: { rate: 2, burst: 2 },
     default: { rate: 1, burst: 1 },
   },
+  sso: { default: { rate: 20, burst: 20 } },
+  identitystore: Object.fromEntries(
+    ['GetGroupId', 'GetUserId', 'DescribeGroup', 'DescribeUser', 'ListGroups', 'ListUsers', 'CreateGroup', 'ListGroupMemberships'].map((op) => [op, { rate: 20, burst: 20 }]),
+  ),
 };
 
 /** The throttling error each service models (code and HTTP status), so the SDK raises its class. */
@@ -81,6 +88,8 @@ export const THROTTLING_ERRORS: Record<string, { code: string; status: number; m
   cloudtrail: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
   'bcm-data-exports': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
   'access-analyzer': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
+  sso: { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
+  identitystore: { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
 };
 
 /** Overrides merged over QUOTAS: `{ iam: { default: { rate: 1, burst: 2 } } }`. */

@@ -14,6 +14,7 @@ export const DEFAULT_DELAYS: SandboxDelays = {
   serviceActivation: 200,
   regionOptIn: 1000,
   closeAccount: 1000,
+  identityCenter: 500,
 };
 
 /** The settling windows off: for tests that drive the sandbox with clients that do not wait through them. */

@@ -68,6 +68,11 @@ export interface SandboxDelays {
   regionOptIn: number;
   /** How long an account Organizations' CloseAccount closes stays PENDING_CLOSURE before it is SUSPENDED. */
   closeAccount: number;
+  /**
+   * How long IAM Identity Center's asynchronous requests (ProvisionPermissionSet, CreateAccountAssignment,
+   * DeleteAccountAssignment) stay IN_PROGRESS before they SUCCEED or FAIL. AWS takes seconds to minutes.
+   */
+  identityCenter: number;
 }
 
 /** Runtime services a handler may use besides the state. Deterministic from the sandbox seed. */

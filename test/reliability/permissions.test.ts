@@ -36,6 +36,8 @@ function operationsInSource(): { service: string; operation: string; file: strin
 function actionFor(service: string, operation: string): string | undefined {
   if (service === 'sts' && operation === 'GetCallerIdentity') return undefined;
   if (service === 'accessanalyzer') return `access-analyzer:${operation}`;
+  // IAM Identity Center's admin API is authorised by `sso:` actions (identitystore's by `identitystore:`).
+  if (service === 'sso-admin') return `sso:${operation}`;
   if (service === 'budgets') return operation.startsWith('Describe') ? 'budgets:ViewBudget' : 'budgets:ModifyBudget';
   // S3 Control's account-level operations are authorised by s3 actions named for the account.
   if (service === 's3-control') return `s3:${operation.replace('PublicAccessBlock', 'AccountPublicAccessBlock')}`;

@@ -20,12 +20,18 @@ export interface LoadedDocument {
   content: string;
 }
 
+/** What loading and checking a document needs to know about its kind (a policy type, or an IAM identity policy). */
+export type DocumentFacts = Pick<PolicyTypeFacts, 'title' | 'grammar'> & { type: string };
+
 export type DocumentResult = { ok: true; document: LoadedDocument } | { ok: false; at: 'document' | 'file' | 'preset'; message: string; hint?: string };
+
+/** The type of a document attached to an identity (a permission set's inline policy), not an Organizations policy. */
+export const IDENTITY_POLICY = 'IAM_IDENTITY_POLICY';
 
 /** Policy files are small (AWS allows at most 10,000 characters); anything far larger is not one. */
 const MAX_POLICY_FILE_BYTES = 256 * 1024;
 
-export function loadDocument(source: DocumentSource, facts: PolicyTypeFacts, dir: string, preset: Omit<PresetInput, 'regions'>): DocumentResult {
+export function loadDocument(source: DocumentSource, facts: DocumentFacts, dir: string, preset: Omit<PresetInput, 'regions'>): DocumentResult {
   let value: unknown;
   let at: 'document' | 'file' | 'preset';
   if (source.preset) {
@@ -81,7 +87,7 @@ const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Resourc
  * and the rules of each type (SCPs name no principal; RCPs only deny, for Principal "*"). What an action
  * or condition key means is for IAM Access Analyzer, which plan runs.
  */
-export function grammarProblem(value: unknown, facts: PolicyTypeFacts): string | undefined {
+export function grammarProblem(value: unknown, facts: DocumentFacts): string | undefined {
   if (!isObject(value)) return `a ${facts.title} must be a JSON object`;
   if (facts.grammar === 'object') return undefined;
   if (value.Version !== '2012-10-17') return 'Version must be "2012-10-17"';
@@ -102,6 +108,7 @@ export function grammarProblem(value: unknown, facts: PolicyTypeFacts): string |
     if (resource !== undefined && !isStrings(resource)) return `${where}: Resource must be a string or a list of strings`;
     if (s.Condition !== undefined && !validCondition(s.Condition)) return `${where}: Condition must map operators to keys to a value or list of values`;
     if (facts.type === 'SERVICE_CONTROL_POLICY' && (s.Principal !== undefined || s.NotPrincipal !== undefined)) return `${where}: a service control policy names no Principal`;
+    if (facts.type === IDENTITY_POLICY && (s.Principal !== undefined || s.NotPrincipal !== undefined)) return `${where}: an identity policy names no Principal (it applies to whoever holds it)`;
     if (facts.type === 'RESOURCE_CONTROL_POLICY') {
       if (s.Effect !== 'Deny') return `${where}: a resource control policy can only Deny`;
       if (s.Principal !== '*') return `${where}: a resource control policy's Principal must be "*"`;

@@ -29,6 +29,7 @@ export function roleShape(r: IamRole & { description?: string; tags?: { Key: str
     AssumeRolePolicyDocument: encodePolicyDocument(r.assumeRolePolicyDocument),
     Description: r.description,
     MaxSessionDuration: r.maxSessionDuration,
+    PermissionsBoundary: r.permissionsBoundary ? { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: r.permissionsBoundary } : undefined,
     Tags: withTags && r.tags && r.tags.length > 0 ? r.tags : undefined,
   };
 }

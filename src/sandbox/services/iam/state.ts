@@ -79,6 +79,8 @@ export interface IamRole {
   maxSessionDuration: number;
   /** ISO time before which AssumeRole is refused with AccessDenied (IAM propagation after CreateAccount). */
   assumableAfter?: string;
+  /** The managed policy ARN set as the role's permissions boundary (IAM Identity Center's reserved roles). */
+  permissionsBoundary?: string;
 }
 
 export interface IamManagedPolicy {

@@ -47,6 +47,7 @@ import { leaveOrganization } from './leave.js';
 import { closeAccount } from './close-account.js';
 import { settleClosures } from '../../accounts.js';
 import { organizationsResourceOf } from './resources.js';
+import { identityCenter } from '../identity-center/state.js';
 
 export { settleCreateAccountRequests } from './create-account.js';
 
@@ -89,6 +90,8 @@ function createOrganization(ctx: OperationContext, input: Input) {
   // automatically enabled in the root" (FullAWSAccess attached to the root and the management account).
   if (featureSet === 'ALL') enablePolicyType(org, 'SERVICE_CONTROL_POLICY');
   ctx.state.organization = org;
+  // The organization's IAM Identity Center instance, with its seeded directory (see identity-center/state.ts).
+  identityCenter(ctx.state, ctx.runtime.now());
   return { Organization: organizationShape(ctx.state, org) };
 }
 
