@@ -3,9 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LzErrors, type LzError } from '../../src/errors.js';
-import { parseManifest } from '../../src/manifest/index.js';
-import { defaultSections } from '../../src/resources/registry.js';
+import { lineOf, manifestErrors } from '../helpers/manifest-errors.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 
@@ -25,17 +23,8 @@ function manifest(policies: string, key = 'serviceControlPolicies'): string {
   return `${HEAD}  ${key}:\n${policies}${ACCOUNTS}`;
 }
 
-function errorsOf(text: string, dir = tmpdir()): readonly LzError[] {
-  try {
-    parseManifest(text, 'accounts.yaml', defaultSections, { dir });
-  } catch (err) {
-    if (err instanceof LzErrors) return err.errors;
-    throw err;
-  }
-  return [];
-}
+const errorsOf = manifestErrors;
 
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 describe('validate: organization policies', () => {
   // SCPs: AWS's limits since 15 May 2026 (10 per target, 10,240 characters); RCPs kept 5 and 5,120.

@@ -2,9 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LzErrors, type LzError } from '../../src/errors.js';
-import { parseManifest } from '../../src/manifest/index.js';
-import { defaultSections } from '../../src/resources/registry.js';
+import { lineOf, manifestErrors } from '../helpers/manifest-errors.js';
 
 /** `lz validate` refuses what IAM Identity Center would refuse, before any AWS call, at the line that says it. */
 
@@ -18,17 +16,8 @@ const ACCOUNTS = `accounts:
   - { name: Dev, email: aws+dev@example.com, unit: Workloads/NonProd }
 `;
 
-function errorsOf(text: string, dir = tmpdir()): readonly LzError[] {
-  try {
-    parseManifest(text, 'accounts.yaml', defaultSections, { dir });
-  } catch (err) {
-    if (err instanceof LzErrors) return err.errors;
-    throw err;
-  }
-  return [];
-}
+const errorsOf = manifestErrors;
 
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 const manifest = (body: string) => `${HEAD}${body}${ACCOUNTS}`;
 const ADMIN = `    permissionSets:
       - { name: Admin, managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess] }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LzErrors, type LzError } from '../../src/errors.js';
+import { lineOf, manifestErrors } from '../helpers/manifest-errors.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { defaultSections } from '../../src/resources/registry.js';
 
@@ -9,16 +9,7 @@ import { defaultSections } from '../../src/resources/registry.js';
 function load(text: string) {
   return parseManifest(text, 'accounts.yaml', defaultSections, { dir: tmpdir() });
 }
-function errorsOf(text: string): readonly LzError[] {
-  try {
-    load(text);
-  } catch (err) {
-    if (err instanceof LzErrors) return err.errors;
-    throw err;
-  }
-  return [];
-}
-const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+const errorsOf = manifestErrors;
 
 const file = (accounts: string, org = '') => `organization:\n  management: General\n  units: [Workloads]\n${org}accounts:\n${accounts}`;
 
