@@ -121,18 +121,11 @@ export class AccountClients {
   cloudtrailIn(region: string): CloudTrailClient {
     return region === this.config.region ? this.cloudtrail : this.get(`cloudtrail:${region}`, (c) => new CloudTrailClient({ ...c, region }));
   }
-  /** IAM Identity Center's admin API, in the run's Region. */
-  get ssoAdmin(): SSOAdminClient {
-    return this.ssoAdminIn(this.config.region);
-  }
-  /** Identity Center lives in one Region (its home Region), which need not be the run's. */
+  /** IAM Identity Center's admin API. Identity Center lives in one Region (its home Region), which need not be the run's. */
   ssoAdminIn(region: string): SSOAdminClient {
     return this.get(`sso-admin:${region}`, (c) => new SSOAdminClient({ ...c, region }));
   }
-  /** The identity store of Identity Center's instance (its groups and users), in the run's Region. */
-  get identityStore(): IdentitystoreClient {
-    return this.identityStoreIn(this.config.region);
-  }
+  /** The identity store of Identity Center's instance (its groups and users), in Identity Center's home Region. */
   identityStoreIn(region: string): IdentitystoreClient {
     return this.get(`identitystore:${region}`, (c) => new IdentitystoreClient({ ...c, region }));
   }

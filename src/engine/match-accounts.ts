@@ -30,8 +30,9 @@ export function matchAccounts(declared: ResolvedAccount[], snapshot: Organizatio
         taken.add(live.id);
         return { declared: d, live, by: 'id' as const };
       }
-      // Before the organization exists the only account is the caller's own, which lists nowhere yet.
-      if (!(d.management && d.id === managementId)) unknownIds.push(d);
+      // Before the organization exists the only account is the caller's own, which lists nowhere yet; and an
+      // account closed long ago leaves the organization's listing while its entry stays as the record.
+      if (!(d.management && d.id === managementId) && !d.closed) unknownIds.push(d);
       return { declared: d };
     }
     const live = byEmail.get(d.email.toLowerCase());

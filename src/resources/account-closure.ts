@@ -51,7 +51,9 @@ export const accountClosure = defineOrganizationKind<Live, Payload>({
   payload,
 
   async read(ctx) {
-    if (!ctx.snapshot.organization || !ctx.manifest.accounts.some((a) => a.closed)) return { recentClosures: [] };
+    // Only while an account is still to be closed: closed entries stay in the file as records for good.
+    const toClose = ctx.matches.some((m) => m.declared.closed && m.live && !isClosedState(m.live.status));
+    if (!ctx.snapshot.organization || !toClose) return { recentClosures: [] };
     const now = new Date();
     const times: Date[] = [];
     const client = ctx.aws.management.cloudtrailIn(ORGANIZATIONS_EVENTS_REGION);

@@ -212,6 +212,19 @@ describe('guardrails: the shipped service control policies', () => {
     expect(pruned.code, pruned.err).toBe(0);
   });
 
+  it('a plan targeted at one account attaches nothing to the accounts it does not target', async () => {
+    w.writeManifest(SHIPPED.replace('  serviceControlPolicies:\n', '  serviceControlPolicies:\n    - { name: per-account, preset: deny-security-changes, attach: { accounts: [Development, Testing] } }\n'));
+    expect((await w.lz('apply', '--auto-approve', '--target', 'Development')).code).toBe(0);
+    const attached = (name: string) => w.organizations.send(new ListPoliciesForTargetCommand({ TargetId: ids[name]!, Filter: 'SERVICE_CONTROL_POLICY' }));
+    expect((await attached('Development')).Policies!.map((p) => p.Name)).toContain('per-account');
+    expect((await attached('Testing')).Policies!.map((p) => p.Name)).not.toContain('per-account');
+    // Development's attachment exists: a plan targeted at it has nothing to do, and none for Testing.
+    const targeted = JSON.parse((await w.lz('plan', '--json', '--target', 'Development')).out) as Plan;
+    expect(targeted.changes.filter((c) => c.address.startsWith('scp:'))).toEqual([]);
+    w.writeManifest(SHIPPED);
+    expect((await w.lz('apply', '--auto-approve', '--prune')).code).toBe(0);
+  });
+
   it('a guardrail edited out of band is drift, shown as a diff of its document, and apply restores it', async () => {
     const policy = await policyNamed('lz-deny-leaving-organization');
     const original = (await w.organizations.send(new DescribePolicyCommand({ PolicyId: policy!.Id! }))).Policy!.Content!;

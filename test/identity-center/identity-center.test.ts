@@ -124,6 +124,11 @@ describe('identity center: permission sets and assignments', () => {
     expect(await assigned('PowerUserAccess', 'Testing')).toEqual([developers]);
   });
 
+  it('a plan targeted at one account (--target, lz onboard) plans Identity Center in that account only, and prunes nothing elsewhere', async () => {
+    const targeted = JSON.parse((await w.lz('plan', '--json', '--target', 'Testing', '--prune')).out) as Plan;
+    expect(targeted.changes.filter((c) => c.kind === 'identity-center')).toEqual([]);
+  });
+
   it('shows an assignment made by hand in drift, and removes it only with --prune', async () => {
     const auditors = await groupId('Auditors');
     const arn = (await setArns()).ReadOnlyAccess!;

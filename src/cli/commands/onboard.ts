@@ -160,7 +160,8 @@ export async function onboardCommand(name: string, opts: OnboardCliOptions, io: 
   if (opts.apply) {
     const { applyCommand } = await import('./apply.js');
     const code = await applyCommand(undefined, target, io);
-    if (code === 0) await writeAccountId(real, entry, opts, manifest, io);
+    // Pinned once the account exists, even when some of its baseline failed (the next apply finishes that).
+    await writeAccountId(real, entry, opts, manifest, io);
     return code;
   }
   const { planCommand } = await import('./plan.js');

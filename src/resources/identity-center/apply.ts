@@ -22,6 +22,8 @@ import {
   UntagResourceCommand,
   UpdatePermissionSetCommand,
   paginateListAccountsForProvisionedPermissionSet,
+  paginateListCustomerManagedPolicyReferencesInPermissionSet,
+  paginateListManagedPoliciesInPermissionSet,
   paginateListPermissionSets,
   type SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
@@ -44,8 +46,14 @@ export async function applyIdentityCenterChange(ctx: ApplyContext, payload: Iden
   switch (payload.op) {
     case 'create-group': {
       const store = ctx.aws.management.identityStoreIn(payload.region);
+      // A group of that name exists (an interrupted run made it): done. A concurrent change: wait and retry.
+      const create = () =>
+        store.send(new CreateGroupCommand({ IdentityStoreId: instance.identityStoreId, DisplayName: payload.name, ...(payload.description ? { Description: payload.description } : {}) })).catch((err: unknown) => {
+          if (isError(err, 'ConflictException') && (err as { Reason?: string }).Reason === 'UNIQUENESS_CONSTRAINT_VIOLATION') return undefined;
+          throw err;
+        });
       try {
-        await ignoreCodes(store.send(new CreateGroupCommand({ IdentityStoreId: instance.identityStoreId, DisplayName: payload.name, ...(payload.description ? { Description: payload.description } : {}) })), BUSY);
+        await whenFree(ctx, create);
       } catch (err) {
         throw new LzError('identity-center.create-group', `Cannot create group ${payload.name}: ${errorSummary(err)}`, {
           hint: "lz creates groups only in Identity Center's own directory; with Active Directory or an external identity provider, create it there",
@@ -56,7 +64,7 @@ export async function applyIdentityCenterChange(ctx: ApplyContext, payload: Iden
     }
     case 'create-set': {
       const s = payload.spec;
-      const created = await ignoreCodes(
+      const create = () =>
         sso.send(
           new CreatePermissionSetCommand({
             InstanceArn: instance.arn,
@@ -66,23 +74,33 @@ export async function applyIdentityCenterChange(ctx: ApplyContext, payload: Iden
             ...(s.relayState !== undefined ? { RelayState: s.relayState } : {}),
             Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
           }),
-        ),
-        BUSY,
-      );
-      // Created by an interrupted run (or since the plan): make it what the file says.
-      const arn = created?.PermissionSet?.PermissionSetArn ?? (await setArn(ctx, sso, instance, s.name));
-      if (!created) await updateSet(sso, instance, arn, s);
-      await configureSet(sso, instance, arn, s, { detachManaged: [], detachCustomer: [], removeInline: false, removeBoundary: false, untag: [] });
+        );
+      // ConflictException is both "that name exists" (an interrupted run made it: adopt it and make it what
+      // the file says) and "busy" (try again): which one, the set's listing tells.
+      const created = await whenFree(ctx, async () => {
+        try {
+          return { arn: (await create()).PermissionSet?.PermissionSetArn, fresh: true };
+        } catch (err) {
+          if (!isError(err, ...BUSY)) throw err;
+          const existing = await findSetArn(sso, instance, s.name);
+          if (!existing) throw err;
+          return { arn: existing, fresh: false };
+        }
+      });
+      const arn = created.arn ?? (await setArn(ctx, sso, instance, s.name));
+      if (!created.fresh) await updateSet(sso, instance, arn, s);
+      await configureSet(ctx, sso, instance, arn, s, { detachManaged: [], detachCustomer: [], removeInline: false, removeBoundary: false, untag: [] });
       return;
     }
     case 'update-set':
       await updateSet(sso, instance, payload.arn, payload.spec);
-      await configureSet(sso, instance, payload.arn, payload.spec, payload);
+      await configureSet(ctx, sso, instance, payload.arn, payload.spec, payload);
       if (payload.provision) await provisionEverywhere(ctx, sso, instance, payload.arn, payload.spec.name);
       return;
     case 'delete-set':
       for (const a of payload.assignments) await unassign(ctx, sso, instance, { permissionSetArn: payload.arn, ...a });
-      await ignoreCodes(sso.send(new DeletePermissionSetCommand({ InstanceArn: instance.arn, PermissionSetArn: payload.arn })), NOT_FOUND);
+      // Still busy removing the set from the accounts just unassigned: wait for it.
+      await ignoreCodes(whenFree(ctx, () => sso.send(new DeletePermissionSetCommand({ InstanceArn: instance.arn, PermissionSetArn: payload.arn }))), NOT_FOUND);
       return;
     case 'assign': {
       const arn = payload.permissionSetArn ?? (await setArn(ctx, sso, instance, payload.permissionSet));
@@ -128,8 +146,12 @@ async function updateSet(sso: SSOAdminClient, instance: Instance, arn: string, s
   );
 }
 
-/** Policies, boundary and tags as the spec says: attaching what is attached already is AWS's ConflictException, ignored. */
+/**
+ * Policies, boundary and tags as the spec says. Only what is not attached yet is attached: AWS answers an
+ * attach of an attached policy with ConflictException, which also means "busy, try again".
+ */
 async function configureSet(
+  ctx: ApplyContext,
   sso: SSOAdminClient,
   instance: Instance,
   arn: string,
@@ -139,8 +161,16 @@ async function configureSet(
   const ref = { InstanceArn: instance.arn, PermissionSetArn: arn };
   for (const p of remove.detachManaged) await ignoreCodes(sso.send(new DetachManagedPolicyFromPermissionSetCommand({ ...ref, ManagedPolicyArn: p })), NOT_FOUND);
   for (const c of remove.detachCustomer) await ignoreCodes(sso.send(new DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ ...ref, CustomerManagedPolicyReference: { Name: c.name, Path: c.path } })), NOT_FOUND);
-  for (const p of s.managedPolicies) await ignoreCodes(sso.send(new AttachManagedPolicyToPermissionSetCommand({ ...ref, ManagedPolicyArn: p })), BUSY);
-  for (const c of s.customerManagedPolicies) await ignoreCodes(sso.send(new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ ...ref, CustomerManagedPolicyReference: { Name: c.name, Path: c.path } })), BUSY);
+  const managed = new Set<string>();
+  for await (const page of paginateListManagedPoliciesInPermissionSet({ client: sso }, ref)) for (const p of page.AttachedManagedPolicies ?? []) if (p.Arn) managed.add(p.Arn);
+  const customer = new Set<string>();
+  for await (const page of paginateListCustomerManagedPolicyReferencesInPermissionSet({ client: sso }, ref)) {
+    for (const c of page.CustomerManagedPolicyReferences ?? []) customer.add(`${c.Path ?? '/'}${c.Name}`);
+  }
+  for (const p of s.managedPolicies.filter((arn) => !managed.has(arn))) await whenFree(ctx, () => sso.send(new AttachManagedPolicyToPermissionSetCommand({ ...ref, ManagedPolicyArn: p })));
+  for (const c of s.customerManagedPolicies.filter((c) => !customer.has(`${c.path}${c.name}`))) {
+    await whenFree(ctx, () => sso.send(new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ ...ref, CustomerManagedPolicyReference: { Name: c.name, Path: c.path } })));
+  }
   if (s.inline !== undefined) await sso.send(new PutInlinePolicyToPermissionSetCommand({ ...ref, InlinePolicy: s.inline }));
   else if (remove.removeInline) await ignoreCodes(sso.send(new DeleteInlinePolicyFromPermissionSetCommand(ref)), NOT_FOUND);
   if (s.boundary) {
@@ -211,14 +241,20 @@ async function unassign(ctx: ApplyContext, sso: SSOAdminClient, instance: Instan
 /** A set's ARN by name; only asked after the set's own change, so the answer is kept for the run. */
 function setArn(ctx: ApplyContext, sso: SSOAdminClient, instance: Instance, name: string): Promise<string> {
   return ctx.aws.memo(`sso:set-arn:${instance.arn}:${name}`, async () => {
-    for await (const page of paginateListPermissionSets({ client: sso, pageSize: 100 }, { InstanceArn: instance.arn })) {
-      for (const arn of page.PermissionSets ?? []) {
-        const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instance.arn, PermissionSetArn: arn }));
-        if (d.PermissionSet?.Name === name) return arn;
-      }
-    }
-    throw new LzError('identity-center.set-not-found', `Permission set ${name} does not exist; was it deleted since the plan?`, { hint: 'run lz plan again' });
+    const arn = await findSetArn(sso, instance, name);
+    if (!arn) throw new LzError('identity-center.set-not-found', `Permission set ${name} does not exist; was it deleted since the plan?`, { hint: 'run lz plan again' });
+    return arn;
   });
+}
+
+async function findSetArn(sso: SSOAdminClient, instance: Instance, name: string): Promise<string | undefined> {
+  for await (const page of paginateListPermissionSets({ client: sso, pageSize: 100 }, { InstanceArn: instance.arn })) {
+    for (const arn of page.PermissionSets ?? []) {
+      const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instance.arn, PermissionSetArn: arn }));
+      if (d.PermissionSet?.Name === name) return arn;
+    }
+  }
+  return undefined;
 }
 
 /** Runs `call`, waiting while Identity Center answers that the set or account is busy with another change. */

@@ -181,7 +181,11 @@ export function planIdentityCenter(input: OrganizationPlanInput, live: IdentityC
     });
   }
   const sets = desiredSets(config, input.manifest.dir);
-  const wanted = desiredAssignments(config, input.manifest.accounts);
+  // Access is for open accounts; a targeted plan (--target, lz onboard) plans the accounts it targets only.
+  const open = input.manifest.accounts.filter((a) => !a.closed);
+  const declaredAssignments = desiredAssignments(config, open);
+  const inScope = new Set(input.matches.map((m) => m.declared.name));
+  const wanted = declaredAssignments.filter((a) => inScope.has(a.account));
   const liveSets = new Map((live?.sets ?? []).map((s) => [s.name, s]));
   const declaredGroups = new Map((config?.groups ?? []).map((g) => [g.name, g]));
 
@@ -244,7 +248,8 @@ export function planIdentityCenter(input: OrganizationPlanInput, live: IdentityC
     ]));
   }
 
-  const declaredPairs = new Set(wanted.map((a) => `${a.permissionSet}|${a.principalType}|${a.principal}`));
+  const declaredPairs = new Set(declaredAssignments.map((a) => `${a.permissionSet}|${a.principalType}|${a.principal}`));
+  const closed = new Set(input.manifest.accounts.filter((a) => a.closed).map((a) => a.name));
   const declaredSets = new Set(sets.map((s) => s.name));
   for (const s of live?.sets ?? []) {
     if (!declaredSets.has(s.name)) {
@@ -262,8 +267,10 @@ export function planIdentityCenter(input: OrganizationPlanInput, live: IdentityC
     }
     for (const l of s.details?.assignments ?? []) {
       if (want.has(liveKey(s.name, l.principalType, l.principalId, l.accountId))) continue;
-      const principal = live?.names[l.principalId]?.replace(/^(GROUP|USER):/, '') ?? l.principalId;
       const account = accountNames.get(l.accountId);
+      // An account the file names but this plan does not target, or one being closed: not this plan's to change.
+      if ((account === undefined && !otherAccounts.has(l.accountId)) || (account !== undefined && closed.has(account))) continue;
+      const principal = live?.names[l.principalId]?.replace(/^(GROUP|USER):/, '') ?? l.principalId;
       const address = assignmentAddress(s.name, l.principalType, principal, account ?? l.accountId);
       const unassign: Change<IdentityCenterPayload> = {
         address,

@@ -42,7 +42,7 @@ function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)
     plan: (input, live) => planPolicies(facts, desiredOf(input.manifest), input, live),
     apply: (ctx, change) => applyPolicyChange(ctx, change.payload),
     toManifest: (live, input) => importPolicies(facts, section, live, input),
-    importNotes: (live) => importNotes(facts, live),
+    importNotes: (live, input) => importNotes(facts, section, live, input),
   });
 }
 

@@ -6,7 +6,7 @@ import { accountAddress } from '../../core/organization.js';
 import { unitAddress } from '../organizational-units.js';
 import type { LivePolicies, LivePolicy } from './live.js';
 import type { PolicyTypeFacts } from './policy-types.js';
-import { ROOT_TARGET, type DesiredPolicy } from './section.js';
+import { ROOT_TARGET, allowsSomething, targetName, type DesiredPolicy } from './section.js';
 
 /** Apply's instruction for one change of a policy kind. */
 export const policyPayload = z.discriminatedUnion('op', [
@@ -30,7 +30,6 @@ export const policyTypeAddress = (facts: PolicyTypeFacts) => `policy-type:${fact
 export const policyAddress = (facts: PolicyTypeFacts, name: string) => `${facts.prefix}:${name}`;
 const attachmentAddress = (facts: PolicyTypeFacts, name: string, target: string) => `${policyAddress(facts, name)}@${target}`;
 
-const describeTarget = (key: string) => (key === ROOT_TARGET ? 'root' : key.startsWith('unit:') ? `unit ${key.slice(5)}` : `account ${key.slice(8)}`);
 
 /** The parsed document, or the text itself when AWS holds something that is not JSON. */
 function parsedContent(content: string | undefined): unknown {
@@ -53,8 +52,12 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
   const unmanaged: Unmanaged[] = [];
   const live = read?.live ?? { policies: [] };
   const targetKey = targetKeys(input);
+  // A targeted plan (--target, lz onboard) attaches to the accounts it targets only; units and the root always.
+  const scopedAccounts = new Set(input.matches.map((m) => accountAddress(m.declared.name)));
+  const inScope = (target: string) => !target.startsWith('account:') || scopedAccounts.has(target);
 
-  const enabling = desired.length > 0 && live.status !== 'ENABLED' && live.status !== 'PENDING_ENABLE';
+  // PENDING_ENABLE counts as not yet enabled: apply's enable is a no-op then, and waits for ENABLED before attaching.
+  const enabling = desired.length > 0 && live.status !== 'ENABLED';
   const typeAddress = policyTypeAddress(facts);
   if (enabling) {
     changes.push({ address: typeAddress, kind: facts.kind, action: 'create', before: null, after: { policyType: facts.type, root: 'enabled' }, payload: { op: 'enable-type', type: facts.type } });
@@ -66,7 +69,7 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
   // Which targets get a policy that allows something: the allow-all policy leaves a target only after that.
   const allowingAttachments = new Map<string, string[]>();
   for (const d of desired) {
-    if (d.awsManaged || !allows(d)) continue;
+    if (d.awsManaged || !allowsSomething(d.document)) continue;
     for (const t of d.targets) allowingAttachments.set(t, [...(allowingAttachments.get(t) ?? []), attachmentAddress(facts, d.name, t)]);
   }
 
@@ -121,13 +124,13 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
       liveTargets.add(t.key);
     }
     for (const target of want.targets) {
-      if (liveTargets.has(target)) continue;
+      if (liveTargets.has(target) || !inScope(target)) continue;
       changes.push({
         address: attachmentAddress(facts, want.name, target),
         kind: facts.kind,
         action: 'create',
         before: null,
-        after: { attach: want.name, to: describeTarget(target) },
+        after: { attach: want.name, to: targetName(target) },
         payload: { op: 'attach', type: facts.type, policy: want.name, ...(have ? { policyId: have.id } : {}), target },
         // The target's own address (a unit or account created in this apply) orders it after its creation;
         // the executor ignores addresses that are not in the plan.
@@ -140,7 +143,7 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
         address: attachmentAddress(facts, want.name, target),
         kind: facts.kind,
         action: 'delete',
-        before: { attach: want.name, to: describeTarget(target) },
+        before: { attach: want.name, to: targetName(target) },
         after: null,
         payload: { op: 'detach', policyId: have.id, target },
         // Never leave a target with nothing that allows: what replaces the allow-all policy is attached first.
@@ -177,7 +180,6 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
   return { changes, unmanaged };
 }
 
-const allows = (d: DesiredPolicy) => [d.document?.value.Statement].flat().some((s) => typeof s === 'object' && s !== null && (s as { Effect?: unknown }).Effect === 'Allow');
 
 /** Live target ids as the file's addresses (`root`, `unit:P`, `account:N`), and whether the file names them. */
 function targetKeys(input: OrganizationPlanInput): (id: string) => { key: string; name: string; declared: boolean } {

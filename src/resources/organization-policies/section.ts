@@ -155,10 +155,11 @@ export function desiredPolicies(facts: PolicyTypeFacts, declared: readonly Entry
   });
 }
 
-const targetName = (key: string) => (key === ROOT_TARGET ? 'the root' : key.startsWith('unit:') ? `unit ${key.slice(5)}` : `account ${key.slice(8)}`);
+/** How messages and the plan name a target: `the root`, `unit Workloads`, `account Production`. */
+export const targetName = (key: string) => (key === ROOT_TARGET ? 'the root' : key.startsWith('unit:') ? `unit ${key.slice(5)}` : `account ${key.slice(8)}`);
 
 /** Whether a document allows anything (an Allow statement): what a target needs once the allow-all policy is gone. */
-const allowsSomething = (document: LoadedDocument | undefined) =>
+export const allowsSomething = (document: LoadedDocument | undefined) =>
   [document?.value.Statement].flat().some((s) => typeof s === 'object' && s !== null && (s as { Effect?: unknown }).Effect === 'Allow');
 
 function checkPolicies(facts: PolicyTypeFacts, input: OrganizationCheckInput<Entry[] | undefined>): void {
