@@ -2,7 +2,7 @@
  * `npm run bench`: how fast a no-change `lz plan` is at 10, 100 and 1,000 accounts (10,000 with --big),
  * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
  * the same plan at --parallelism 1 (N = 100); and an apply creating 50 accounts against its own bound.
- * Options: --big, --json FILE, --sizes 10,100, --no-plan, --no-create, --parallelism N, --write-docs (updates
+ * Options: --big, --json FILE, --sizes 10,100, --latency 30,150, --no-plan, --no-create, --parallelism N, --write-docs (updates
  * docs/performance.md).
  */
 import { spawn } from 'node:child_process';
@@ -26,7 +26,8 @@ const option = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const LATENCY_MS = 30;
+/** Added latency per call: 30 ms (a runner near us-east-1) by default; `--latency 30,150` measures each. */
+const LATENCIES_MS = (option('--latency') ?? '30').split(',').map(Number);
 const PARALLELISM = Number(option('--parallelism') ?? 16);
 const MANAGEMENT = { name: 'General', email: 'aws+general@example.com' };
 
@@ -34,6 +35,7 @@ interface RunResult {
   name: string;
   accounts: number;
   parallelism: number;
+  latencyMs: number;
   wallSeconds: number;
   exitCode: number;
   calls: number;
@@ -88,7 +90,7 @@ async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Pr
 /** One row of the report, from what a run measured. */
 function result(
   name: string,
-  shape: { accounts: number; parallelism: number; perAccount: number },
+  shape: { accounts: number; parallelism: number; perAccount: number; latencyMs: number },
   measured: Awaited<ReturnType<typeof underQuotas>>,
   bound: Bounds,
 ): RunResult {
@@ -97,6 +99,7 @@ function result(
     name,
     accounts: shape.accounts,
     parallelism: shape.parallelism,
+    latencyMs: shape.latencyMs,
     wallSeconds: run.seconds,
     exitCode: run.code,
     calls: log.length,
@@ -113,9 +116,9 @@ function result(
 }
 
 /** Runs lz against the seeded sandbox with AWS's quotas on and the benchmark's latency, and measures both sides. */
-async function underQuotas(sandbox: SandboxHandle, dir: string, env: NodeJS.ProcessEnv, lzArgs: string[]) {
+async function underQuotas(sandbox: SandboxHandle, dir: string, env: NodeJS.ProcessEnv, lzArgs: string[], latencyMs: number) {
   sandbox.setQuotas(true);
-  sandbox.setFaults({ latency: LATENCY_MS });
+  sandbox.setFaults({ latency: latencyMs });
   sandbox.clearRequests();
   const cpu = process.cpuUsage();
   const run = await timeLz(dir, env, lzArgs);
@@ -138,23 +141,24 @@ async function calibrateChain(): Promise<number> {
   }
 }
 
-async function benchPlan(n: number, parallelism: number, accountChain: number): Promise<RunResult> {
+async function benchPlan(n: number, parallelism: number, accountChain: number, latencyMs: number): Promise<RunResult> {
   const sandbox = await startSandbox({ port: 0, management: MANAGEMENT, delays: { createAccount: 10, rolePropagation: 10 } });
   try {
     const env = sandboxEnv(sandbox);
     const dir = await seedOrganization(sandbox, root, benchAccounts(n), env);
-    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)]);
+    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)], latencyMs);
     if (run.code !== 0) process.stderr.write(`plan of ${n} accounts exited ${run.code}:\n${run.out.slice(-3000)}\n`);
     const bound = lowerBound(log, {
       managementAccountId: sandbox.managementAccountId,
-      latencyMs: LATENCY_MS,
+      latencyMs,
       parallelism,
       accounts: n + 1,
       parents: BENCH_UNITS.length + 1,
       unitLevels: 2,
       accountChain,
     });
-    return result(`no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}`, { accounts: n, parallelism, perAccount: n + 1 }, { run, sandboxCpu, log }, bound);
+    const name = `no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}${LATENCIES_MS.length > 1 ? `, ${latencyMs} ms` : ''}`;
+    return result(name, { accounts: n, parallelism, perAccount: n + 1, latencyMs }, { run, sandboxCpu, log }, bound);
   } finally {
     await sandbox.close();
   }
@@ -171,14 +175,14 @@ async function benchCreate(n: number): Promise<RunResult> {
     const seeded = await timeLz(dir, env, ['apply', '--auto-approve']);
     if (seeded.code !== 0) throw new Error(`seeding the organization failed:\n${seeded.out}`);
     writeFileSync(join(dir, 'accounts.yaml'), benchManifest(root, benchAccounts(n)));
-    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['apply', '--auto-approve', '--parallelism', String(PARALLELISM)]);
+    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['apply', '--auto-approve', '--parallelism', String(PARALLELISM)], LATENCIES_MS[0]!);
     const q = ORGANIZATIONS_QUOTAS.CreateAccount!;
     // Tokens: the burst at once, then one per 1/rate; the last account still has to be created and built.
     const tokens = Math.max(0, n - q.burst) / q.rate;
     const inFlight = Math.ceil(n / MAX_ACCOUNT_CREATIONS_IN_FLIGHT) * (createMs / 1000);
     const seconds = Math.max(tokens, inFlight) + createMs / 1000;
     const bound = { quota: { bucket: 'management organizations:CreateAccount', calls: n, seconds: tokens }, latencySeconds: inFlight, accountChain: 0, organizationChain: 0, seconds };
-    return result(`apply creating ${n} accounts`, { accounts: n, parallelism: PARALLELISM, perAccount: n }, { run, sandboxCpu, log }, bound);
+    return result(`apply creating ${n} accounts`, { accounts: n, parallelism: PARALLELISM, perAccount: n, latencyMs: LATENCIES_MS[0]! }, { run, sandboxCpu, log }, bound);
   } finally {
     await sandbox.close();
   }
@@ -202,11 +206,11 @@ function failed(log: RequestLogEntry[]): number {
 
 function table(results: RunResult[]): string {
   const rows = [
-    '| run | wall s | lower bound s (limit) | measured ÷ bound | calls / account | throttled retries | failed calls | peak RSS MiB | lz CPU s | sandbox CPU s |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| run | wall s | lower bound s (limit) | measured ÷ bound | calls / account | throttled retries | failed calls | peak RSS MiB | lz CPU s | lz CPU ms / call | sandbox CPU s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.wallSeconds.toFixed(1)} | ${r.bound ? `${r.bound.seconds.toFixed(1)} (${r.bound.quota.seconds >= r.bound.latencySeconds ? r.bound.quota.bucket : 'latency'})` : ''} | ${r.ratio?.toFixed(2) ?? ''} | ${r.callsPerAccount.toFixed(1)} | ${r.throttledRetries} | ${r.failedCalls} | ${r.peakRssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.sandboxCpuSeconds.toFixed(1)} |`,
+        `| ${r.name} | ${r.wallSeconds.toFixed(1)} | ${r.bound ? `${r.bound.seconds.toFixed(1)} (${r.bound.quota.seconds >= r.bound.latencySeconds ? r.bound.quota.bucket : 'latency'})` : ''} | ${r.ratio?.toFixed(2) ?? ''} | ${r.callsPerAccount.toFixed(1)} | ${r.throttledRetries} | ${r.failedCalls} | ${r.peakRssMiB.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${((r.cpuSeconds * 1000) / Math.max(1, r.calls)).toFixed(2)} | ${r.sandboxCpuSeconds.toFixed(1)} |`,
     ),
   ];
   return rows.join('\n');
@@ -217,12 +221,14 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   const chain = sizes.length > 0 ? await calibrateChain() : 0;
   process.stderr.write(`bench: one account's read is a chain of ${chain} dependent calls\n`);
-  for (const n of sizes) {
-    process.stderr.write(`bench: no-change plan of ${n} accounts...\n`);
-    results.push(await benchPlan(n, PARALLELISM, chain));
-    if (n === 100) {
-      process.stderr.write('bench: the same at --parallelism 1...\n');
-      results.push(await benchPlan(n, 1, chain));
+  for (const latency of LATENCIES_MS) {
+    for (const n of sizes) {
+      process.stderr.write(`bench: no-change plan of ${n} accounts at ${latency} ms...\n`);
+      results.push(await benchPlan(n, PARALLELISM, chain, latency));
+      if (n === 100) {
+        process.stderr.write('bench: the same at --parallelism 1...\n');
+        results.push(await benchPlan(n, 1, chain, latency));
+      }
     }
   }
   if (!flag('--no-create')) {
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
   const speedup = par1 && big ? par1.wallSeconds / par1.accounts / (big.wallSeconds / big.accounts) : undefined;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const md = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; sandbox quotas on, ${LATENCY_MS} ms added latency per call, --parallelism ${PARALLELISM}; one account's read is a chain of ${chain} dependent calls.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; sandbox quotas on, ${LATENCIES_MS.join(' and ')} ms added latency per call, --parallelism ${PARALLELISM}; one account's read is a chain of ${chain} dependent calls.`,
     '',
     table(results),
     '',
@@ -243,7 +249,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${md}\n\nCalls by operation:\n`);
   for (const r of results) process.stdout.write(`  ${r.name}: ${JSON.stringify(r.byOperation)}\n`);
   const jsonFile = option('--json');
-  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ machine, date: new Date().toISOString(), latencyMs: LATENCY_MS, results, speedup }, null, 2)}\n`);
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ machine, date: new Date().toISOString(), latenciesMs: LATENCIES_MS, results, speedup }, null, 2)}\n`);
   if (flag('--write-docs')) {
     const path = join(root, 'docs/performance.md');
     const doc = readFileSync(path, 'utf8');
