@@ -10,3 +10,13 @@ export function canonical(value: unknown): string {
 export function sameValue(a: unknown, b: unknown): boolean {
   return canonical(a ?? null) === canonical(b ?? null);
 }
+
+/** A document AWS holds as text (a policy), parsed; the text itself when it is not JSON, null when absent. */
+export function parsedJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

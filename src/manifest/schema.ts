@@ -111,6 +111,9 @@ const accountEmailSchema = z
   .max(64, rule('must be at most 64 characters (AWS account emails)', 'use a shorter address, e.g. with a +suffix on a short mailbox'))
   .regex(EMAIL, rule('must be a valid email address', 'e.g. aws+production@example.com'));
 
+/** An AWS Region's name (us-east-1, ap-southeast-2). */
+export const regionNameSchema = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, rule('must be a Region name', 'e.g. us-east-1'));
+
 export const bucketNameSchema = z.string().regex(S3_BUCKET, rule('must be a valid S3 bucket name (3-63 lowercase letters, digits, . and -)'));
 
 /** What the loader itself reads under `organization`; the rest are the modules' sections. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ListAWSServiceAccessForOrganizationCommand, TagResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldAccounts, type HeldAccount } from '../helpers/organization.js';
@@ -129,6 +131,16 @@ describe('renaming accounts and changing their root email', () => {
     expect(err).toContain('ValidationException');
     expect(err).toContain('hint: Use the code in the latest email AWS sent to aws+production@example.com');
     expect((await held(prodId)).email).toBe('aws+prod@example.com');
+  });
+
+  it('refuses to accept a code for an address the file no longer names, and says what to do', async () => {
+    const text = readFileSync(join(w.dir, 'accounts.yaml'), 'utf8');
+    w.writeManifest(text.replace('aws+production@example.com', 'aws+prod-2@example.com'));
+    const { code, err } = await w.lz('accept-email', 'Production', '--otp', w.sandbox.primaryEmailOtp(prodId)!);
+    expect(code).toBe(1);
+    expect(err).toContain('the pending change is to aws+production@example.com, but accounts.yaml now says aws+prod-2@example.com');
+    expect((await held(prodId)).email).toBe('aws+prod@example.com');
+    w.writeManifest(text);
   });
 
   it('accepts the code: the new email is live, lz forgets the pending change, and the next plan has 0 changes', async () => {

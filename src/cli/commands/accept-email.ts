@@ -2,7 +2,7 @@ import { readOrganization, readTags } from '../../engine/organization-snapshot.j
 import { matchAccounts } from '../../engine/match-accounts.js';
 import { LzError } from '../../errors.js';
 import { loadManifest } from '../../manifest/index.js';
-import { acceptEmail } from '../../resources/account-identity.js';
+import { acceptEmail, pendingEmail } from '../../resources/account-identity.js';
 import { defaultSections } from '../../resources/registry.js';
 import { EXIT_OK } from '../exit.js';
 import type { CliIO } from '../io.js';
@@ -42,6 +42,13 @@ export async function acceptEmailCommand(name: string, opts: AcceptEmailCliOptio
       });
     }
     await readTags(session.aws, live);
+    // The code went to the address apply asked for; if the file has changed since, it is not the file's.
+    const pending = pendingEmail(live);
+    if (pending && pending.email.toLowerCase() !== declared.email.toLowerCase()) {
+      throw new LzError('accept-email.other-address', `Account ${name} (${live.id}): the pending change is to ${pending.email}, but accounts.yaml now says ${declared.email}. Nothing was changed.`, {
+        hint: `run lz apply to have AWS send a code to ${declared.email}, then accept that one (or put ${pending.email} back in the file)`,
+      });
+    }
     await acceptEmail(session.aws, { name, id: live.id, ...(live.tags ? { tags: live.tags } : {}) }, declared.email, opts.otp);
     const result = { account: name, accountId: live.id, before: live.email, after: declared.email, status: 'ACCEPTED' };
     io.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `Account ${name} (${live.id}): root email changed from ${live.email} to ${declared.email}.\n`);

@@ -7,7 +7,7 @@ import { loadManifest, parseManifest, type LoadedManifest } from '../../manifest
 import { defaultSections } from '../../resources/registry.js';
 import type { CliIO } from '../io.js';
 import { openSession, type AwsCliOptions } from '../session.js';
-import { paginateListAccounts } from '@aws-sdk/client-organizations';
+import { paginateListAccounts, type Account } from '@aws-sdk/client-organizations';
 import { ignoreCodes } from '../../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../../aws/quotas.js';
 import { isClosedState } from '../../core/organization.js';
@@ -88,44 +88,40 @@ export function newEntry(name: string, opts: Pick<OnboardCliOptions, 'email' | '
  * account with either would be that account, which AWS Support alone can reopen. Refused before a byte is written.
  */
 async function refuseClosedAccount(entry: NewAccountEntry, opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO): Promise<void> {
-  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
-  try {
-    // Who lz runs as, first: every request it logs names the account it was made in.
-    await session.aws.callerIdentity();
-    const list = async () => {
-      for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
-        const closed = page.Accounts?.find((a) => isClosedState(a.State ?? a.Status) && (a.Name?.toLowerCase() === entry.name.toLowerCase() || a.Email?.toLowerCase() === entry.email.toLowerCase()));
-        if (closed) return closed;
-      }
-      return undefined;
-    };
-    const closed = await ignoreCodes(list(), ['AWSOrganizationsNotInUseException']);
-    if (closed) {
-      const what = closed.Email?.toLowerCase() === entry.email.toLowerCase() ? `email ${entry.email}` : `name ${entry.name}`;
-      throw new LzError('onboard.closed-account', `${what} belongs to account ${closed.Name} (${closed.Id}), which is ${closed.State ?? closed.Status} (closed); nothing was changed`, {
-        hint: 'choose another name and email; AWS Support can reopen a closed account within 90 days of its closing',
-      });
-    }
-  } finally {
-    await session.close();
+  const same = (a: string | undefined, b: string) => a?.toLowerCase() === b.toLowerCase();
+  const closed = await findLiveAccount(opts, manifest, io, (a) => isClosedState(a.State ?? a.Status) && (same(a.Name, entry.name) || same(a.Email, entry.email)));
+  if (closed) {
+    const what = same(closed.Email, entry.email) ? `email ${entry.email}` : `name ${entry.name}`;
+    throw new LzError('onboard.closed-account', `${what} belongs to account ${closed.Name} (${closed.Id}), which is ${closed.State ?? closed.Status} (closed); nothing was changed`, {
+      hint: 'choose another name and email; AWS Support can reopen a closed account within 90 days of its closing',
+    });
   }
 }
 
 /** Once the account exists, its id pins the entry (so a later rename and email change stay this account). */
 async function writeAccountId(real: string, entry: NewAccountEntry, opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO): Promise<void> {
+  const created = await findLiveAccount(opts, manifest, io, (a) => a.Email?.toLowerCase() === entry.email.toLowerCase());
+  const pinned = created?.Id ? pinAccountId(readFileSync(real, 'utf8'), entry.name, created.Id) : undefined;
+  if (pinned === undefined) return;
+  parseManifest(pinned, opts.file, defaultSections);
+  writeFileAtomic(real, pinned, statSync(real).mode & 0o777);
+  io.stdout(`\nPinned ${entry.name} to its account id ${created!.Id} in ${opts.file}.\n`);
+}
+
+/** The first account of the organization that `match` accepts (none without an organization), in a session of its own. */
+async function findLiveAccount(opts: OnboardCliOptions, manifest: LoadedManifest, io: CliIO, match: (a: Account) => boolean): Promise<Account | undefined> {
   const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   try {
+    // Who lz runs as, first: every request it logs names the account it was made in.
     await session.aws.callerIdentity();
-    for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
-      const created = page.Accounts?.find((a) => a.Email?.toLowerCase() === entry.email.toLowerCase());
-      if (!created?.Id) continue;
-      const pinned = pinAccountId(readFileSync(real, 'utf8'), entry.name, created.Id);
-      if (pinned === undefined) return;
-      parseManifest(pinned, opts.file, defaultSections);
-      writeFileAtomic(real, pinned, statSync(real).mode & 0o777);
-      io.stdout(`\nPinned ${entry.name} to its account id ${created.Id} in ${opts.file}.\n`);
-      return;
-    }
+    const find = async () => {
+      for await (const page of paginateListAccounts({ client: session.aws.management.organizations, pageSize: ORGANIZATIONS_PAGE }, {})) {
+        const found = page.Accounts?.find(match);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    return await ignoreCodes(find(), ['AWSOrganizationsNotInUseException']);
   } finally {
     await session.close();
   }

@@ -3,7 +3,7 @@ import type { OrganizationPlanInput } from '../../core/module.js';
 import { accountAddress } from '../../core/organization.js';
 import type { Change, FieldChange, PlanOutput, Unmanaged } from '../../core/plan.js';
 import { MANAGED_BY_TAG, tagDiff } from '../../core/reconcile.js';
-import { canonical, sameValue } from '../../core/values.js';
+import { canonical, parsedJson, sameValue } from '../../core/values.js';
 import { LzError, LzErrors } from '../../errors.js';
 import { principalKey, type IdentityCenterLive, type LiveSet } from './live.js';
 import { desiredAssignments, desiredSets, identityCenterOf, type DesiredAssignment, type DesiredSet, type PrincipalType } from './section.js';
@@ -90,14 +90,6 @@ function specOf(d: DesiredSet): SetSpec {
   };
 }
 
-const parsed = (content: string | undefined) => {
-  if (content === undefined) return null;
-  try {
-    return JSON.parse(content) as unknown;
-  } catch {
-    return content;
-  }
-};
 const refKey = (r: { name: string; path: string }) => `${r.path}${r.name}`;
 const sameSet = (a: readonly string[], b: readonly string[]) => canonical([...a].sort()) === canonical([...b].sort());
 
@@ -110,7 +102,7 @@ function shown(s: SetSpec | undefined) {
     ...(s.relayState !== undefined ? { relayState: s.relayState } : {}),
     managedPolicies: s.managedPolicies,
     customerManagedPolicies: s.customerManagedPolicies,
-    inlinePolicy: parsed(s.inline),
+    inlinePolicy: parsedJson(s.inline),
     ...(s.boundary ? { permissionsBoundary: s.boundary } : {}),
   };
 }
@@ -129,7 +121,7 @@ function setChange(d: DesiredSet, have: LiveSet | undefined, region: string, pru
   if (want.relayState !== undefined) differs('relayState', h.relayState, want.relayState);
   if (!sameSet(h.managedPolicies, want.managedPolicies)) fields.push({ field: 'managedPolicies', before: h.managedPolicies, after: want.managedPolicies });
   if (!sameSet(h.customerManagedPolicies.map(refKey), want.customerManagedPolicies.map(refKey))) fields.push({ field: 'customerManagedPolicies', before: h.customerManagedPolicies, after: want.customerManagedPolicies });
-  differs('inlinePolicy', parsed(h.inline), parsed(want.inline));
+  differs('inlinePolicy', parsedJson(h.inline), parsedJson(want.inline));
   differs('permissionsBoundary', h.boundary, want.boundary);
   const provision = fields.length > 0;
   const tags = tagDiff(want.tags, h.tags, prune);

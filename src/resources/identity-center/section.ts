@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { LzError } from '../../errors.js';
-import { MANAGED_POLICY_ARN, accountNameSchema, rule, tagsSchema, text, unitPathSchema } from '../../manifest/schema.js';
+import { MANAGED_POLICY_ARN, accountNameSchema, rule, tagsSchema, text, regionNameSchema, unitPathSchema } from '../../manifest/schema.js';
 import { organizationSection, type OrganizationCheckInput, type OrganizationSection } from '../../manifest/sections.js';
 import type { Manifest, ResolvedAccount } from '../../manifest/types.js';
 import { IDENTITY_POLICY, loadDocument, type DocumentFacts, type LoadedDocument } from '../organization-policies/documents.js';
@@ -24,7 +24,6 @@ export const LIMITS = {
   setsPerAccount: 250,
 } as const;
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 /** CreatePermissionSet: Name. */
 const SET_NAME = /^[\w+=,.@-]+$/;
 /** CreatePermissionSet: Description (tab, newline and Latin-1 printable characters). */
@@ -119,7 +118,7 @@ const groupSchema = z
 
 export const identityCenterSchema = z
   .strictObject({
-    region: z.string().regex(REGION, rule('must be a Region name', 'e.g. us-east-1')).optional().describe("Identity Center's home Region (the run's Region by default)."),
+    region: regionNameSchema.optional().describe("Identity Center's home Region (the run's Region by default)."),
     groups: z.array(groupSchema).default([]).describe('Groups lz creates when missing (`create: true`).'),
     permissionSets: z.array(permissionSetSchema).default([]).describe('Permission sets lz keeps as written (tagged lz:managed).'),
     assignments: z.array(assignmentSchema).default([]).describe('Who gets which permission set where.'),

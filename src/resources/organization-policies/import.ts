@@ -1,5 +1,6 @@
 import type { ManifestOrganizationFields, OrganizationPlanInput } from '../../core/module.js';
 import type { OrganizationSection } from '../../manifest/sections.js';
+import { parsedJson } from '../../core/values.js';
 import type { PolicyLive } from './plan.js';
 import type { PolicyTypeFacts } from './policy-types.js';
 import { QUARANTINE_POLICY } from './section.js';
@@ -27,7 +28,7 @@ export function importPolicies(facts: PolicyTypeFacts, section: OrganizationSect
     return {
       name: p.name,
       ...(p.description ? { description: p.description } : {}),
-      document: documentOf(p.content),
+      document: parsedJson(p.content),
       attach: { ...(ids.includes(rootId ?? '') ? { root: true } : {}), ...(attachedUnits.length ? { units: attachedUnits } : {}), ...(attachedAccounts.length ? { accounts: attachedAccounts } : {}) },
     };
   });
@@ -47,13 +48,4 @@ export function importNotes(facts: PolicyTypeFacts, section: OrganizationSection
     );
   }
   return notes;
-}
-
-/** The document as a YAML mapping when it is JSON (it always is for a policy AWS accepted), else the text. */
-function documentOf(content: string | undefined): unknown {
-  try {
-    return JSON.parse(content ?? '') as unknown;
-  } catch {
-    return content ?? '';
-  }
 }

@@ -1,7 +1,7 @@
 import { defineOrganizationKind, type OrganizationKind } from '../../core/module.js';
 import type { Finding } from '../../core/plan.js';
 import type { LoadedManifest } from '../../manifest/types.js';
-import { canonical } from '../../core/values.js';
+import { parsedJson, sameValue } from '../../core/values.js';
 import { applyPolicyChange } from './apply.js';
 import { lintDocument } from './lint.js';
 import { readPolicies } from './live.js';
@@ -32,7 +32,7 @@ function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)
         desired.map(async (d) => {
           if (!d.document) return;
           const have = byName.get(d.name);
-          if (have && sameDocument(have.content, d.document.value)) return;
+          if (have && sameValue(parsedJson(have.content), d.document.value)) return;
           findings.set(d.name, await lintDocument(ctx.aws, facts, d.document.content));
         }),
       );
@@ -46,13 +46,6 @@ function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)
   });
 }
 
-function sameDocument(content: string | undefined, value: unknown): boolean {
-  try {
-    return canonical(JSON.parse(content ?? '')) === canonical(value);
-  } catch {
-    return false;
-  }
-}
 
 export const serviceControlPolicies = definePolicyKind(SERVICE_CONTROL, serviceControlSection);
 export const resourceControlPolicies = definePolicyKind(RESOURCE_CONTROL);

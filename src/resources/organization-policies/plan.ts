@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { OrganizationPlanInput } from '../../core/module.js';
 import type { Change, Finding, PlanOutput, Unmanaged } from '../../core/plan.js';
-import { canonical } from '../../core/values.js';
+import { canonical, parsedJson } from '../../core/values.js';
 import { accountAddress } from '../../core/organization.js';
 import { unitAddress } from '../organizational-units.js';
 import type { LivePolicies, LivePolicy } from './live.js';
@@ -31,14 +31,6 @@ export const policyAddress = (facts: PolicyTypeFacts, name: string) => `${facts.
 const attachmentAddress = (facts: PolicyTypeFacts, name: string, target: string) => `${policyAddress(facts, name)}@${target}`;
 
 
-/** The parsed document, or the text itself when AWS holds something that is not JSON. */
-function parsedContent(content: string | undefined): unknown {
-  try {
-    return JSON.parse(content ?? '') as unknown;
-  } catch {
-    return content ?? null;
-  }
-}
 
 /**
  * Pure: the changes that make one policy type match the file. Policies are matched by name within the type;
@@ -93,7 +85,7 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
           ...(findings?.length ? { findings } : {}),
         });
       } else {
-        const before = parsedContent(have.content);
+        const before = parsedJson(have.content);
         const fields = [
           ...(have.description !== want.description ? [{ field: 'description', before: have.description, after: want.description }] : []),
           ...(canonical(before) !== canonical(document.value) ? [{ field: 'document', before, after: document.value }] : []),
@@ -161,7 +153,7 @@ export function planPolicies(facts: PolicyTypeFacts, desired: DesiredPolicy[], i
         address,
         kind: facts.kind,
         action: 'delete',
-        before: { description: have.description, document: parsedContent(have.content), attachedTo: (have.targetIds ?? []).map((id) => targetKey(id).name) },
+        before: { description: have.description, document: parsedJson(have.content), attachedTo: (have.targetIds ?? []).map((id) => targetKey(id).name) },
         after: null,
         payload: { op: 'delete', id: have.id, targetIds: have.targetIds ?? [] },
       });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { LzError } from '../../errors.js';
 import { accountAddress } from '../../core/organization.js';
-import { accountNameSchema, rule, unitPathSchema } from '../../manifest/schema.js';
+import { accountNameSchema, rule, regionNameSchema, unitPathSchema } from '../../manifest/schema.js';
 import { organizationSection, type OrganizationCheckInput, type OrganizationSection } from '../../manifest/sections.js';
 import type { Manifest } from '../../manifest/types.js';
 import { costExportSection, trailSection } from '../organization-services.js';
@@ -17,7 +17,6 @@ import { PRESETS, presetDescription, type PresetInput } from './presets.js';
  * policies each target would have.
  */
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 
 const attachSchema = z
   .strictObject({
@@ -52,7 +51,7 @@ function entrySchema(facts: PolicyTypeFacts) {
       ? {
           preset: z.enum(PRESETS).optional().describe('A guardrail lz ships (docs/guardrails.md).'),
           regions: z
-            .array(z.string().regex(REGION, rule('must be a Region name', 'e.g. us-east-1')))
+            .array(regionNameSchema)
             .min(1)
             .optional()
             .describe('With preset allowed-regions: the Regions calls may go to.'),
