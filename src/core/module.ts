@@ -6,6 +6,7 @@ import type { LoadedManifest, ResolvedAccount } from '../manifest/types.js';
 import type { AccountSection, ManifestSections, OrganizationSection } from '../manifest/sections.js';
 import type { AccountMatch, CreationJournal, LiveAccount, OrganizationIndex, OrganizationSnapshot } from './organization.js';
 import type { Change, PlanOutput } from './plan.js';
+import type { Permissions } from './permissions.js';
 
 /**
  * The resource contract: one module per kind carries everything about that kind (its slice of the file, its
@@ -162,6 +163,8 @@ export interface AccountKind<Want = unknown, Have = unknown, Payload = unknown> 
   sections?: readonly AnyAccountSection[];
   /** What its changes' payloads must be; a saved plan's are checked against it when loaded. */
   payload: z.ZodType<Payload>;
+  /** The IAM actions its read and apply call (src/core/permissions.ts). */
+  permissions: Permissions;
   /** Pure: what the file wants in this account, or undefined when the item is switched off. */
   desired(account: ResolvedAccount, manifest: LoadedManifest): Want | undefined;
   /** Live read, nothing else. undefined when the thing does not exist. */
@@ -192,6 +195,8 @@ export interface OrganizationKind<Live = unknown, Payload = unknown> {
   /** Its settings under `organization:` in accounts.yaml. */
   sections?: readonly AnyOrganizationSection[];
   payload: z.ZodType<Payload>;
+  /** The IAM actions its read and apply call (src/core/permissions.ts). */
+  permissions: Permissions;
   /**
    * Optional live read for state that is not in the shared snapshot (S3, CloudTrail, Data Exports, IAM
    * organization features). Reads only; its result reaches `plan` as `live`.

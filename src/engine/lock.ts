@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isError } from '../aws/aws-errors.js';
 import { LzError } from '../errors.js';
+import type { Permissions } from '../core/permissions.js';
 import { cannotWrite, ensureWorkdir } from '../files.js';
 
 /** Who holds a lock and since when: what the refused run shows, so a person can find them. */
@@ -136,6 +137,11 @@ export function breakLocalLock(workdir: string): LockHolder | undefined | false 
 
 /** The object a CI lock lives in, inside the bucket named by `organization.lock.bucket`. */
 export const S3_LOCK_KEY = 'lz/apply.lock';
+
+/** The S3 lock's calls (apply and `lz unlock`), on the lock object only. */
+export const LOCK_PERMISSIONS: Permissions = {
+  management: [{ access: 'write', actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resource: 'arn:aws:s3:::{lockBucket}/lz/*' }],
+};
 
 /**
  * For CI, where every run is on a fresh machine: the lock is an S3 object created with a conditional write

@@ -10,7 +10,21 @@ import type { AwsContext } from '../aws/context.js';
 import { isError } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { LzError } from '../errors.js';
+import { reads, type Permissions } from '../core/permissions.js';
 import type { LiveAccount, LiveOrganization, LiveUnit, OrganizationSnapshot } from '../core/organization.js';
+
+/** What the organization's shared read calls, with the management account's principal. */
+export const SNAPSHOT_PERMISSIONS: Permissions = {
+  management: [
+    reads(
+      'organizations:DescribeOrganization',
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListAccountsForParent',
+      'organizations:ListTagsForResource',
+    ),
+  ],
+};
 
 /**
  * Reads the organization's tree top-down: units level by level, and each parent's accounts with

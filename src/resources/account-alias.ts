@@ -2,6 +2,7 @@ import { CreateAccountAliasCommand, DeleteAccountAliasCommand, ListAccountAliase
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { singletonDiff } from '../core/reconcile.js';
 import { LzError } from '../errors.js';
 import { ACCOUNT_ALIAS, rule } from '../manifest/schema.js';
@@ -56,6 +57,7 @@ type Payload = z.output<typeof payload>;
  */
 export const accountAlias = defineAccountKind<AliasState, AliasState, Payload>({
   kind: 'account-alias',
+  permissions: { account: [reads('iam:ListAccountAliases'), writes('iam:CreateAccountAlias', 'iam:DeleteAccountAlias')] },
   sections: [aliasSection],
   payload,
 

@@ -3,6 +3,7 @@ import { CloseAccountCommand } from '@aws-sdk/client-organizations';
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineOrganizationKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { accountAddress, isClosedState } from '../core/organization.js';
 import type { Change, InProgress } from '../core/plan.js';
 import { unitAddress } from './organizational-units.js';
@@ -48,6 +49,7 @@ type Payload = z.output<typeof payload>;
 
 export const accountClosure = defineOrganizationKind<Live, Payload>({
   kind: 'account-closure',
+  permissions: { management: [reads('cloudtrail:LookupEvents'), writes('organizations:CloseAccount')] },
   payload,
 
   async read(ctx) {

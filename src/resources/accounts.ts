@@ -2,6 +2,7 @@ import { MoveAccountCommand, ListParentsCommand, TagResourceCommand, UntagResour
 import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
 import { defineOrganizationKind, type ApplyContext, type OrganizationPlanInput } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { accountAddress, isClosedState, isReservedTag, type AccountMatch, type LiveAccount } from '../core/organization.js';
 import type { Change, FieldChange, InProgress, Unmanaged } from '../core/plan.js';
 import { tagDiff, type TagDiff } from '../core/reconcile.js';
@@ -38,6 +39,13 @@ type Payload = z.output<typeof payload>;
  */
 export const accounts = defineOrganizationKind<Set<string>, Payload>({
   kind: 'account',
+  permissions: {
+    management: [
+      reads('organizations:ListParents', 'organizations:ListAccounts', 'organizations:ListAWSServiceAccessForOrganization', 'organizations:ListCreateAccountStatus', 'organizations:DescribeCreateAccountStatus'),
+      writes('organizations:CreateAccount', 'organizations:MoveAccount', 'organizations:TagResource', 'organizations:UntagResource'),
+      writes('account:PutAccountName', 'account:StartPrimaryEmailUpdate', 'account:AcceptPrimaryEmailUpdate'),
+    ],
+  },
   payload,
 
   async read(ctx) {

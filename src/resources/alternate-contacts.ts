@@ -8,6 +8,7 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { fieldDiff } from '../core/reconcile.js';
 import { PHONE, emailAddress, rule, text } from '../manifest/schema.js';
@@ -75,6 +76,7 @@ type Payload = z.output<typeof payload>;
  */
 export const alternateContacts = defineAccountKind<Contacts, Contacts, Payload>({
   kind: 'alternate-contacts',
+  permissions: { account: [reads('account:GetAlternateContact'), writes('account:PutAlternateContact', 'account:DeleteAlternateContact')] },
   sections: [contactsSection],
   payload,
 

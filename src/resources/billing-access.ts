@@ -30,6 +30,7 @@ export function billingAccessInstructions(a: ResolvedAccount, allow: boolean): s
  */
 export const billingAccess = defineAccountKind<boolean, true, never>({
   kind: 'billing-access',
+  permissions: {},
   sections: [billingAccessSection],
   // Its only change is a manual step, which carries no payload and is never applied.
   payload: z.never(),

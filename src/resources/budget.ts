@@ -2,6 +2,7 @@ import type { BudgetsClient } from '@aws-sdk/client-budgets';
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { describeValue } from '../manifest/schema-errors.js';
@@ -157,6 +158,7 @@ type Payload = z.output<typeof payload>;
  */
 export const budget = defineAccountKind<ResolvedBudget[], BudgetsRead, Payload>({
   kind: BUDGET_KIND,
+  permissions: { account: [reads('budgets:ViewBudget'), writes('budgets:ModifyBudget')] },
   sections: [budgetSection, budgetsSection],
   payload,
 

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineAccountKind, postureOutcome, type AccountReadContext } from '../core/module.js';
 import type { Change } from '../core/plan.js';
 import { iamAdminSection } from './iam-admin-user.js';
-import { authorizationDetails, consoleState, credentialReport, findUser, iamAddress, sameName, type CredentialReportRow } from './iam-reads.js';
+import { authorizationDetails, consoleState, credentialReport, findUser, iamAddress, sameName, type CredentialReportRow, AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ, CONSOLE_STATE_READ } from './iam-reads.js';
 
 /**
  * Every IAM user who can sign in to the console (password enabled) without an MFA device is a manual step:
@@ -55,6 +55,7 @@ function oldKeys(row: CredentialReportRow, now: Date): string[] {
 
 export const consoleMfa = defineAccountKind<ConsoleMfaWant, ConsoleMfaHave, never>({
   kind: KIND,
+  permissions: { account: [AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ, CONSOLE_STATE_READ] },
   // Only manual changes, which carry no payload.
   payload: z.never(),
 

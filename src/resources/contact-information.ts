@@ -6,6 +6,7 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { FieldChange } from '../core/plan.js';
 import { everyFieldDiff, singletonDiff } from '../core/reconcile.js';
 import { rule, text } from '../manifest/schema.js';
@@ -98,6 +99,7 @@ type Payload = z.output<typeof payload>;
  */
 export const contactInformation = defineAccountKind<ContactInformation, ContactInformation, Payload>({
   kind: 'contact-information',
+  permissions: { account: [reads('account:GetContactInformation'), writes('account:PutContactInformation')] },
   sections: [contactInformationSection],
   payload,
 

@@ -12,6 +12,7 @@ import { LzError } from '../errors.js';
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineOrganizationKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
 import { sameValue } from '../core/values.js';
@@ -222,6 +223,14 @@ export function exportFields(want: CostExportSettings, have: CostExportSettings)
  */
 export const costExport = defineOrganizationKind<ExportsRead, Payload>({
   kind: 'cost-export',
+  permissions: {
+    management: [
+      reads('bcm-data-exports:GetExport', 'bcm-data-exports:ListExports', 'bcm-data-exports:ListTagsForResource'),
+      writes('bcm-data-exports:CreateExport', 'bcm-data-exports:UpdateExport', 'bcm-data-exports:DeleteExport'),
+      { ...writes('bcm-data-exports:TagResource'), madeByAws: 'CreateExport with ResourceTags (the lz:managed tag) is also authorized as bcm-data-exports:TagResource, tag-on-create' },
+      { ...writes('cur:PutReportDefinition'), madeByAws: 'Data Exports checks it when CreateExport and UpdateExport make a CUR 2.0 export' },
+    ],
+  },
   sections: [costExportSection],
   payload,
 

@@ -20,6 +20,7 @@ import {
 import * as z from 'zod';
 import { httpStatus, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { defineOrganizationKind, type ApplyContext, type OrganizationReadContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { accountAddress } from '../core/organization.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff } from '../core/reconcile.js';
@@ -207,8 +208,25 @@ function s3For(ctx: ApplyContext, account: string, accountId: string | undefined
  * tag. It lives in the log archive account when the file names one (reached through the access role), else
  * in the management account; the cost export's own bucket always in the management account.
  */
+/** A delivery bucket lives in the account the file names for it (the log archive, say), reached through its access role. */
+const BUCKET_READS = reads(
+  's3:ListBucket',
+  's3:ListAllMyBuckets',
+  's3:GetBucketPublicAccessBlock',
+  's3:GetEncryptionConfiguration',
+  's3:GetBucketVersioning',
+  's3:GetBucketPolicy',
+  's3:GetBucketTagging',
+);
+
 export const deliveryBuckets = defineOrganizationKind<BucketsRead, BucketPayload>({
   kind: 'bucket',
+  permissions: {
+    account: [
+      BUCKET_READS,
+      writes('s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutBucketVersioning', 's3:PutBucketTagging', 's3:DeleteBucket'),
+    ],
+  },
   sections: [logArchiveSection],
   payload: bucketPayload,
   read: readBuckets,
@@ -342,6 +360,7 @@ async function createBucket(s3: S3Client, bucket: string, region: string): Promi
 /** The bucket policy CloudTrail and Data Exports need on each delivery bucket, compared statement by statement. */
 export const deliveryBucketPolicies = defineOrganizationKind<BucketsRead, PolicyPayload>({
   kind: 'bucket-policy',
+  permissions: { account: [BUCKET_READS, writes('s3:PutBucketPolicy')] },
   payload: policyPayload,
   read: readBuckets,
 

@@ -13,9 +13,10 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind, type AccountApplyContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { iamAdminSection } from './iam-admin-user.js';
-import { ALREADY_EXISTS, authorizationDetails, findGroup, findPolicyByName, iamAddress, managedGroups, managedPolicies, sameName, type IamGroupView } from './iam-reads.js';
+import { ALREADY_EXISTS, authorizationDetails, findGroup, findPolicyByName, iamAddress, managedGroups, managedPolicies, sameName, type IamGroupView, AUTHORIZATION_DETAILS_READ } from './iam-reads.js';
 
 /** The admin group: it exists with exactly the declared managed policies attached. */
 export interface AdminGroupWant {
@@ -57,6 +58,7 @@ function state(g: IamGroupView): GroupState {
 
 export const iamAdminGroup = defineAccountKind<AdminGroupWant, AdminGroupHave, Payload>({
   kind: KIND,
+  permissions: { account: [AUTHORIZATION_DETAILS_READ, reads('iam:GetGroup', 'iam:ListAttachedGroupPolicies', 'iam:ListGroupPolicies'), writes('iam:CreateGroup', 'iam:AttachGroupPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteGroupPolicy', 'iam:RemoveUserFromGroup', 'iam:DeleteGroup')] },
   payload,
 
   desired(account) {

@@ -28,27 +28,13 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes, isError } from '../aws/aws-errors.js';
 import { defineAccountKind, type AccountApplyContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, tagDiff } from '../core/reconcile.js';
 import { accountSection } from '../manifest/sections.js';
 import { MANAGED_POLICY_ARN, iamName, rule } from '../manifest/schema.js';
 import { MIN_GENERATED_LENGTH, displaySecretFile, generatePassword, passwordLength, secretFile, stageSecret } from '../secrets.js';
-import {
-  ALREADY_EXISTS,
-  GROUP_TAG,
-  MANAGED_TAG_VALUE,
-  authorizationDetails,
-  consoleState,
-  credentialReport,
-  findGroup,
-  findUser,
-  iamAddress,
-  managedPolicies,
-  managedUsers,
-  sameName,
-  type AuthorizationDetails,
-  type IamUserView,
-} from './iam-reads.js';
+import { ALREADY_EXISTS, GROUP_TAG, MANAGED_TAG_VALUE, authorizationDetails, consoleState, credentialReport, findGroup, findUser, iamAddress, managedPolicies, managedUsers, sameName, type AuthorizationDetails, type IamUserView, AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ, CONSOLE_STATE_READ } from './iam-reads.js';
 import { passwordPolicySection } from './password-policy.js';
 import { isVirtualMfaSerial } from './virtual-mfa.js';
 
@@ -154,6 +140,37 @@ export const passwordNote = (account: string, user: string) => `generated at app
 
 export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payload>({
   kind: KIND,
+  permissions: {
+    account: [
+      AUTHORIZATION_DETAILS_READ,
+      CREDENTIAL_REPORT_READ,
+      CONSOLE_STATE_READ,
+      reads(
+        'iam:ListAccessKeys',
+        'iam:ListAttachedUserPolicies',
+        'iam:ListGroupsForUser',
+        'iam:ListMFADevices',
+        'iam:ListSSHPublicKeys',
+        'iam:ListServiceSpecificCredentials',
+        'iam:ListSigningCertificates',
+        'iam:ListUserPolicies',
+      ),
+      writes('iam:CreateUser', 'iam:TagUser', 'iam:AddUserToGroup', 'iam:RemoveUserFromGroup', 'iam:CreateLoginProfile', 'iam:UpdateLoginProfile'),
+      // Deleting a user IAM refuses while it still has credentials, policies or groups: lz removes those first.
+      writes(
+        'iam:DeleteUser',
+        'iam:DeleteLoginProfile',
+        'iam:DeleteAccessKey',
+        'iam:DeleteSSHPublicKey',
+        'iam:DeleteServiceSpecificCredential',
+        'iam:DeleteSigningCertificate',
+        'iam:DeactivateMFADevice',
+        'iam:DeleteVirtualMFADevice',
+        'iam:DeleteUserPolicy',
+        'iam:DetachUserPolicy',
+      ),
+    ],
+  },
   sections: [iamAdminSection],
   payload,
 

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import type { AccountReadContext } from '../core/module.js';
+import { reads } from '../core/permissions.js';
 import { MANAGED_BY_TAG } from '../core/reconcile.js';
 
 /**
@@ -147,6 +148,9 @@ export async function fetchAuthorizationDetails(iam: IAMClient, filter: EntityTy
   return { users, groups, policies };
 }
 
+/** What `authorizationDetails` calls; every kind that reads through it declares it. */
+export const AUTHORIZATION_DETAILS_READ = reads('iam:GetAccountAuthorizationDetails');
+
 /** The account's users, groups and customer-managed policies: one read per account per plan. */
 export function authorizationDetails(ctx: AccountReadContext): Promise<AuthorizationDetails> {
   return ctx.memo('iam:authorization-details', () => fetchAuthorizationDetails(ctx.clients.iam));
@@ -255,10 +259,16 @@ const REPORT_NOT_READY = [
   'ReportNotPresent',
 ];
 
+/** What `credentialReport` calls. */
+export const CREDENTIAL_REPORT_READ = reads('iam:GenerateCredentialReport', 'iam:GetCredentialReport');
+
 /** The account's credential report: one generation/read per account per plan. */
 export function credentialReport(ctx: AccountReadContext): Promise<CredentialReport> {
   return ctx.memo('iam:credential-report', () => fetchCredentialReport(ctx.clients.iam));
 }
+
+/** What `consoleState` calls, on top of the two reads above. */
+export const CONSOLE_STATE_READ = reads('iam:GetLoginProfile', 'iam:ListMFADevices');
 
 export interface ConsoleState {
   passwordEnabled: boolean;

@@ -14,22 +14,12 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind, type AccountApplyContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG } from '../core/reconcile.js';
 import { sameValue } from '../core/values.js';
 import { iamAdminSection } from './iam-admin-user.js';
-import {
-  ALREADY_EXISTS,
-  POLICY_MARKER,
-  authorizationDetails,
-  fetchAuthorizationDetails,
-  findPolicyByName,
-  iamAddress,
-  managedPolicies,
-  sameName,
-  type AuthorizationDetails,
-  type IamPolicyView,
-} from './iam-reads.js';
+import { ALREADY_EXISTS, POLICY_MARKER, authorizationDetails, fetchAuthorizationDetails, findPolicyByName, iamAddress, managedPolicies, sameName, type AuthorizationDetails, type IamPolicyView, AUTHORIZATION_DETAILS_READ } from './iam-reads.js';
 
 /** IAM keeps at most five versions of a managed policy. */
 export const MAX_POLICY_VERSIONS = 5;
@@ -133,6 +123,23 @@ function stateOf(details: AuthorizationDetails, p: IamPolicyView): PolicyState {
 
 export const mfaPolicy = defineAccountKind<MfaPolicyWant, MfaPolicyHave, Payload>({
   kind: KIND,
+  permissions: {
+    account: [
+      AUTHORIZATION_DETAILS_READ,
+      reads('iam:ListEntitiesForPolicy'),
+      writes(
+        'iam:CreatePolicy',
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:AttachGroupPolicy',
+        'iam:DetachGroupPolicy',
+        'iam:DetachRolePolicy',
+        'iam:DetachUserPolicy',
+        'iam:DeletePolicy',
+      ),
+    ],
+  },
   payload,
 
   desired(account) {

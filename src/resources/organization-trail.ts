@@ -13,6 +13,7 @@ import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import type { AccountClients } from '../aws/context.js';
 import { defineOrganizationKind, postureOutcome, type AccountReadContext, type PostureCheck, type PostureOutcome } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, fieldDiff, hasManagedByTag } from '../core/reconcile.js';
 import { LzError } from '../errors.js';
@@ -126,6 +127,19 @@ async function tagged(clients: AccountClients, arns: string[]): Promise<Set<stri
  */
 export const organizationTrail = defineOrganizationKind<TrailsRead, Payload>({
   kind: 'trail',
+  permissions: {
+    management: [
+      reads('cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:ListTags'),
+      writes('cloudtrail:CreateTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:StartLogging', 'cloudtrail:DeleteTrail'),
+      { ...writes('cloudtrail:AddTags'), madeByAws: 'CreateTrail with TagsList (the lz:managed tag) is also authorized as cloudtrail:AddTags, tag-on-create' },
+      {
+        ...writes('iam:GetRole', 'iam:CreateServiceLinkedRole'),
+        madeByAws: "CreateTrail of an organization trail checks CloudTrail's service-linked role with the caller's permissions (CloudTrail User Guide, \"Prepare for creating a trail for your organization\")",
+      },
+    ],
+    // The posture checks: the trail as each account sees it.
+    account: [reads('cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus')],
+  },
   sections: [trailSection],
   payload,
 

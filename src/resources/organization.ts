@@ -2,6 +2,7 @@ import { CreateOrganizationCommand, DescribeOrganizationCommand, ListRootsComman
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineOrganizationKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { ORGANIZATION_ADDRESS } from '../core/organization.js';
 import { noChanges } from '../core/plan.js';
 
@@ -12,6 +13,13 @@ type Payload = z.output<typeof payload>;
 /** The organization exists with all features, so that the accounts can be governed (SCPs, trusted access). */
 export const organization = defineOrganizationKind<undefined, Payload>({
   kind: 'organization',
+  permissions: {
+    management: [
+      reads('organizations:DescribeOrganization', 'organizations:ListRoots'),
+      writes('organizations:CreateOrganization'),
+      { ...writes('iam:CreateServiceLinkedRole'), madeByAws: 'CreateOrganization creates AWSServiceRoleForOrganizations with the caller\'s permissions' },
+    ],
+  },
   payload,
 
   plan({ snapshot }) {

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { defineOrganizationKind, type ApplyContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 
 export const unitAddress = (path: string) => `unit:${path}`;
@@ -19,6 +20,7 @@ type Payload = z.output<typeof payload>;
 /** The declared OU tree exists; units the file does not name are reported and left alone. */
 export const organizationalUnits = defineOrganizationKind<undefined, Payload>({
   kind: 'unit',
+  permissions: { management: [reads('organizations:ListOrganizationalUnitsForParent'), writes('organizations:CreateOrganizationalUnit')] },
   payload,
 
   plan({ manifest, snapshot }) {

@@ -7,6 +7,7 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { everyFieldDiff, singletonDiff } from '../core/reconcile.js';
 import { accountSection } from '../manifest/sections.js';
 import { between } from '../manifest/schema.js';
@@ -88,6 +89,7 @@ type Payload = z.output<typeof payload>;
  */
 export const passwordPolicy = defineAccountKind<PasswordPolicyState, PasswordPolicyState, Payload>({
   kind: 'password-policy',
+  permissions: { account: [reads('iam:GetAccountPasswordPolicy'), writes('iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy')] },
   sections: [passwordPolicySection],
   payload,
 

@@ -9,6 +9,7 @@ import {
 import * as z from 'zod';
 import { isError } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, InProgress, Unmanaged } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { rule } from '../manifest/schema.js';
@@ -148,6 +149,7 @@ type Payload = z.output<typeof payload>;
  */
 export const optInRegions = defineAccountKind<string[], RegionStatuses, Payload>({
   kind: OPT_IN_REGIONS_KIND,
+  permissions: { account: [reads('account:ListRegions', 'account:GetRegionOptStatus'), writes('account:EnableRegion', 'account:DisableRegion')] },
   sections: [optInRegionsSection],
   payload,
 

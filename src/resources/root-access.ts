@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import type { AwsContext } from '../aws/context.js';
 import { defineOrganizationKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { singletonDiff } from '../core/reconcile.js';
 import { IAM_PRINCIPAL, rootAccessSection, tolerantRead } from './organization-services.js';
 import { serviceAccess, serviceAccessAddress } from './trusted-access.js';
@@ -58,6 +59,17 @@ type Payload = z.output<typeof payload>;
  */
 export const rootAccess = defineOrganizationKind<RootAccessState, Payload>({
   kind: 'root-access',
+  permissions: {
+    management: [
+      reads('iam:ListOrganizationsFeatures'),
+      writes(
+        'iam:EnableOrganizationsRootCredentialsManagement',
+        'iam:EnableOrganizationsRootSessions',
+        'iam:DisableOrganizationsRootCredentialsManagement',
+        'iam:DisableOrganizationsRootSessions',
+      ),
+    ],
+  },
   sections: [rootAccessSection],
   payload,
 

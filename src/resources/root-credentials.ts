@@ -14,6 +14,7 @@ import {
 import * as z from 'zod';
 import { NOT_FOUND, ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind, type AccountReadContext } from '../core/module.js';
+import { reads, type Access, type Grant, type Permissions } from '../core/permissions.js';
 import type { FieldChange } from '../core/plan.js';
 import { LzError } from '../errors.js';
 import { accountSection, type SectionCheckInput } from '../manifest/sections.js';
@@ -24,6 +25,18 @@ import { ROOT_ACCESS_ADDRESS } from './root-access.js';
 export const rootCredentialsAddress = (account: string) => `${account}.root-credentials`;
 export const AUDIT_ROOT_TASK = 'arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials';
 export const DELETE_ROOT_TASK = 'arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials';
+
+/**
+ * sts:AssumeRoot for one task policy. The root session's own calls (ListAccessKeys, DeleteLoginProfile, ...)
+ * are bound by AWS's task policy, not by lz's roles: only the AssumeRoot needs granting.
+ */
+const assumeRoot = (access: Access, task: string): Grant => ({ access, actions: ['sts:AssumeRoot'], condition: { StringEquals: { 'sts:TaskPolicyArn': task } } });
+
+/** What reading the root user's credentials calls: the account summary, then (centralized root access on) an audit root session. */
+export const ROOT_AUDIT_PERMISSIONS = {
+  account: [reads('iam:GetAccountSummary')],
+  management: [reads('iam:ListOrganizationsFeatures'), assumeRoot('read', AUDIT_ROOT_TASK)],
+} satisfies Permissions;
 
 /**
  * IAM's account summary, read once per account per run: the root-user checks and this module's fallback
@@ -138,6 +151,7 @@ type Payload = z.output<typeof payload>;
  */
 export const rootCredentials = defineAccountKind<{ delete: true }, RootCredentials, Payload>({
   kind: 'root-credentials',
+  permissions: { ...ROOT_AUDIT_PERMISSIONS, management: [...ROOT_AUDIT_PERMISSIONS.management, assumeRoot('write', DELETE_ROOT_TASK)] },
   sections: [rootCredentialsSection],
   payload,
 

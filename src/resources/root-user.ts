@@ -5,7 +5,7 @@ import { defineAccountKind, type AccountReadContext, type ChecklistStep } from '
 import type { Change } from '../core/plan.js';
 import type { ResolvedAccount } from '../manifest/types.js';
 import { rootAccessFeatures } from './root-access.js';
-import { accountSummary, auditRootCredentials, hasRootCredentials, rootCredentialsSection } from './root-credentials.js';
+import { ROOT_AUDIT_PERMISSIONS, accountSummary, auditRootCredentials, hasRootCredentials, rootCredentialsSection } from './root-credentials.js';
 
 export { accountSummary };
 
@@ -64,6 +64,7 @@ export function rootKeysInstructions(a: ResolvedAccount): string {
  */
 export const rootUser = defineAccountKind<{ management: boolean }, RootUserState, never>({
   kind: 'root-user',
+  permissions: ROOT_AUDIT_PERMISSIONS,
   // Its changes are manual steps, which carry no payload and are never applied.
   payload: z.never(),
 

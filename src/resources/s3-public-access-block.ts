@@ -2,6 +2,7 @@ import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, type PublicAc
 import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { defineAccountKind } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import { everyFieldDiff, singletonDiff } from '../core/reconcile.js';
 import { accountSection } from '../manifest/sections.js';
 
@@ -54,6 +55,7 @@ type Payload = z.output<typeof payload>;
  */
 export const s3PublicAccessBlock = defineAccountKind<PublicAccessBlock, PublicAccessBlock, Payload>({
   kind: 's3-public-access-block',
+  permissions: { account: [reads('s3:GetAccountPublicAccessBlock'), writes('s3:PutAccountPublicAccessBlock')] },
   sections: [s3PublicAccessBlockSection],
   payload,
 

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { ignoreCodes } from '../aws/aws-errors.js';
 import { ORGANIZATIONS_PAGE } from '../aws/quotas.js';
 import { defineOrganizationKind, type OrganizationReadContext } from '../core/module.js';
+import { reads, writes } from '../core/permissions.js';
 import type { Change, Unmanaged } from '../core/plan.js';
 import { ACCOUNT_PRINCIPAL, identityNeedsTrustedAccess } from './account-identity.js';
 import { CLOUDTRAIL_PRINCIPAL, IAM_PRINCIPAL, servicesModel } from './organization-services.js';
@@ -46,6 +47,13 @@ type Payload = z.output<typeof payload>;
  */
 export const trustedAccess = defineOrganizationKind<Set<string>, Payload>({
   kind: 'service-access',
+  permissions: {
+    management: [
+      reads('organizations:ListAWSServiceAccessForOrganization'),
+      writes('organizations:EnableAWSServiceAccess'),
+      { ...writes('iam:CreateServiceLinkedRole'), madeByAws: "Organizations and the trusted service create the service's service-linked role with the caller's permissions" },
+    ],
+  },
   payload,
 
   async read(ctx) {

@@ -2,6 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
+import { main } from '../../src/cli/write-permissions.js';
+import { declaredGrants } from '../../src/engine/permissions.js';
+import { defaultRegistry } from '../../src/resources/registry.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -57,59 +60,59 @@ function actionFor(service: string, operation: string): string | undefined {
   return `${service}:${operation}`;
 }
 
+/** Whether an action changes nothing (plan's reads); the rest must be declared as writes. */
 const READ = /^(Get|List|Describe|Head|View)|^(GenerateCredentialReport|AssumeRole|AssumeRoot|ValidatePolicy|LookupEvents)$/;
 const isRead = (action: string) => READ.test(action.split(':')[1]!);
 
-function policies(): Record<string, string[]> {
-  const doc = readFileSync(join(ROOT, 'docs', 'permissions.md'), 'utf8');
-  const out: Record<string, string[]> = {};
-  for (const m of doc.matchAll(/```json lz:(\S+)\n([\s\S]*?)```/g)) {
-    const policy = JSON.parse(m[2]!) as { Statement: { Effect: string; Action: string[] }[] };
-    out[m[1]!] = policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action);
-  }
-  return out;
-}
+const grants = declaredGrants(defaultRegistry);
+const declared = (where: 'management' | 'account' | 'any', access: 'read' | 'write' | 'any') =>
+  new Set(grants.filter((d) => (where === 'any' || d.where === where) && (access === 'any' || d.grant.access === access)).flatMap((d) => d.grant.actions));
 
-const allows = (patterns: string[], action: string) =>
-  patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action));
-
-describe('docs/permissions.md covers what lz calls', () => {
+describe("what lz calls is what its kinds declare", () => {
   const ops = operationsInSource();
-  const p = policies();
 
-  it('finds the operations and the four policies', () => {
+  it('finds the operations', () => {
     expect(ops.length).toBeGreaterThan(80);
-    expect(Object.keys(p).sort()).toEqual(['management-apply', 'management-plan', 'member-apply', 'member-plan']);
   });
 
-  it('the management principal can do everything lz calls; plan and drift with the read-only policy alone', () => {
+  it('every operation the source calls is declared; what writes, as a write', () => {
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {
       const action = actionFor(service, operation);
-      // Root-credential deletion runs as the member's root user, limited by AWS's own task policy.
+      // Root-credential sessions are bound by AWS's task policy, which lz does not write (its sts:AssumeRoot is declared).
       if (!action || file.endsWith('root-credentials.ts')) continue;
-      const policy = isRead(action) ? p['management-plan']! : [...p['management-plan']!, ...p['management-apply']!];
-      if (!allows(policy, action)) missing.push(`${action} (${file})`);
+      if (!declared('any', isRead(action) ? 'any' : 'write').has(action)) missing.push(`${action} (${file})`);
     }
     expect([...new Set(missing)]).toEqual([]);
   });
 
-  it('the read-only policy grants nothing that writes', () => {
-    expect(p['management-plan']!.filter((a) => !isRead(a))).toEqual([]);
-    expect(p['member-plan']!.filter((a) => !isRead(a))).toEqual([]);
+  it('declares nothing the source never calls (except what AWS calls on its behalf, said why)', () => {
+    const called = new Set(ops.map((o) => actionFor(o.service, o.operation)));
+    const unused = grants.filter((d) => !d.grant.madeByAws).flatMap((d) => d.grant.actions.filter((a) => !called.has(a)).map((a) => `${a} (${d.source})`));
+    expect([...new Set(unused)]).toEqual([]);
   });
 
-  it('a narrower member access role is enough for the baseline inside accounts', () => {
+  it('the read-only grants hold nothing that writes', () => {
+    expect([...declared('any', 'read')].filter((a) => !isRead(a))).toEqual([]);
+  });
+
+  it('what the baseline calls inside accounts is declared for the access role', () => {
     const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control']);
+    const member = declared('account', 'any');
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {
       // Organization features, root sessions and an account's name and root email (AccountId) are management-account calls.
       if (!inAccounts.has(service) || /Organizations|AssumeRo/.test(operation) || file.endsWith('root-credentials.ts') || file.endsWith('account-identity.ts')) continue;
       const action = actionFor(service, operation)!;
-      const policy = isRead(action) ? p['member-plan']! : [...p['member-plan']!, ...p['member-apply']!];
-      if (!allows(policy, action)) missing.push(`${action} (${file})`);
+      if (!member.has(action)) missing.push(`${action} (${file})`);
     }
     expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it("docs/permissions.md's policies are what the declarations generate (npm run permissions)", async () => {
+    const err: string[] = [];
+    expect(await main(['--check'], { write: () => undefined }, { write: (t: string) => err.push(t) })).toBe(0);
+    expect(err).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { isError } from '../../aws/aws-errors.js';
 import { defineOrganizationKind, postureOutcome, type PostureCheck } from '../../core/module.js';
+import { reads, writes } from '../../core/permissions.js';
 import { iamAdminSection } from '../iam-admin-user.js';
-import { authorizationDetails, credentialReport, findUser, sameName } from '../iam-reads.js';
+import { AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ, authorizationDetails, credentialReport, findUser, sameName } from '../iam-reads.js';
 import { applyIdentityCenterChange } from './apply.js';
 import { importIdentityCenter, importNotes } from './import.js';
 import { readIdentityCenter, type IdentityCenterLive } from './live.js';
@@ -31,6 +32,56 @@ const consoleUsersBesideIdentityCenter: PostureCheck<undefined> = {
 /** IAM Identity Center: permission sets, groups lz creates, and account assignments (docs/identity-center.md). */
 export const identityCenter = defineOrganizationKind<IdentityCenterLive | undefined, IdentityCenterPayload>({
   kind: KIND,
+  permissions: {
+    management: [
+      reads(
+        'sso:ListInstances',
+        'sso:ListPermissionSets',
+        'sso:DescribePermissionSet',
+        'sso:ListTagsForResource',
+        'sso:ListManagedPoliciesInPermissionSet',
+        'sso:ListCustomerManagedPolicyReferencesInPermissionSet',
+        'sso:GetInlinePolicyForPermissionSet',
+        'sso:GetPermissionsBoundaryForPermissionSet',
+        'sso:ListAccountsForProvisionedPermissionSet',
+        'sso:ListAccountAssignments',
+        'sso:ListAccountAssignmentsForPrincipal',
+        'sso:DescribeAccountAssignmentCreationStatus',
+        'sso:DescribeAccountAssignmentDeletionStatus',
+        'sso:DescribePermissionSetProvisioningStatus',
+        'identitystore:GetGroupId',
+        'identitystore:GetUserId',
+        'identitystore:DescribeGroup',
+        'identitystore:DescribeUser',
+      ),
+      writes(
+        'sso:CreatePermissionSet',
+        'sso:UpdatePermissionSet',
+        'sso:DeletePermissionSet',
+        'sso:AttachManagedPolicyToPermissionSet',
+        'sso:DetachManagedPolicyFromPermissionSet',
+        'sso:AttachCustomerManagedPolicyReferenceToPermissionSet',
+        'sso:DetachCustomerManagedPolicyReferenceFromPermissionSet',
+        'sso:PutInlinePolicyToPermissionSet',
+        'sso:DeleteInlinePolicyFromPermissionSet',
+        'sso:PutPermissionsBoundaryToPermissionSet',
+        'sso:DeletePermissionsBoundaryFromPermissionSet',
+        'sso:TagResource',
+        'sso:UntagResource',
+        'sso:ProvisionPermissionSet',
+        'sso:CreateAccountAssignment',
+        'sso:DeleteAccountAssignment',
+        'identitystore:CreateGroup',
+      ),
+      {
+        ...writes('iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:GetRole'),
+        resource: 'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*',
+        madeByAws: "provisioning a permission set in the management account creates its role with the caller's permissions (IAM Identity Center User Guide, \"Permission sets for the management account\")",
+      },
+    ],
+    // The posture check: console users in the accounts the file assigns access in.
+    account: [AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ],
+  },
   sections: [identityCenterSection],
   payload: identityCenterPayload,
 

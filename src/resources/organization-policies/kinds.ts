@@ -1,4 +1,5 @@
 import { defineOrganizationKind, type OrganizationKind } from '../../core/module.js';
+import { reads, writes, type Permissions } from '../../core/permissions.js';
 import type { Finding } from '../../core/plan.js';
 import type { LoadedManifest } from '../../manifest/types.js';
 import { parsedJson, sameValue } from '../../core/values.js';
@@ -11,6 +12,22 @@ import { desiredPolicies, policySection } from './section.js';
 import { importPolicies, importNotes } from './import.js';
 import { serviceControlSection } from './region-guardrail.js';
 
+/** Every policy type's kind calls the same Organizations operations; plan lints SCPs and RCPs with Access Analyzer. */
+const POLICY_PERMISSIONS: Permissions = {
+  management: [
+    reads('organizations:ListRoots', 'organizations:ListPolicies', 'organizations:DescribePolicy', 'organizations:ListTagsForResource', 'organizations:ListTargetsForPolicy', 'access-analyzer:ValidatePolicy'),
+    writes(
+      'organizations:EnablePolicyType',
+      'organizations:CreatePolicy',
+      'organizations:TagResource',
+      'organizations:UpdatePolicy',
+      'organizations:AttachPolicy',
+      'organizations:DetachPolicy',
+      'organizations:DeletePolicy',
+    ),
+  ],
+};
+
 /**
  * One kind per Organizations policy type. They share their shape (./plan.ts, ./apply.ts), and each owns its
  * list under `organization:`, its limits and its grammar (./policy-types.ts).
@@ -19,6 +36,7 @@ function definePolicyKind(facts: PolicyTypeFacts, section = policySection(facts)
   const desiredOf = (manifest: LoadedManifest) => desiredPolicies(facts, section.of(manifest), manifest.manifest, manifest.dir);
   return defineOrganizationKind<PolicyLive, PolicyPayload>({
     kind: facts.kind,
+    permissions: POLICY_PERMISSIONS,
     sections: [section],
     payload: policyPayload,
 
