@@ -116,6 +116,22 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await importCommand(opts, io);
     });
 
+  program
+    .command('bootstrap')
+    .description('Write the CloudFormation template that lets a GitHub repository run lz: OIDC provider, plan role, apply role (docs/ci.md). Makes no AWS call.')
+    .addOption(fileOption())
+    .requiredOption('--repository <owner/repo>', 'the GitHub repository whose workflows may run lz')
+    .option('--branch <branch>', 'the only branch whose workflows may apply', 'main')
+    .addOption(new Option('--oidc-provider <how>', "create GitHub's OIDC provider, or use the account's existing one").choices(['create', 'existing']).default('create'))
+    .option('--plan-role <name>', 'the plan role\'s name', 'lz-plan')
+    .option('--apply-role <name>', 'the apply role\'s name', 'lz-apply')
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .option('--force', 'overwrite --out if it exists')
+    .action(async (opts) => {
+      const { bootstrapCommand } = await import('./commands/bootstrap.js');
+      exitCode = await bootstrapCommand(opts, io);
+    });
+
   const sandbox = program.command('sandbox').description('A local multi-account AWS emulator (for trying lz and for tests).');
   sandbox
     .command('serve')
