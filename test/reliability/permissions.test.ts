@@ -38,6 +38,7 @@ function actionFor(service: string, operation: string): string | undefined {
   if (service === 'accessanalyzer') return `access-analyzer:${operation}`;
   // IAM Identity Center's admin API is authorised by `sso:` actions (identitystore's by `identitystore:`).
   if (service === 'sso-admin') return `sso:${operation}`;
+  if (service === 'secrets-manager') return `secretsmanager:${operation}`;
   if (service === 'budgets') return operation.startsWith('Describe') ? 'budgets:ViewBudget' : 'budgets:ModifyBudget';
   // S3 Control's account-level operations are authorised by s3 actions named for the account.
   if (service === 's3-control') return `s3:${operation.replace('PublicAccessBlock', 'AccountPublicAccessBlock')}`;
@@ -100,7 +101,7 @@ describe('docs/permissions.md covers what lz calls', () => {
   });
 
   it('a narrower member access role is enough for the baseline inside accounts', () => {
-    const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control']);
+    const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control', 'secrets-manager']);
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {
       // Organization features, root sessions and an account's name and root email (AccountId) are management-account calls.
