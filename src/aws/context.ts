@@ -9,6 +9,7 @@ import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Agent as HttpAgent } from 'node:http';
@@ -128,6 +129,14 @@ export class AccountClients {
   /** The identity store of Identity Center's instance (its groups and users), in Identity Center's home Region. */
   identityStoreIn(region: string): IdentitystoreClient {
     return this.get(`identitystore:${region}`, (c) => new IdentitystoreClient({ ...c, region }));
+  }
+  /** Secrets Manager in the run's Region, where lz keeps initial passwords. */
+  get secretsManager(): SecretsManagerClient {
+    return this.secretsManagerIn(this.config.region);
+  }
+  /** Secrets Manager in `region`: a secret lives in one Region (a saved plan names the one it was made for). */
+  secretsManagerIn(region: string): SecretsManagerClient {
+    return this.get(`secretsmanager:${region}`, (c) => new SecretsManagerClient({ ...c, region }));
   }
   /** Data Exports has one endpoint, in us-east-1, whatever the run's region. */
   get bcmDataExports(): BCMDataExportsClient {

@@ -85,6 +85,8 @@ export interface AccountDiffInput {
   prune: boolean;
   /** Whether the account exists yet (a new account's items are created after it). */
   exists: boolean;
+  /** The run's Region (where regional items, e.g. a Secrets Manager secret, are made). */
+  region: string;
 }
 
 // ------------------------------------------------------------------------------------------ posture

@@ -147,7 +147,7 @@ export async function importOrganization(aws: AwsContext, registry: Registry, op
     for (const m of registry.account) {
       for (const note of m.importNotes?.(a.haves.get(m.kind)) ?? []) notes.add(note);
       if (!a.haves.has(m.kind)) continue;
-      m.diff(m.desired(account, manifest), a.haves.get(m.kind), { account, prune: true, exists: true }).changes.forEach(cannotExpress);
+      m.diff(m.desired(account, manifest), a.haves.get(m.kind), { account, prune: true, exists: true, region: aws.options.region }).changes.forEach(cannotExpress);
     }
   }
   const { input, lives } = await organizationRead;

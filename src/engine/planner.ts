@@ -221,7 +221,7 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
     await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: registry.account.map((module, i) => ({ module, have: haves[i] })), manifest });
   }
   for (const [i, module] of registry.account.entries()) {
-    const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists });
+    const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists, region: aws.options.region });
     for (const c of out.changes) {
       c.account ??= account.name;
       if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];

@@ -33,8 +33,27 @@ import type { Change, FieldChange, Unmanaged } from '../core/plan.js';
 import { MANAGED_BY_TAG, tagDiff } from '../core/reconcile.js';
 import { accountSection } from '../manifest/sections.js';
 import { MANAGED_POLICY_ARN, iamName, rule } from '../manifest/schema.js';
-import { MIN_GENERATED_LENGTH, displaySecretFile, generatePassword, passwordLength, secretFile, stageSecret } from '../secrets.js';
-import { ALREADY_EXISTS, GROUP_TAG, MANAGED_TAG_VALUE, authorizationDetails, consoleState, credentialReport, findGroup, findUser, iamAddress, managedPolicies, managedUsers, sameName, type AuthorizationDetails, type IamUserView, AUTHORIZATION_DETAILS_READ, CREDENTIAL_REPORT_READ, CONSOLE_STATE_READ } from './iam-reads.js';
+import { MIN_GENERATED_LENGTH, generatePassword, passwordLength } from '../secrets.js';
+import {
+  ALREADY_EXISTS,
+  GROUP_TAG,
+  MANAGED_TAG_VALUE,
+  authorizationDetails,
+  consoleState,
+  credentialReport,
+  findGroup,
+  findUser,
+  iamAddress,
+  managedPolicies,
+  managedUsers,
+  sameName,
+  type AuthorizationDetails,
+  type IamUserView,
+  AUTHORIZATION_DETAILS_READ,
+  CREDENTIAL_REPORT_READ,
+  CONSOLE_STATE_READ,
+} from './iam-reads.js';
+import { PASSWORD_SECRET_GRANTS, PASSWORD_STORES, deletePasswordSecret, passwordLocation, readPasswordSecret, stageInSecretsManager, stageLocal, type PasswordSecretState, type PasswordStore } from './initial-password.js';
 import { passwordPolicySection } from './password-policy.js';
 import { isVirtualMfaSerial } from './virtual-mfa.js';
 
@@ -50,6 +69,12 @@ export const iamAdminSchema = z
     consoleAccess: z.boolean().default(true).describe('Give the user a console password (login profile).'),
     requireMfa: z.boolean().default(true).describe('Attach a policy that denies everything but MFA setup until the user signs in with MFA.'),
     mfaPolicyName: iamName(128, 'IAM policy names are 1-128 characters').default('lz-require-mfa').describe('Name of the customer-managed MFA policy.'),
+    passwordStore: z
+      .enum(PASSWORD_STORES)
+      .default('local')
+      .describe(
+        "Where the initial console password goes: `local` (a 0600 file under .lz/secrets/ where lz runs) or `secrets-manager` (a secret lz/initial-password/<user> in the account itself, in the run's Region, deleted once the user has set their own password).",
+      ),
   })
   .describe('An administrator IAM user in a group with managed policies, optionally forced to use MFA.');
 
@@ -70,14 +95,14 @@ export const iamAdminSection = accountSection({
 /**
  * The admin user: exists, is in the admin group, has no policies of its own (CIS 1.15: permissions come
  * from groups), and, with consoleAccess, a console password that must be changed at first sign-in. The
- * initial password is generated at apply and written only to `.lz/secrets/<account>-<hash>/<user>.txt`.
+ * initial password is generated at apply and stored only where `passwordStore` says (initial-password.ts).
  * Access keys are never created.
  */
 export interface AdminUserWant {
   name: string;
   group: string;
-  /** Present with consoleAccess: what the plan shows in place of a password. */
-  'console password'?: string;
+  /** Present with consoleAccess: where the initial password goes (the plan shows the place, never a password). */
+  'console password'?: PasswordStore;
   /** Length of the generated password: max(the file's password policy minimum, 20). */
   'password length'?: number;
   /** How lz finds the user again once the file stops naming it. */
@@ -105,12 +130,17 @@ export interface AdminUserHave {
    * since the section declared here only means something whole: a group without its user has no words.
    */
   setup?: z.input<typeof iamAdminSchema>;
+  /** With passwordStore: secrets-manager, the user's initial-password secret lz made, while it is there. */
+  initialPassword?: PasswordSecretState;
 }
 
 const KIND = 'iam-admin-user';
 
-/** A login profile to create, with the length of the password generated at apply (never in the plan). */
-const newLoginProfile = z.strictObject({ passwordLength: z.int().min(MIN_GENERATED_LENGTH).max(128) });
+/**
+ * A login profile to create, with the length of the password generated at apply (never in the plan), and
+ * the Region of the Secrets Manager secret that keeps it (absent: the local folder).
+ */
+const newLoginProfile = z.strictObject({ passwordLength: z.int().min(MIN_GENERATED_LENGTH).max(128), secretsManager: z.strictObject({ region: z.string() }).optional() });
 
 /** Apply's instruction: exactly what to do to the user, nothing left to read from the displayed fields. */
 const payload = z.discriminatedUnion('op', [
@@ -133,10 +163,12 @@ const payload = z.discriminatedUnion('op', [
     deleteInlinePolicies: z.array(z.string()),
   }),
   z.strictObject({ op: z.literal('delete'), user: z.string() }),
+  /** The initial password's secret, once it is of no use: by ARN, so a secret made since under the name is not touched. */
+  z.strictObject({ op: z.literal('delete-initial-password'), user: z.string(), region: z.string(), secret: z.string() }),
 ]);
 type Payload = z.output<typeof payload>;
 
-export const passwordNote = (account: string, user: string) => `generated at apply, written to ${displaySecretFile(account, user)}`;
+export const passwordNote = (store: PasswordStore, account: string, user: string, region: string) => `generated at apply, written to ${passwordLocation(store, account, user, region)}`;
 
 export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payload>({
   kind: KIND,
@@ -145,6 +177,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
       AUTHORIZATION_DETAILS_READ,
       CREDENTIAL_REPORT_READ,
       CONSOLE_STATE_READ,
+      ...PASSWORD_SECRET_GRANTS,
       reads(
         'iam:ListAccessKeys',
         'iam:ListAttachedUserPolicies',
@@ -180,7 +213,7 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     return {
       name: a.user,
       group: a.group,
-      ...(a.consoleAccess ? { 'console password': `(${passwordNote(account.name, a.user)})`, 'password length': passwordLength(passwordPolicySection.of(account)) } : {}),
+      ...(a.consoleAccess ? { 'console password': a.passwordStore, 'password length': passwordLength(passwordPolicySection.of(account)) } : {}),
       tags: { [MANAGED_BY_TAG]: MANAGED_TAG_VALUE, [GROUP_TAG]: a.group },
     };
   },
@@ -213,7 +246,9 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     let anchor = have;
     const first = [...retired].sort((a, b) => a.name.localeCompare(b.name))[0];
     if (!anchor && first) anchor = { ...first, passwordEnabled: first.passwordEnabled || (await consoleState(ctx, first.name)).passwordEnabled };
-    return { ...(have ? { user: have } : {}), retired, ...(anchor ? { setup: setupOf(details, anchor) } : {}) };
+    // Read only where the file keeps passwords there: every other account costs no Secrets Manager call.
+    const initialPassword = want?.['console password'] === 'secrets-manager' ? await readPasswordSecret(ctx, want.name, Boolean(user)) : undefined;
+    return { ...(have ? { user: have } : {}), retired, ...(anchor ? { setup: setupOf(details, anchor) } : {}), ...(initialPassword ? { initialPassword } : {}) };
   },
 
   diff(want, have, input) {
@@ -221,15 +256,23 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     const changes: Change<Payload>[] = [];
     const unmanaged: Unmanaged[] = [];
     const groupDependency = want ? [iamAddress.group(account)] : [];
-    const loginProfile = want?.['console password'] ? { passwordLength: want['password length'] ?? MIN_GENERATED_LENGTH } : undefined;
+    const store = want?.['console password'];
+    const loginProfile = store
+      ? { passwordLength: want['password length'] ?? MIN_GENERATED_LENGTH, ...(store === 'secrets-manager' ? { secretsManager: { region: input.region } } : {}) }
+      : undefined;
+    const note = store && want ? passwordNote(store, account, want.name, input.region) : undefined;
+    // The plan shows where the password goes, in place of the store's name.
+    const shown = want && note ? { ...want, 'console password': `(${note})` } : want;
+    let createsLoginProfile = false;
     if (want && !have?.user) {
+      createsLoginProfile = Boolean(loginProfile);
       changes.push({
         address: iamAddress.user(account),
         kind: KIND,
         action: 'create',
         account,
         before: null,
-        after: want,
+        after: shown,
         payload: { op: 'create', user: want.name, group: want.group, tags: want.tags, ...(loginProfile ? { loginProfile } : {}) },
         dependsOn: groupDependency,
       });
@@ -246,8 +289,9 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
       fields.push(...tags.fields);
       update.tags = tags.set;
       if (loginProfile && !u.passwordEnabled) {
-        fields.push({ field: 'console password', before: null, after: true, note: passwordNote(account, want.name) });
+        fields.push({ field: 'console password', before: null, after: true, ...(note ? { note } : {}) });
         update.loginProfile = loginProfile;
+        createsLoginProfile = true;
       }
       if (!loginProfile && u.passwordEnabled) {
         if (input.prune) {
@@ -282,12 +326,27 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
           action: 'update',
           account,
           before: { name: u.name, groups: u.groups, policies: u.policies, inlinePolicies: u.inlinePolicies, tags: u.tags, consolePassword: u.passwordEnabled },
-          after: want,
+          after: shown,
           fields,
           payload: update,
           ...(update.addToGroup ? { dependsOn: groupDependency } : {}),
         });
       }
+    }
+    const secret = have?.initialPassword;
+    // A login profile this plan makes puts its password in the secret: only a secret of no further use goes.
+    if (want && secret && secret.password !== 'waiting' && !createsLoginProfile) {
+      const why = secret.password === 'changed' ? `${want.name} has set their own password` : `${want.name} has no console password`;
+      changes.push({
+        address: `${iamAddress.user(account)}.initial-password`,
+        kind: KIND,
+        action: 'delete',
+        account,
+        before: { secret: secret.arn, reason: why },
+        after: null,
+        fields: [{ field: 'initial password secret', before: secret.arn, after: null, note: why }],
+        payload: { op: 'delete-initial-password', user: want.name, region: input.region, secret: secret.arn },
+      });
     }
     for (const u of have?.retired ?? []) {
       if (input.prune) {
@@ -312,6 +371,10 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
   async apply(ctx, { account = '', payload: p }) {
     const iam = ctx.clients.iam;
     if (p.op === 'delete') return deleteUser(ctx, account, p.user);
+    if (p.op === 'delete-initial-password') {
+      ctx.progress(account, `deleting the initial password of ${p.user} (${p.secret}): the user no longer needs it`);
+      return deletePasswordSecret(ctx.clients.secretsManagerIn(p.region), p.secret);
+    }
     const asTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
     if (p.op === 'create') {
       ctx.progress(account, `creating user ${p.user}`);
@@ -319,13 +382,13 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
       // Made by an earlier run (or by hand) since the plan: adopt it.
       if (!created) await iam.send(new TagUserCommand({ UserName: p.user, Tags: asTags(p.tags) }));
       await iam.send(new AddUserToGroupCommand({ GroupName: p.group, UserName: p.user }));
-      if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile.passwordLength);
+      if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile);
       return;
     }
     if (p.addToGroup) await iam.send(new AddUserToGroupCommand({ GroupName: p.addToGroup, UserName: p.user }));
     if (Object.keys(p.tags).length > 0) await iam.send(new TagUserCommand({ UserName: p.user, Tags: asTags(p.tags) }));
     if (p.loginProfile === 'delete') await ignoreCodes(iam.send(new DeleteLoginProfileCommand({ UserName: p.user })), NOT_FOUND);
-    else if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile.passwordLength);
+    else if (p.loginProfile) await createLoginProfile(ctx, account, p.user, p.loginProfile);
     for (const arn of p.detachPolicies) await ignoreCodes(iam.send(new DetachUserPolicyCommand({ UserName: p.user, PolicyArn: arn })), NOT_FOUND);
     for (const name of p.deleteInlinePolicies) await ignoreCodes(iam.send(new DeleteUserPolicyCommand({ UserName: p.user, PolicyName: name })), NOT_FOUND);
   },
@@ -351,27 +414,19 @@ function setupOf(details: AuthorizationDetails, user: UserState): z.input<typeof
   };
 }
 
-function secretText(account: string, accountId: string, user: string, password: string): string {
-  return [
-    `AWS account:      ${account} (${accountId})`,
-    `Sign-in URL:      https://${accountId}.signin.aws.amazon.com/console`,
-    `IAM user:         ${user}`,
-    `Initial password: ${password}`,
-    '',
-    'AWS asks for a new password at the first sign-in. Then assign an MFA device',
-    '(Security credentials > Assign MFA device) and delete this file.',
-    '',
-  ].join('\n');
-}
-
 /**
- * Gives the user a console password, once: the password is generated from the CSPRNG, staged in a 0600
- * file, sent with PasswordResetRequired, and the file is kept only if IAM took it. A user that already has
- * a login profile keeps it (EntityAlreadyExists): lz never replaces a password.
+ * Gives the user a console password, once: the password is generated from the CSPRNG, stored where the
+ * file says (initial-password.ts), sent with PasswordResetRequired, and kept only if IAM took it. A user
+ * that already has a login profile keeps it (EntityAlreadyExists): lz never replaces a password.
  */
-async function createLoginProfile(ctx: AccountApplyContext, account: string, user: string, length: number): Promise<void> {
-  const password = generatePassword(length);
-  const staged = stageSecret(ctx.workdir, secretFile(ctx.workdir, account, user), secretText(account, ctx.accountId, user, password));
+async function createLoginProfile(ctx: AccountApplyContext, account: string, user: string, profile: z.output<typeof newLoginProfile>): Promise<void> {
+  const password = generatePassword(profile.passwordLength);
+  const text = { account, accountId: ctx.accountId, user, password };
+  const staged = profile.secretsManager ? await stageInSecretsManager(ctx, text, profile.secretsManager.region) : stageLocal(ctx, text);
+  const stored = () => {
+    staged.commit();
+    ctx.progress(account, `initial console password for ${user} written to ${staged.where} (${profile.secretsManager ? "readable by the account's administrators; deleted once the user has set their own" : 'readable by you only'}; shown nowhere else)`);
+  };
   try {
     await ctx.clients.iam.send(new CreateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }));
   } catch (err) {
@@ -383,22 +438,20 @@ async function createLoginProfile(ctx: AccountApplyContext, account: string, use
       try {
         await ctx.clients.iam.send(new UpdateLoginProfileCommand({ UserName: user, Password: password, PasswordResetRequired: true }));
       } catch (updateErr) {
-        staged.discard();
+        await staged.discard();
         throw updateErr;
       }
-      staged.commit();
-      ctx.progress(account, `initial console password for ${user} written to ${displaySecretFile(account, user)} (readable by you only; shown nowhere else)`);
+      stored();
       return;
     }
-    staged.discard();
+    await staged.discard();
     if (exists) {
       ctx.progress(account, `${user} already has a console password; lz does not replace it`);
       return;
     }
     throw err;
   }
-  staged.commit();
-  ctx.progress(account, `initial console password for ${user} written to ${displaySecretFile(account, user)} (readable by you only; shown nowhere else)`);
+  stored();
 }
 
 /** Takes away everything that keeps IAM from deleting the user, then deletes it. Gone already is done. */

@@ -72,6 +72,13 @@ export const QUOTAS: QuotaTable = {
     default: { rate: 1, burst: 1 },
   },
   sso: { default: { rate: 20, burst: 20 } },
+  // Secrets Manager: DescribeSecret and GetSecretValue 10,000 TPS combined (the sandbox gives each its own
+  // bucket), CreateSecret, DeleteSecret, PutSecretValue and TagResource 50 TPS.
+  secretsmanager: {
+    DescribeSecret: { rate: 10000, burst: 10000 },
+    GetSecretValue: { rate: 10000, burst: 10000 },
+    default: { rate: 50, burst: 50 },
+  },
   identitystore: Object.fromEntries(
     ['GetGroupId', 'GetUserId', 'DescribeGroup', 'DescribeUser', 'ListGroups', 'ListUsers', 'CreateGroup', 'ListGroupMemberships'].map((op) => [op, { rate: 20, burst: 20 }]),
   ),
@@ -90,6 +97,7 @@ export const THROTTLING_ERRORS: Record<string, { code: string; status: number; m
   'access-analyzer': { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
   sso: { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
   identitystore: { code: 'ThrottlingException', status: 429, message: 'Rate exceeded' },
+  secretsmanager: { code: 'ThrottlingException', status: 400, message: 'Rate exceeded' },
 };
 
 /** Overrides merged over QUOTAS: `{ iam: { default: { rate: 1, burst: 2 } } }`. */

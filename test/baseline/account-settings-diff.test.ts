@@ -20,7 +20,7 @@ const CIS: PasswordPolicyState = {
   reusePrevention: 24,
   hardExpiry: false,
 };
-const input = (o: Partial<{ prune: boolean; exists: boolean }> = {}) => ({ account, prune: false, exists: true, ...o });
+const input = (o: Partial<{ prune: boolean; exists: boolean }> = {}) => ({ account, prune: false, exists: true, region: 'us-east-1', ...o });
 
 describe('password policy diff', () => {
   it.each([

@@ -17,10 +17,10 @@ const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const RO = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const MFA_ARN = 'arn:aws:iam::111111111111:policy/lz-require-mfa';
 const account = resolvedAccount({
-  iamAdmin: { user: 'IAMADMIN', group: 'Administrators', policies: [ADMIN], consoleAccess: true, requireMfa: true, mfaPolicyName: 'lz-require-mfa' },
+  iamAdmin: { user: 'IAMADMIN', group: 'Administrators', policies: [ADMIN], consoleAccess: true, requireMfa: true, mfaPolicyName: 'lz-require-mfa', passwordStore: 'local' },
   passwordPolicy: { minimumLength: 32, requireSymbols: true, requireNumbers: true, requireUppercase: true, requireLowercase: true, allowUsersToChangePassword: true, reusePrevention: 24, hardExpiry: false },
 });
-const input = (o: Partial<{ prune: boolean; exists: boolean }> = {}) => ({ account, prune: false, exists: true, ...o });
+const input = (o: Partial<{ prune: boolean; exists: boolean }> = {}) => ({ account, prune: false, exists: true, region: 'us-east-1', ...o });
 const summary = (out: { changes: { action: string; address: string }[]; unmanaged: { address: string }[] }) => ({
   changes: out.changes.map((c) => `${c.action} ${c.address}`),
   unmanaged: out.unmanaged.map((u) => u.address),
@@ -131,6 +131,21 @@ describe('iam-admin-user diff', () => {
   it('shows where the password goes, not a value', () => {
     const field = iamAdminUser.diff(want, user({ passwordEnabled: false }), input()).changes[0]!.fields![0]!;
     expect(field.note).toBe(`generated at apply, written to .lz/secrets/${accountFolder('Prod')}/IAMADMIN.txt`);
+  });
+
+  it('keeps the initial password in Secrets Manager, and plans its deletion once it is of no use', () => {
+    const sm = { ...want, 'console password': 'secrets-manager' as const };
+    const create = iamAdminUser.diff(sm, undefined, input({ exists: false })).changes[0]!;
+    expect(create.after).toMatchObject({ 'console password': '(generated at apply, written to secretsmanager:us-east-1:Prod:lz/initial-password/IAMADMIN)' });
+    expect(create.payload).toMatchObject({ loginProfile: { passwordLength: 32, secretsManager: { region: 'us-east-1' } } });
+    const arn = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:lz/initial-password/IAMADMIN-AbCdEf';
+    const withSecret = (password: 'waiting' | 'changed' | 'no-login-profile', passwordEnabled = true) => ({ ...user({ passwordEnabled }), initialPassword: { arn, password } });
+    expect(iamAdminUser.diff(sm, withSecret('waiting'), input()).changes).toEqual([]);
+    const [del] = iamAdminUser.diff(sm, withSecret('changed'), input()).changes;
+    expect(del).toMatchObject({ action: 'delete', address: 'Prod.iam-admin-user.initial-password', payload: { op: 'delete-initial-password', user: 'IAMADMIN', region: 'us-east-1', secret: arn } });
+    expect(del!.fields![0]!.note).toBe('IAMADMIN has set their own password');
+    // A login profile this plan makes puts its password into the secret: the secret stays.
+    expect(summary(iamAdminUser.diff(sm, withSecret('no-login-profile', false), input()))).toEqual({ changes: ['update Prod.iam-admin-user'], unmanaged: [] });
   });
 
   it('deletes a user lz manages and the file no longer names only with --prune', () => {

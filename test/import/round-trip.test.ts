@@ -94,6 +94,7 @@ describe('lz import round-trips what lz made', () => {
       consoleAccess: true,
       requireMfa: true,
       mfaPolicyName: 'lz-require-mfa',
+      passwordStore: 'local',
     });
     expect(account('Development').iamAdmin?.policies).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess', READ_ONLY]);
     expect(account('Testing').iamAdmin?.consoleAccess).toBe(false);

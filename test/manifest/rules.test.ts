@@ -48,7 +48,7 @@ describe('merging defaults into accounts', () => {
       rule: 'an account without overrides gets the defaults, field defaults filled',
       yaml: '  - { name: Dev, email: d@example.com }\n',
       check: (a: ReturnType<typeof account>) => {
-        expect(a.iamAdmin).toEqual({ user: 'IAMADMIN', group: 'Administrators', policies: ['arn:aws:iam::aws:policy/AdministratorAccess'], consoleAccess: true, requireMfa: true, mfaPolicyName: 'lz-require-mfa' });
+        expect(a.iamAdmin).toEqual({ user: 'IAMADMIN', group: 'Administrators', policies: ['arn:aws:iam::aws:policy/AdministratorAccess'], consoleAccess: true, requireMfa: true, mfaPolicyName: 'lz-require-mfa', passwordStore: 'local' });
         expect(a.passwordPolicy).toEqual({ minimumLength: 16, requireSymbols: true, requireNumbers: true, requireUppercase: true, requireLowercase: true, allowUsersToChangePassword: true, maxPasswordAge: 90, reusePrevention: 24, hardExpiry: false });
         expect(a.budgets).toEqual([
           {

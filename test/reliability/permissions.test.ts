@@ -41,6 +41,7 @@ function actionFor(service: string, operation: string): string | undefined {
   if (service === 'accessanalyzer') return `access-analyzer:${operation}`;
   // IAM Identity Center's admin API is authorised by `sso:` actions (identitystore's by `identitystore:`).
   if (service === 'sso-admin') return `sso:${operation}`;
+  if (service === 'secrets-manager') return `secretsmanager:${operation}`;
   if (service === 'budgets') return operation.startsWith('Describe') ? 'budgets:ViewBudget' : 'budgets:ModifyBudget';
   // S3 Control's account-level operations are authorised by s3 actions named for the account.
   if (service === 's3-control') return `s3:${operation.replace('PublicAccessBlock', 'AccountPublicAccessBlock')}`;
@@ -97,7 +98,7 @@ describe("what lz calls is what its kinds declare", () => {
   });
 
   it('what the baseline calls inside accounts is declared for the access role', () => {
-    const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control']);
+    const inAccounts = new Set(['iam', 'account', 'budgets', 's3-control', 'secrets-manager']);
     const member = declared('account', 'any');
     const missing: string[] = [];
     for (const { service, operation, file } of ops) {

@@ -104,6 +104,11 @@ export const KNOWN_ACTIONS: Record<string, ServiceActions> = {
   'bcm-data-exports': complete(`
     CreateExport DeleteExport GetExecution GetExport GetTable ListExecutions ListExports ListTables
     ListTagsForResource TagResource UntagResource UpdateExport`),
+  secretsmanager: complete(`
+    BatchGetSecretValue CancelRotateSecret CreateSecret DeleteResourcePolicy DeleteSecret DescribeSecret
+    GetRandomPassword GetResourcePolicy GetSecretValue ListSecretVersionIds ListSecrets PutResourcePolicy
+    PutSecretValue RemoveRegionsFromReplication ReplicateSecretToRegions RestoreSecret RotateSecret
+    StopReplicationToReplica TagResource UntagResource UpdateSecret UpdateSecretVersionStage ValidateResourcePolicy`),
   s3: partial(`
     AbortMultipartUpload BypassGovernanceRetention CreateAccessPoint CreateBucket CreateJob
     CreateMultiRegionAccessPoint DeleteAccessPoint DeleteBucket DeleteBucketPolicy DeleteBucketWebsite
@@ -179,7 +184,7 @@ export const SERVICE_PREFIXES: ReadonlySet<string> = new Set([
     networkmanager notifications notifications-contacts payments pricing quicksight ram rds redshift
     resource-explorer-2 resource-groups route53 route53-recovery-cluster route53-recovery-control-config
     route53-recovery-readiness route53domains route53resolver s3-object-lambda sagemaker savingsplans
-    secretsmanager servicecatalog servicequotas ses shield signin sns sqs ssm ssm-incidents sso sso-directory
+    servicecatalog servicequotas ses shield signin sns sqs ssm ssm-incidents sso sso-directory
     states storagegateway support supportapp supportplans sustainability tag tax trustedadvisor
     vendor-insights waf waf-regional wafv2 wellarchitected workspaces xray`),
 ]);

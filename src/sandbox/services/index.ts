@@ -13,6 +13,7 @@ import { withRootSessionPolicy } from './iam/organizations-features.js';
 import { organizations } from './organizations/index.js';
 import { s3 } from './s3/index.js';
 import { s3Control } from './s3-control/index.js';
+import { secretsManager } from './secrets-manager/index.js';
 import { stsService } from './sts.js';
 
 /**
@@ -33,6 +34,7 @@ export const SERVICES: SandboxService[] = [
   accessAnalyzer,
   ssoAdmin,
   identityStore,
+  secretsManager,
 ];
 
 /** Extra services come first for their signing name, so one under development overrides a built-in. */
