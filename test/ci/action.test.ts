@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAccountPasswordPolicyCommand, UpdateAccountPasswordPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { IAMClient as Iam, AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActionRunner } from '../helpers/action-runner.js';
+import { ACTION_PATH, ActionRunner } from '../helpers/action-runner.js';
 import { startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
@@ -186,4 +187,22 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
     const policy = await (await iamIn(testing.id)).send(new GetAccountPasswordPolicyCommand({}));
     expect(policy.PasswordPolicy?.MinimumPasswordLength).toBe(10);
   }, 180_000);
+});
+
+describe('the example workflows in docs/examples/github', () => {
+  const action = parse(readFileSync(join(ACTION_PATH, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }> };
+  const workflows = readdirSync(join(ACTION_PATH, 'docs', 'examples', 'github')).filter((f) => f.endsWith('.yml'));
+
+  it.each(workflows)('%s gives the action only inputs it has, every required one, and an OIDC token', (file) => {
+    const wf = parse(readFileSync(join(ACTION_PATH, 'docs', 'examples', 'github', file), 'utf8')) as {
+      permissions: Record<string, string>;
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, string> }[] }>;
+    };
+    expect(wf.permissions['id-token']).toBe('write');
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps.filter((s) => s.uses === 'OWNER/lz@v1'));
+    expect(steps).toHaveLength(1);
+    const given = Object.keys(steps[0]!.with ?? {});
+    expect(given.filter((k) => !(k in action.inputs))).toEqual([]);
+    expect(Object.entries(action.inputs).filter(([k, v]) => v.required && !given.includes(k))).toEqual([]);
+  });
 });
