@@ -163,6 +163,18 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       exitCode = await sandboxOtpCommand(accountId, opts, io);
     });
 
+  sandbox
+    .command('oidc-token')
+    .description("Print an OIDC token as GitHub Actions would issue one, signed with the sandbox's key for GitHub's issuer (for AssumeRoleWithWebIdentity).")
+    .requiredOption('--sub <subject>', 'the sub claim, e.g. repo:OWNER/REPO:pull_request')
+    .option('--aud <audience>', 'the aud claim', 'sts.amazonaws.com')
+    .option('--expires-in <seconds>', 'lifetime of the token', '300')
+    .option('--state <file>', 'state file', '.lz/sandbox.json')
+    .action(async (opts: { sub: string; aud: string; expiresIn: string; state?: string }) => {
+      const { sandboxOidcTokenCommand } = await import('./commands/sandbox.js');
+      exitCode = await sandboxOidcTokenCommand(opts, io);
+    });
+
   awsOptions(program.command('accept-email'), { parallelism: false })
     .description("Complete an account's root email change that apply started, with the code AWS emailed to the new address (AcceptPrimaryEmailUpdate).")
     .argument('<account>', 'the account, by its name in accounts.yaml')

@@ -22,7 +22,7 @@ export function actionOf(service: SandboxService, operation: string): string {
   return service.actionOf ? service.actionOf(operation) : `${service.signingName}:${operation}`;
 }
 
-const PRINCIPAL_TYPE: Record<Caller['kind'], string> = { user: 'User', 'assumed-role': 'AssumedRole', root: 'Account' };
+const PRINCIPAL_TYPE: Record<Caller['kind'], string> = { user: 'User', 'assumed-role': 'AssumedRole', root: 'Account', anonymous: 'Anonymous' };
 
 function addTags(context: Map<string, string[]>, prefix: string, tags: { Key: string; Value: string }[]): void {
   for (const t of tags) context.set(`${prefix}${t.Key.toLowerCase()}`, [t.Value]);
@@ -41,7 +41,7 @@ function requestContext(state: SandboxState, account: AccountRecord | undefined,
     ['aws:epochtime', [String(Math.floor(now.getTime() / 1000))]],
   ]);
   const principalArn = caller.kind === 'assumed-role' ? roleArnOf(account, caller) : caller.arn;
-  context.set('aws:principalarn', [principalArn]);
+  if (caller.kind !== 'anonymous') context.set('aws:principalarn', [principalArn]);
   if (caller.kind === 'user') context.set('aws:username', [caller.principalName]);
   // Present only in a privileged session sts:AssumeRoot started (AWS's sample SCPs exempt those with Null).
   if (caller.kind === 'root' && state.accessKeys[caller.accessKeyId]?.taskPolicyArn) context.set('aws:assumedroot', ['true']);

@@ -51,3 +51,22 @@ export function dispatch(registry: ServiceRegistry, signingName: string, req: Ra
     throw e;
   }
 }
+
+/**
+ * The signing name of the service an unsigned request is for, when that service serves its operation unsigned
+ * (`unsignedOperations`). AWS tells the service by the host; on the sandbox's one endpoint, by the operation.
+ */
+export function unsignedServiceOf(registry: ServiceRegistry, req: RawRequest): string | undefined {
+  if (req.headers['authorization'] !== undefined) return undefined;
+  for (const [signingName, services] of Object.entries(registry)) {
+    for (const service of services) {
+      if (!service.unsignedOperations) continue;
+      try {
+        if (service.unsignedOperations.includes(PROTOCOLS[service.protocol].decode(req, service).operation)) return signingName;
+      } catch (e) {
+        if (!(e instanceof AwsError)) throw e;
+      }
+    }
+  }
+  return undefined;
+}

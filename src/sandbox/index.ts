@@ -13,6 +13,8 @@ import { ADMINISTRATOR_ACCESS_ARN, createAccessKey, createGroup, createUser } fr
 import { serviceRegistry } from './services/index.js';
 import { newAccountRecord } from './accounts.js';
 import { pendingPrimaryEmailOtp } from './services/account/state.js';
+import { mintGithubOidcToken } from './services/sts/github-issuer.js';
+import type { OidcTokenRequest } from './services/sts/github-issuer.js';
 import type { AccountRecord, SandboxState } from './state.js';
 import type { RequestLogEntry, SandboxDelays, SandboxRuntime, SandboxService } from './types.js';
 
@@ -21,6 +23,8 @@ export { NO_SETTLING } from './runtime.js';
 export { StateFileLockedError } from './lock.js';
 export type { QuotaOverrides } from './quotas.js';
 export { pendingPrimaryEmailOtp } from './services/account/state.js';
+export { GITHUB_ISSUER, STS_AUDIENCE, githubOidcKey, mintGithubOidcToken } from './services/sts/github-issuer.js';
+export type { OidcTokenRequest } from './services/sts/github-issuer.js';
 
 export const MANAGEMENT_ACCOUNT_NAME = 'Management';
 export const MANAGEMENT_ACCOUNT_EMAIL = 'management@sandbox.lz.local';
@@ -90,6 +94,12 @@ export interface SandboxHandle {
    * (StartPrimaryEmailUpdate), while it is valid; undefined when none is pending. No AWS API reads it.
    */
   primaryEmailOtp(accountId: string): string | undefined;
+  /**
+   * An OIDC token as GitHub Actions issues one to a workflow (issuer token.actions.githubusercontent.com),
+   * signed with the sandbox's key for that issuer, for STS AssumeRoleWithWebIdentity. The key is made on first
+   * use and kept in the state (file).
+   */
+  oidcToken(req: OidcTokenRequest): string;
   close(): Promise<void>;
 }
 
@@ -251,6 +261,12 @@ async function serveSandbox(
       return account;
     },
     primaryEmailOtp: (accountId) => pendingPrimaryEmailOtp(holder.state.accounts[accountId], runtime.now()),
+    oidcToken: (req) => {
+      const had = holder.state.githubOidcKey;
+      const token = mintGithubOidcToken(holder.state, runtime.now(), req);
+      if (!had) persist();
+      return token;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => {

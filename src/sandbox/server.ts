@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AuthFailure, authenticate } from './auth.js';
 import { authorize } from './authorize.js';
 import type { RawRequest } from './types.js';
-import { dispatch, fallbackCodec, serviceFor, signingNameOf } from './dispatch.js';
+import { dispatch, fallbackCodec, serviceFor, signingNameOf, unsignedServiceOf } from './dispatch.js';
 import type { ServiceRegistry } from './dispatch.js';
 import type { FaultInjector } from './faults.js';
 import { PROTOCOLS } from './protocols/index.js';
@@ -95,6 +95,8 @@ function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
   };
 }
 
+const ANONYMOUS: Caller = { accountId: '', arn: '', accessKeyId: '', kind: 'anonymous', principalName: '' };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function principalMatches(set: Set<string>, caller: Caller): boolean {
@@ -164,7 +166,9 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   if (!body) return refuseTooLarge();
   raw.body = body;
 
-  const auth = await authenticate(raw, state, core.runtime.now());
+  const unsigned = unsignedServiceOf(core.services, raw);
+  // An unsigned request has no Region in a credential scope: AWS takes it from the host; the sandbox has one.
+  const auth = unsigned ? { caller: ANONYMOUS, service: unsigned, region: 'us-east-1' } : await authenticate(raw, state, core.runtime.now());
   // The service is still known from the credential scope when the key is bad.
   if (auth instanceof AuthFailure) return fail(scopedCodec, scoped, auth.toError(scoped?.protocol, scopedCodec.family));
   const { caller } = auth;

@@ -17,8 +17,11 @@ export interface Caller {
   /** arn:aws:iam::123456789012:user/name, arn:aws:sts::123456789012:assumed-role/Role/session, or ...:root */
   arn: string;
   accessKeyId: string;
-  /** 'user' for IAM users' long-term keys, 'assumed-role' for STS session keys, 'root' for root keys. */
-  kind: 'user' | 'assumed-role' | 'root';
+  /**
+   * 'user' for IAM users' long-term keys, 'assumed-role' for STS session keys, 'root' for root keys,
+   * 'anonymous' for an unsigned request to an operation AWS serves unsigned (its other fields are empty).
+   */
+  kind: 'user' | 'assumed-role' | 'root' | 'anonymous';
   /** For assumed roles: the role name. For users: the user name. */
   principalName: string;
 }
@@ -142,6 +145,11 @@ export interface SandboxService {
   /** restJson1/restXml: map a request to an operation and its path/query parameters. */
   route?: (method: string, path: string, query: URLSearchParams) => { operation: string; params: Record<string, string> } | undefined;
   operations: Record<string, OperationHandler>;
+  /**
+   * Operations AWS serves without a signature (STS AssumeRoleWithWebIdentity: the token is the credential).
+   * An unsigned request reaches them as the anonymous caller; every other unsigned request is refused.
+   */
+  unsignedOperations?: string[];
   /**
    * The operations that change nothing. Used by the request log (tests assert a plan made no write) and
    * by read-only principals. Default: names starting with Get, List, Describe, Head.

@@ -23,7 +23,7 @@ function intOption(name: string, value: string | undefined, fallback: number, mi
  * any AWS SDK or the AWS CLI at it. `signal` lets tests stop it without a process signal.
  */
 export async function sandboxServeCommand(opts: SandboxServeOptions, io: CliIO, signal?: AbortSignal): Promise<number> {
-  const { startSandbox } = await import('../../sandbox/index.js');
+  const { startSandbox, githubOidcKey } = await import('../../sandbox/index.js');
   const { parseFaultSpec } = await import('../../sandbox/faults.js');
   let faults;
   try {
@@ -35,6 +35,11 @@ export async function sandboxServeCommand(opts: SandboxServeOptions, io: CliIO, 
   const seed = intOption('seed', opts.seed, 1, 0, 2 ** 31 - 1);
   const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
   const sandbox = await startSandbox({ port, seed, stateFile, faults, quotas: opts.quotas ?? false, owner: 'lz sandbox serve' }).catch(sandboxInUse);
+  // `lz sandbox oidc-token` reads GitHub's issuer key from the state file: make it while this process owns the file.
+  if (!sandbox.state.githubOidcKey) {
+    githubOidcKey(sandbox.state);
+    sandbox.persist();
+  }
   const c = sandbox.managementCredentials;
   io.stdout(`export AWS_ENDPOINT_URL=${sandbox.endpoint} AWS_ACCESS_KEY_ID=${c.accessKeyId} AWS_SECRET_ACCESS_KEY=${c.secretAccessKey} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n`);
   io.stderr(`sandbox: serving on ${sandbox.endpoint} (management account ${sandbox.managementAccountId}, state ${stateFile}); Ctrl-C to stop\n`);
@@ -89,5 +94,22 @@ export async function sandboxOtpCommand(accountId: string, opts: { state?: strin
     });
   }
   io.stdout(`${otp}\n`);
+  return 0;
+}
+
+/**
+ * `lz sandbox oidc-token --sub S`: a GitHub Actions OIDC token signed with the key the sandbox holds for
+ * GitHub's issuer (made by `lz sandbox serve`), for AWS_WEB_IDENTITY_TOKEN_FILE or AssumeRoleWithWebIdentity.
+ */
+export async function sandboxOidcTokenCommand(opts: { sub: string; aud: string; expiresIn: string; state?: string }, io: CliIO): Promise<number> {
+  const { loadStateFile, mintGithubOidcToken } = await import('../../sandbox/index.js');
+  const stateFile = resolve(io.cwd, opts.state ?? '.lz/sandbox.json');
+  const expiresInSeconds = intOption('expires-in', opts.expiresIn, 300, -86_400, 86_400);
+  const state = loadStateFile(stateFile);
+  if (!state?.githubOidcKey) {
+    throw new LzError('usage', `No sandbox OIDC signing key in ${stateFile}.`, { hint: '`lz sandbox serve` makes one when it starts; start it (with --state FILE if it is elsewhere).' });
+  }
+  // The sandbox's clock is the machine's in a served sandbox (tests move only in-process ones).
+  io.stdout(`${mintGithubOidcToken(state, new Date(), { sub: opts.sub, aud: opts.aud, expiresInSeconds })}\n`);
   return 0;
 }

@@ -24,6 +24,11 @@ export interface ParsedStatement {
   /** Resource or NotResource; absent in documents without either (SCPs default to every resource). */
   resources?: { not: boolean; patterns: string[] };
   conditions: ParsedCondition[];
+  /**
+   * Principal or NotPrincipal (resource-based and trust policies): principal ids by type (AWS, Federated,
+   * Service), `*` standing for everyone. Absent in identity policies, which have neither.
+   */
+  principals?: { not: boolean; byType: Map<string, string[]> };
 }
 
 export interface ParsedPolicy {
@@ -59,6 +64,19 @@ function parseConditions(block: unknown): ParsedCondition[] | undefined {
   return out;
 }
 
+/** `"*"` or `{ "Federated": "arn:..." }`-style; undefined when malformed. */
+function parsePrincipal(p: unknown): Map<string, string[]> | undefined {
+  if (p === '*') return new Map([['*', ['*']]]);
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return undefined;
+  const byType = new Map<string, string[]>();
+  for (const [type, ids] of Object.entries(p as Record<string, unknown>)) {
+    const list = strings(ids);
+    if (!list) return undefined;
+    byType.set(type, list);
+  }
+  return byType;
+}
+
 function parseStatement(s: unknown): ParsedStatement | undefined {
   if (!s || typeof s !== 'object' || Array.isArray(s)) return undefined;
   const st = s as Record<string, unknown>;
@@ -71,11 +89,16 @@ function parseStatement(s: unknown): ParsedStatement | undefined {
   if (resource !== undefined && notResource !== undefined) return undefined;
   const conditions = parseConditions(st.Condition);
   if (!conditions) return undefined;
+  if (st.Principal !== undefined && st.NotPrincipal !== undefined) return undefined;
+  const principal = st.Principal ?? st.NotPrincipal;
+  const byType = principal === undefined ? undefined : parsePrincipal(principal);
+  if (principal !== undefined && !byType) return undefined;
   return {
     effect: st.Effect,
     actions: { not: notAction !== undefined, match: (action ?? notAction!).map((a) => wildcard(a, true)) },
     resources: resource ? { not: false, patterns: resource } : notResource ? { not: true, patterns: notResource } : undefined,
     conditions,
+    ...(byType ? { principals: { not: st.Principal === undefined, byType } } : {}),
   };
 }
 

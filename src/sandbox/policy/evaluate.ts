@@ -15,6 +15,11 @@ export interface PolicyRequest {
   /** The resource ARN, or '*' when the action acts on no particular resource. */
   resource: string;
   context: ConditionContext;
+  /**
+   * Who asks, for policies that name principals (a role's trust policy): its type as the Principal element
+   * names it (AWS, Federated, Service) and its id (an ARN). Without it, Principal elements are not read.
+   */
+  principal?: { type: string; id: string };
 }
 
 /** A policy to evaluate: its document text and the ARN AWS quotes for it (absent for inline policies). */
@@ -48,7 +53,16 @@ function resourceMatches(policy: ParsedPolicy, patterns: string[], resource: str
   return false;
 }
 
+/** Principal ids match exactly; `*` (alone or as a type's id) matches anyone. */
+function principalMatches(s: ParsedStatement, principal: NonNullable<PolicyRequest['principal']>): boolean {
+  if (!s.principals) return false;
+  const { byType, not } = s.principals;
+  const hit = byType.has('*') || (byType.get(principal.type) ?? []).some((id) => id === '*' || id === principal.id);
+  return hit !== not;
+}
+
 function statementApplies(policy: ParsedPolicy, s: ParsedStatement, req: PolicyRequest): boolean {
+  if (req.principal && !principalMatches(s, req.principal)) return false;
   const actionHit = s.actions.match.some((m) => m(req.action));
   if (actionHit === s.actions.not) return false;
   if (s.resources) {

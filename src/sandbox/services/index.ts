@@ -14,7 +14,7 @@ import { organizations } from './organizations/index.js';
 import { s3 } from './s3/index.js';
 import { s3Control } from './s3-control/index.js';
 import { secretsManager } from './secrets-manager/index.js';
-import { stsService } from './sts.js';
+import { stsService } from './sts/index.js';
 
 /**
  * Every service the sandbox serves. Adding a service is a folder under services/ plus one line here; how a

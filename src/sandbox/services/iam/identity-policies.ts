@@ -80,7 +80,7 @@ export function iamResourceOf(_operation: string, input: Record<string, unknown>
   if (user) return iam?.users[user]?.arn ?? `arn:aws:iam::${accountId}:user/${user}`;
   const group = str('GroupName');
   if (group) return iam?.groups[group]?.arn ?? `arn:aws:iam::${accountId}:group/${group}`;
-  return str('PolicyArn') ?? '*';
+  return str('PolicyArn') ?? str('OpenIDConnectProviderArn') ?? '*';
 }
 
 /** The IAM tags of the role or user an IAM operation names (aws:ResourceTag/...). */

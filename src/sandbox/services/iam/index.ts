@@ -7,6 +7,7 @@ import { credentialReportOperations } from './credential-report.js';
 import { credentialOperations } from './credentials.js';
 import { groupOperations } from './groups.js';
 import { iamOrganizationsFeatures, withRootUserBranch } from './organizations-features.js';
+import { oidcProviderOperations } from './oidc-providers.js';
 import { policyOperations } from './policies.js';
 import { roleOperations } from './roles.js';
 import { userCredentialOperations } from './user-credentials.js';
@@ -25,6 +26,8 @@ export { createRole, trustPolicyFor } from './roles.js';
 export { createUser } from './users.js';
 export { createGroup } from './groups.js';
 export { createAccessKey } from './credentials.js';
+export { oidcProviderForIssuer } from './oidc-providers.js';
+export type { OidcProvider } from './oidc-providers.js';
 export { CREDENTIAL_REPORT_COLUMNS, CREDENTIAL_REPORT_MAX_AGE_MS } from './credential-report.js';
 
 export const iamService: SandboxService = {
@@ -43,6 +46,7 @@ export const iamService: SandboxService = {
     ...authorizationDetailsOperations,
     ...accountSettingsOperations,
     ...iamOrganizationsFeatures,
+    ...oidcProviderOperations,
   }),
   // GenerateCredentialReport changes no configuration (a plan calls it; tests assert a plan makes no write).
   isReadOnly: (operation) => /^(Get|List|Describe|Head)/.test(operation) || operation === 'GenerateCredentialReport',

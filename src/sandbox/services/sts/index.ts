@@ -1,21 +1,20 @@
-import { optInt, reqString, validationError } from '../input.js';
-import type { AccessKeyRecord, SandboxState } from '../state.js';
-import type { IamRole } from './iam/state.js';
-import { AwsError } from '../types.js';
-import type { Caller, OperationHandler, SandboxService } from '../types.js';
-import { mintAccessKeyId, mintSecret } from './iam/index.js';
-import { settleCreateAccountRequests } from './organizations/index.js';
-import { stsNotYetActive } from '../settling.js';
-import { accountStatus } from '../accounts.js';
-import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from './iam/organizations-features.js';
+import { optInt, reqString, validationError } from '../../input.js';
+import type { IamRole } from '../iam/state.js';
+import { AwsError } from '../../types.js';
+import type { Caller, OperationHandler, SandboxService } from '../../types.js';
+import { credentialsOf, mintSession, roleRequest } from './sessions.js';
+import { assumeRoleWithWebIdentity } from './web-identity.js';
+import { settleCreateAccountRequests } from '../organizations/index.js';
+import { stsNotYetActive } from '../../settling.js';
+import { accountStatus } from '../../accounts.js';
+import { ROOT_SESSIONS, ROOT_TASK_POLICIES, organizationFeatureEnabled } from '../iam/organizations-features.js';
 
-/** STS: GetCallerIdentity and AssumeRole with trust-policy checks, IAM propagation delay and expiry. */
+/**
+ * STS: GetCallerIdentity, AssumeRole with trust-policy checks, IAM propagation delay and expiry, AssumeRoot, and
+ * AssumeRoleWithWebIdentity (web-identity.ts), the one operation AWS serves unsigned.
+ */
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
-
-const ROLE_ARN_RE = /^arn:aws:iam::(\d{12}):role(\/(?:[\u0021-\u007E]+\/)?)?([\w+=,.@-]+)$/;
-const SESSION_NAME_RE = /^[\w+=,.@-]*$/;
-const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function accessDenied(caller: Caller, roleArn: string): AwsError {
   return new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
@@ -57,13 +56,6 @@ export function trustAllows(role: IamRole, caller: Caller): boolean {
   return allowed;
 }
 
-/** Drops session credentials that expired more than an hour ago, so the state file stays small. */
-function pruneSessions(state: SandboxState, now: number): void {
-  for (const [id, k] of Object.entries(state.accessKeys)) {
-    if (k.expiration && Date.parse(k.expiration) + 3_600_000 < now) delete state.accessKeys[id];
-  }
-}
-
 const operations: Record<string, OperationHandler> = {
   GetCallerIdentity: (ctx) => {
     const { caller, state } = ctx;
@@ -80,28 +72,15 @@ const operations: Record<string, OperationHandler> = {
 
   AssumeRole: (ctx, input) => {
     const { caller, state, runtime } = ctx;
-    const roleArn = reqString(input, 'RoleArn');
-    const sessionName = reqString(input, 'RoleSessionName');
-    if (roleArn.length < 20 || roleArn.length > 2048) {
-      throw validationError(`1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`);
-    }
-    if (sessionName.length < 2 || sessionName.length > 64) {
-      throw validationError(`1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`);
-    }
-    if (!SESSION_NAME_RE.test(sessionName)) {
-      throw validationError(`1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
-    }
-    const m = ROLE_ARN_RE.exec(roleArn);
-    if (!m) throw validationError(`${roleArn} is invalid`);
-    const [, accountId, path, roleName] = m;
+    const { roleArn, sessionName, accountId, path, roleName } = roleRequest(input);
     // An account whose CreateAccount request has completed exists from then on, whoever asks first.
     settleCreateAccountRequests(state, runtime);
-    const target = state.accounts[accountId!];
-    const role = target?.iam.roles[roleName!];
-    if (!role || role.path !== (path ?? '/') || !trustAllows(role, caller)) throw accessDenied(caller, roleArn);
+    const target = state.accounts[accountId];
+    const role = target?.iam.roles[roleName];
+    if (!role || role.path !== path || !trustAllows(role, caller)) throw accessDenied(caller, roleArn);
     // An account being closed (PENDING_CLOSURE) or closed (SUSPENDED) can't be entered: AWS answers as for a role it won't let you assume.
     if (accountStatus(target!, runtime.now()) !== 'ACTIVE') throw accessDenied(caller, roleArn);
-    const inactive = stsNotYetActive(state, runtime, accountId!);
+    const inactive = stsNotYetActive(state, runtime, accountId);
     if (inactive) throw inactive;
     const now = runtime.now();
     if (role.assumableAfter && Date.parse(role.assumableAfter) > now.getTime()) throw accessDenied(caller, roleArn);
@@ -113,28 +92,10 @@ const operations: Record<string, OperationHandler> = {
     }
     if (requested > role.maxSessionDuration) throw validationError('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
 
-    pruneSessions(state, now.getTime());
-    let keyId = mintAccessKeyId(runtime, 'ASIA');
-    while (state.accessKeys[keyId]) keyId = mintAccessKeyId(runtime, 'ASIA');
-    const expiration = new Date(now.getTime() + requested * 1000);
     const arn = `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${sessionName}`;
-    const key: AccessKeyRecord = {
-      accessKeyId: keyId,
-      secretAccessKey: mintSecret(runtime),
-      sessionToken: `IQoJb3JpZ2luX2VjE${runtime.randomId(140, TOKEN_ALPHABET)}`,
-      accountId: accountId!,
-      arn,
-      kind: 'assumed-role',
-      principalName: role.roleName,
-      status: 'Active',
-      createDate: now.toISOString(),
-      expiration: expiration.toISOString(),
-    };
-    state.accessKeys[keyId] = key;
-    // AssumeRole counts as read-only (it changes no resource), but the session must survive a restart.
-    runtime.persist();
+    const key = mintSession(state, runtime, { accountId, arn, kind: 'assumed-role', principalName: role.roleName }, requested);
     return {
-      Credentials: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, SessionToken: key.sessionToken, Expiration: expiration },
+      Credentials: credentialsOf(key),
       AssumedRoleUser: { AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn },
       PackedPolicySize: 0,
     };
@@ -165,28 +126,11 @@ const operations: Record<string, OperationHandler> = {
     if (!organizationFeatureEnabled(org, ROOT_SESSIONS)) throw denied('centralized root sessions (RootSessions) are not enabled for the organization');
     if (accountId === org.managementAccountId || !org.members[accountId] || !state.accounts[accountId]) throw denied('the target is not a member account of the organization');
 
-    const now = runtime.now();
-    pruneSessions(state, now.getTime());
-    let keyId = mintAccessKeyId(runtime, 'ASIA');
-    while (state.accessKeys[keyId]) keyId = mintAccessKeyId(runtime, 'ASIA');
-    const expiration = new Date(now.getTime() + duration * 1000);
-    const key: AccessKeyRecord = {
-      accessKeyId: keyId,
-      secretAccessKey: mintSecret(runtime),
-      sessionToken: `IQoJb3JpZ2luX2VjE${runtime.randomId(140, TOKEN_ALPHABET)}`,
-      accountId,
-      arn: `arn:aws:iam::${accountId}:root`,
-      kind: 'root',
-      principalName: accountId,
-      status: 'Active',
-      createDate: now.toISOString(),
-      expiration: expiration.toISOString(),
-      taskPolicyArn: policyArn,
-    };
-    state.accessKeys[keyId] = key;
-    runtime.persist();
-    return { Credentials: { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, SessionToken: key.sessionToken, Expiration: expiration } };
+    const key = mintSession(state, runtime, { accountId, arn: `arn:aws:iam::${accountId}:root`, kind: 'root', principalName: accountId, taskPolicyArn: policyArn }, duration);
+    return { Credentials: credentialsOf(key) };
   },
+
+  AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
 };
 
 export const stsService: SandboxService = {
@@ -194,8 +138,10 @@ export const stsService: SandboxService = {
   protocol: 'awsQuery',
   xmlNamespace: STS_NAMESPACE,
   operations,
-  // AssumeRole acts on the role it names (SCPs and RCPs may name it).
-  resourceOf: (operation, input) => (operation === 'AssumeRole' && typeof input.RoleArn === 'string' ? input.RoleArn : '*'),
+  // The AssumeRole family acts on the role it names (SCPs and RCPs may name it).
+  resourceOf: (operation, input) => (operation.startsWith('AssumeRole') && typeof input.RoleArn === 'string' ? input.RoleArn : '*'),
+  // The SDK sends it without a signature: the web identity token is the credential.
+  unsignedOperations: ['AssumeRoleWithWebIdentity'],
   // Nothing STS does changes a resource: a plan may assume roles.
   isReadOnly: () => true,
 };
