@@ -14,6 +14,7 @@ import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -193,9 +194,12 @@ export class AwsContext {
 
   constructor(readonly options: AwsContextOptions) {
     this.accountLimit = pLimit(Math.max(1, options.parallelism));
+    // One credential chain for every management client: given none, each client would run the SDK's chain
+    // itself, and in CI that is one AssumeRoleWithWebIdentity (or SSO exchange) per client.
+    const credentials = options.credentials ?? defaultProvider(options.profile ? { profile: options.profile } : {});
     this.management = new AccountClients(
       undefined,
-      this.clientConfig(options.credentials),
+      this.clientConfig(credentials),
       (client, service) => this.shapeCalls('management', client, service),
     );
   }
@@ -210,13 +214,13 @@ export class AwsContext {
    */
   progress: (subject: string, step: string) => void = (subject, step) => this.logger.info({ subject }, step);
 
-  private clientConfig(credentials: AwsContextOptions['credentials']): ClientConfig {
+  private clientConfig(credentials: NonNullable<AwsContextOptions['credentials']>): ClientConfig {
     return {
       region: this.options.region,
       requestHandler: this.requestHandler,
       maxAttempts: this.options.maxAttempts ?? 8,
       retryMode: 'standard',
-      ...(this.options.profile && !credentials ? { profile: this.options.profile } : {}),
+      ...(this.options.profile ? { profile: this.options.profile } : {}),
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     };

@@ -48,7 +48,7 @@ function trustedBy(sub: { operator: 'StringLike' | 'StringEquals'; value: string
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-          [sub.operator]: { [`${GITHUB_OIDC_HOST}:sub`]: { 'Fn::Sub': sub.value } },
+          ...{ [sub.operator]: { ...(sub.operator === 'StringEquals' ? { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE } : {}), [`${GITHUB_OIDC_HOST}:sub`]: { 'Fn::Sub': sub.value } } },
         },
       },
     ],

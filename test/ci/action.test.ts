@@ -3,17 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAccountPasswordPolicyCommand, UpdateAccountPasswordPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { IAMClient as Iam, AttachRolePolicyCommand, CreateOpenIDConnectProviderCommand, CreateRoleCommand } from '@aws-sdk/client-iam';
+import { IAMClient as Iam } from '@aws-sdk/client-iam';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_PATH, ActionRunner } from '../helpers/action-runner.js';
+import { deployTemplate } from '../helpers/cloudformation.js';
 import { startFakeGithub, type FakeGithub } from '../helpers/fake-github.js';
 import { heldAccounts } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const OWNER = 'acme';
 const REPO = 'infra';
-const GITHUB = 'token.actions.githubusercontent.com';
 const LOCK_BUCKET = 'acme-lz-locks';
 
 const manifest = (extra: { accounts?: string; minimumLength?: number } = {}) => `organization:
@@ -29,21 +29,6 @@ accounts:
   - { name: General,     email: aws+general@example.com }
   - { name: Development, email: aws+development@example.com, unit: Teams }
 ${extra.accounts ?? ''}`;
-
-/** The trust `lz bootstrap` writes: GitHub's provider, audience sts.amazonaws.com, and a subject. */
-function trust(accountId: string, operator: 'StringLike' | 'StringEquals', sub: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${GITHUB}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${GITHUB}:aud`]: 'sts.amazonaws.com' }, [operator]: { [`${GITHUB}:sub`]: sub } },
-      },
-    ],
-  });
-}
 
 const sha = (c: string) => c.repeat(40);
 
@@ -81,15 +66,12 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
     const id = w.sandbox.managementAccountId;
     const config = { region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials };
     const iam = new Iam(config);
-    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: `https://${GITHUB}`, ClientIDList: ['sts.amazonaws.com'] }));
-    // Until the roles come from `lz bootstrap`: the subjects it trusts, with administrator rights.
-    for (const [name, op, sub] of [
-      ['lz-plan', 'StringLike', `repo:${OWNER}/${REPO}:*`],
-      ['lz-apply', 'StringEquals', `repo:${OWNER}/${REPO}:ref:refs/heads/main`],
-    ] as const) {
-      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(id, op, sub) }));
-      await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }));
-    }
+    // The roles are what `lz bootstrap` writes for this repository, deployed as CloudFormation would: the
+    // action runs with exactly the generated plan and apply policies.
+    w.writeManifest(manifest());
+    const bootstrap = await w.lz('bootstrap', '--repository', `${OWNER}/${REPO}`);
+    expect(bootstrap.code, bootstrap.err).toBe(0);
+    await deployTemplate(iam, bootstrap.out, id);
     await new S3Client({ ...config, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: LOCK_BUCKET }));
     planRole = `arn:aws:iam::${id}:role/lz-plan`;
     applyRole = `arn:aws:iam::${id}:role/lz-apply`;
@@ -110,6 +92,8 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
     expect(w.sandbox.requests().filter((r) => !r.readOnly && r.operation !== 'AssumeRoleWithWebIdentity')).toEqual([]);
     expect([...callers()].every((a) => a.includes(':assumed-role/lz-plan/lz-101-1'))).toBe(true);
     expect(callers().size).toBe(1);
+    // One credential chain for the whole run: one AssumeRoleWithWebIdentity, not one per SDK client.
+    expect(w.sandbox.requests().filter((r) => r.operation === 'AssumeRoleWithWebIdentity')).toHaveLength(1);
     const comments = gh.comments.get(7)!;
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toMatch(/^<!-- lz-plan -->\n/);
