@@ -1,7 +1,7 @@
 import { accountAddress } from '../core/organization.js';
-import { countChanges, type Change, type Plan } from '../core/plan.js';
+import { blockedChanges, countChanges, type Change, type Plan } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
-import { detailLines, manualGroups, pendingSecretsText, type DetailLine } from './render-text.js';
+import { detailLines, listed, manualGroups, pendingSecretsText, unmanagedText, type DetailLine } from './render-text.js';
 
 /**
  * Markdown for GitHub: the plan as a pull request comment (`lz plan --format markdown`), and the pieces drift's
@@ -28,7 +28,7 @@ const ITEM_MAX = 300;
 export const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 
 /** Text in HTML (a <summary>), where Markdown is not read. */
-export const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const html = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A code span that holds any text: a fence of backticks longer than any run inside it. */
 export function code(text: string): string {
@@ -39,7 +39,7 @@ export function code(text: string): string {
 }
 
 /** A fenced block that no line of `lines` can close early. */
-export function fenced(info: string, lines: readonly string[]): string[] {
+function fenced(info: string, lines: readonly string[]): string[] {
   const fence = '`'.repeat(Math.max(3, ...lines.map((l) => longestRun(l, '`') + 1)));
   return [`${fence}${info}`, ...lines, fence];
 }
@@ -72,8 +72,7 @@ function capped(items: readonly string[], more: (n: number) => string): string[]
 
 /** One collapsed section of changes: the organization's, or one account's. Whole, never cut. */
 export interface ChangeSection {
-  /** The account's manifest name; undefined for organization-level changes. */
-  account?: string;
+  /** `Organization`, or the account's manifest name. */
   title: string;
   markdown: string;
 }
@@ -86,7 +85,11 @@ export interface ChangeSection {
  */
 export function changeSections(changes: readonly Change[]): ChangeSection[] {
   const groups = new Map<string | undefined, Change[]>([[undefined, []]]);
-  for (const c of changes) groups.set(c.account, [...(groups.get(c.account) ?? []), c]);
+  for (const c of changes) {
+    const group = groups.get(c.account) ?? [];
+    group.push(c);
+    groups.set(c.account, group);
+  }
   const sections: ChangeSection[] = [];
   for (const [account, group] of groups) {
     if (group.length === 0) continue;
@@ -98,7 +101,7 @@ export function changeSections(changes: readonly Change[]): ChangeSection[] {
     const lines = [`<details><summary>${summary}</summary>`, '', ...fenced('diff', group.flatMap(diffLines).slice(0, -1)), ''];
     if (findings.length > 0) lines.push(...findings, '');
     lines.push('</details>', '');
-    sections.push({ account, title, markdown: lines.join('\n') });
+    sections.push({ title, markdown: lines.join('\n') });
   }
   return sections;
 }
@@ -121,7 +124,11 @@ function diffLines(change: Change): string[] {
 // ---- the plan as a pull request comment ----------------------------------------------------------------------
 
 export interface PlanMarkdownOptions {
-  /** The most characters the comment may have (default DEFAULT_MARKDOWN_LIMIT). */
+  /**
+   * The most characters the comment may have (default DEFAULT_MARKDOWN_LIMIT). What is always kept (counts,
+   * callouts, summaries: lists capped at LIST_MAX items of ITEM_MAX characters) stays far below the default;
+   * a limit much smaller than that may not be met by those parts alone.
+   */
   limit?: number;
   /**
    * Where the whole plan is, for a comment that had to leave sections out: one line of Markdown, e.g. "the
@@ -146,11 +153,11 @@ export function renderPlanMarkdown(plan: Plan, options: PlanMarkdownOptions = {}
   const join = (kept: readonly ChangeSection[], note: string[]) => [...head, ...(kept.length > 0 ? heading : []), ...kept.map((s) => s.markdown), ...note, ...tail].join('\n');
 
   // Lengths are added up rather than the text joined again for each count of sections: plans run to thousands.
-  const lineCount = (lines: readonly string[]) => lines.reduce((sum, l) => sum + l.length + 1, 0);
-  const fixed = lineCount(head) + lineCount(tail);
+  const joinedLength = (lines: readonly string[]) => lines.reduce((sum, l) => sum + l.length + 1, 0);
+  const fixed = joinedLength(head) + joinedLength(tail);
   const upTo = [0];
   for (const s of sections) upTo.push(upTo.at(-1)! + s.markdown.length + 1);
-  const size = (k: number, note: string[]) => fixed + (k > 0 ? lineCount(heading) : 0) + upTo[k]! + lineCount(note);
+  const size = (k: number, note: string[]) => fixed + (k > 0 ? joinedLength(heading) : 0) + upTo[k]! + joinedLength(note);
   if (size(sections.length, []) <= limit) return finish(join(sections, []));
   let k = sections.length - 1;
   const noteFor = (kept: number) => leftOutNote(sections.slice(kept), sections.length, options.fullPlan);
@@ -181,15 +188,15 @@ function titleAndCounts(plan: Plan): string[] {
 /** GitHub alerts for what must not be missed, each list kept short (the sections hold every change). */
 function callouts(plan: Plan): string[] {
   const out: string[] = [];
-  const alert = (kind: 'CAUTION' | 'WARNING' | 'IMPORTANT', lines: string[]) => out.push(`> [!${kind}]`, ...lines.map((l) => `> ${l}`), '');
+  const alert = (type: 'CAUTION' | 'WARNING' | 'IMPORTANT', lines: string[]) => out.push(`> [!${type}]`, ...lines.map((l) => `> ${l}`), '');
   const unreadable = plan.unreadable ?? [];
   if (unreadable.length > 0) {
     alert('CAUTION', [
-      `**Plan incomplete: ${plural(unreadable.length, 'account')} could not be read**, so ${unreadable.length === 1 ? 'its' : 'their'} state is unknown and nothing is planned inside ${unreadable.length === 1 ? 'it' : 'them'}.`,
+      `**Plan incomplete: ${unreadable.length} account${unreadable.length === 1 ? '' : 's'} could not be read**, so ${unreadable.length === 1 ? 'its' : 'their'} state is unknown and nothing is planned inside ${unreadable.length === 1 ? 'it' : 'them'}.`,
       ...capped(unreadable.map((u) => `- ${code(u.address)}: ${inline(u.reason)}${u.hint ? ` (${inline(u.hint)})` : ''}`), (k) => `- and ${k} more`),
     ]);
   }
-  const blocked = plan.changes.filter((c) => c.findings?.some((f) => f.severity === 'error'));
+  const blocked = blockedChanges(plan);
   if (blocked.length > 0) {
     alert('CAUTION', [
       `**Apply will refuse this plan**: a checker found errors in what ${plural(blocked.length, 'change')} would write. Fix accounts.yaml and plan again.`,
@@ -217,7 +224,7 @@ function callouts(plan: Plan): string[] {
       if (lines.length > 0) lines.push('');
       const prune = plan.options.prune ? ' (`--prune` is on: what lz manages and accounts.yaml no longer names is deleted)' : '';
       lines.push(`**This plan destroys ${plural(deletes.length, 'thing')}**${prune}:`);
-      lines.push(...capped(deletes.map((c) => `- ${code(c.address)}`), (k) => `- and ${k} more (in the sections below)`));
+      lines.push(...capped(deletes.map((c) => `- ${code(c.address)}`), (k) => `- and ${k} more`));
     }
     alert('WARNING', lines);
   }
@@ -234,15 +241,14 @@ function callouts(plan: Plan): string[] {
 }
 
 /** The manual steps in a few lines, one per kind of step: `lz plan --manual` is the checklist. */
-export function manualSummary(plan: Pick<Plan, 'manual'>): string[] {
+function manualSummary(plan: Pick<Plan, 'manual'>): string[] {
   const groups = manualGroups(plan);
   const out: string[] = [];
   if (groups.length > 0) {
     const total = groups.reduce((sum, g) => sum + g.count, 0);
     out.push(`**${plural(total, 'manual step')}** (a person has to do these; \`lz plan --manual\` is the checklist):`, '');
     for (const g of groups) {
-      const where = g.where.length <= 6 ? g.where.join(', ') : `${g.where.slice(0, 6).join(', ')} and ${g.where.length - 6} more`;
-      out.push(`- ${inline(g.step)} (${g.count}): ${inline(where)}`);
+      out.push(`- ${inline(g.step)} (${g.count}): ${inline(listed(g.where))}`);
     }
     out.push('');
   }
@@ -260,8 +266,7 @@ function about(plan: Plan): string[] {
 }
 
 function leftOutNote(left: readonly ChangeSection[], total: number, fullPlan: string | undefined): string[] {
-  const names = left.map((s) => s.title);
-  const shown = names.length <= LIST_MAX ? names.join(', ') : `${names.slice(0, LIST_MAX).join(', ')} and ${names.length - LIST_MAX} more`;
+  const shown = listed(left.map((s) => s.title), LIST_MAX);
   // The caller's words are Markdown (a link to the run's artifact), kept on one line.
   const where = fullPlan ? fullPlan.replace(/\s+/g, ' ').trim() : 'the plan saved with `lz plan --out FILE` (or `lz plan` as text)';
   return [
@@ -273,7 +278,7 @@ function leftOutNote(left: readonly ChangeSection[], total: number, fullPlan: st
 
 function unmanagedList(plan: Plan): string[] {
   if (plan.unmanaged.length === 0) return [];
-  const items = plan.unmanaged.map((u) => `- ${inline(u.description)}${u.prunable && !/--prune/.test(u.description) ? ' (`--prune` removes it)' : ''}`);
+  const items = plan.unmanaged.map((u) => `- ${inline(unmanagedText(u))}`);
   return [`<details><summary>In AWS, not in accounts.yaml: reported, left alone (${plan.unmanaged.length})</summary>`, '', ...capped(items, (k) => `- and ${k} more`), '', '</details>', ''];
 }
 

@@ -1,4 +1,4 @@
-import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan } from '../core/plan.js';
+import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan, type Unmanaged } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
 
 const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
@@ -44,7 +44,7 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   }
   if (plan.unmanaged.length > 0) {
     lines.push(bold('Not in accounts.yaml (reported, left alone):'));
-    for (const u of plan.unmanaged) lines.push(`  ? ${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`);
+    for (const u of plan.unmanaged) lines.push(`  ? ${unmanagedText(u)}`);
     lines.push('');
   }
   if (plan.inProgress?.length) {
@@ -168,7 +168,13 @@ export function manualGroups(plan: Pick<Plan, 'manual'>): ManualGroup[] {
   return [...groups.values()];
 }
 
-function listed(names: string[], max = 6): string {
+/** Something AWS has and the file does not name, as the plans say it. */
+export function unmanagedText(u: Unmanaged): string {
+  return `${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`;
+}
+
+/** Names in a line, at most `max` of them and how many more. */
+export function listed(names: readonly string[], max = 6): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 

@@ -76,7 +76,7 @@ describe('the plan comment and GitHub’s limit', () => {
     expect(md).toContain('**This plan closes an AWS account.** Apply refuses it without `--allow-close`.');
     expect(md).toContain('> - `Old` (`account:Old.close`)');
     expect(md).toContain('**This plan destroys 400 things** (`--prune` is on');
-    expect(md).toContain('> - and 390 more (in the sections below)');
+    expect(md).toContain('> - and 390 more');
     expect(md).toContain('**Apply will refuse this plan**: a checker found errors in what 1 change would write.');
     expect(md).toContain('> - `scp:broken`: access-analyzer UNKNOWN_ACTION: The action s3:Nope does not exist.');
     expect(md).toContain('**Plan incomplete: 30 accounts could not be read**');
