@@ -118,7 +118,36 @@ const DIFF_MARK = { create: '+', delete: '-', update: '!', manual: ' ' } as cons
 function diffLines(change: Change): string[] {
   const own = DIFF_MARK[change.action];
   const line = (l: DetailLine) => `${l.mark === '~' ? '!' : (l.mark ?? own)}${l.nested ? '         ' : '     '}${l.text}`;
-  return [`${own} ${change.address}`, ...detailLines(change).map(line), ''];
+  return [`${own} ${change.address}`, ...folded(detailLines(change)).map(line), ''];
+}
+
+/** Unchanged lines kept on each side of a change in a document's diff, as `git diff` shows them. */
+const CONTEXT = 3;
+
+/**
+ * A document's diff with its unchanged stretches folded into one line each: a reviewer reads the statement
+ * that changed, not the whole policy again (which the comment's limit could not hold either).
+ */
+function folded(lines: readonly DetailLine[]): DetailLine[] {
+  const unchanged = (l: DetailLine | undefined) => l?.nested === true && l.mark === ' ';
+  const out: DetailLine[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!unchanged(lines[i])) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    let end = i;
+    while (unchanged(lines[end])) end++;
+    // Context only towards a change of the same document: the lines around a stretch that are nested are changes.
+    const before = lines[i - 1]?.nested ? CONTEXT : 0;
+    const after = lines[end]?.nested ? CONTEXT : 0;
+    const run = lines.slice(i, end);
+    if (run.length > before + after + 1) {
+      out.push(...run.slice(0, before), { mark: ' ', nested: true, text: `… ${run.length - before - after} unchanged lines` }, ...run.slice(run.length - after));
+    } else out.push(...run);
+    i = end;
+  }
+  return out;
 }
 
 // ---- the plan as a pull request comment ----------------------------------------------------------------------

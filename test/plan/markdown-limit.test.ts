@@ -107,9 +107,36 @@ describe('the plan comment and GitHub’s limit', () => {
     expect(md).not.toContain('[!NOTE]');
     expect(markdownProblems(md)).toEqual([]);
     // A changed policy document reads as a diff of its lines, marks in the first column.
-    expect(md).toContain('!     document:\n          {\n            "Version": "2012-10-17",');
-    expect(md).toContain('-                 "service0:Action0",\n+                 "service0:ActionChanged",\n                  "service1:Action1",');
+    // Unchanged stretches fold, keeping three lines on each side of a change.
+    expect(md).toContain(
+      [
+        '!     document:',
+        '          … 4 unchanged lines',
+        '                "Sid": "Deny",',
+        '                "Effect": "Deny",',
+        '                "Action": [',
+        '-                 "service0:Action0",',
+        '+                 "service0:ActionChanged",',
+        '                  "service1:Action1",',
+        '                  "service2:Action2",',
+        '                  "service3:Action3",',
+        '          … 41 unchanged lines',
+        '',
+        '+ Account0000.password-policy',
+      ].join('\n'),
+    );
+
     expect(md).toContain('<b>Old</b>: 1 to destroy · ⚠️ closes the account');
     expect(md).toContain('- ⛔ **error** in `scp:broken` (access-analyzer UNKNOWN_ACTION): The action s3:Nope does not exist.');
+  });
+
+  it('folds the unchanged lines between two changes of one document, keeping three on each side', () => {
+    const plan = bigPlan(0);
+    const actions = Array.from({ length: 40 }, (_, k) => `svc${k}:Do`);
+    const before = document(actions);
+    const after = document(actions.map((a, k) => (k === 0 || k === 35 ? `${a}Not` : a)));
+    plan.changes.push({ address: 'scp:edited', kind: 'service-control-policy', action: 'update', before: { document: before }, after: { document: after }, fields: [{ field: 'document', before, after }] });
+    const md = renderPlanMarkdown(plan);
+    expect(md).toContain('+                 "svc0:DoNot",\n                  "svc1:Do",\n                  "svc2:Do",\n                  "svc3:Do",\n          … 28 unchanged lines\n                  "svc32:Do",');
   });
 });
