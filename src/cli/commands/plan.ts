@@ -81,7 +81,7 @@ export async function planFromCli(
   }
 }
 
-export const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
+const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
 type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** The CI's words for where the full plan is go into a comment as they are: a line of Markdown, not a page. */
