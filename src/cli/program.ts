@@ -53,9 +53,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
   pruneOption(targetOption(awsOptions(program.command('plan'))))
     .description('Read the live organization, diff it with accounts.yaml and print what apply would do. Makes no write call.')
-    .option('--json', 'print the plan as JSON (format: docs/usage.md)')
-    .addOption(new Option('--format <format>', 'text or json (--format json is --json)').choices(['text', 'json']).hideHelp())
-    .option('--out <file>', 'save the plan, to apply exactly it later with `lz apply FILE`')
+    .option('--format <format>', 'text, json (docs/usage.md) or markdown (for a pull request comment)', 'text')
+    .option('--json', 'print the plan as JSON (the same as --format json)')
+    .option('--markdown-note <text>', 'with --format markdown: where the full plan is, said when the comment leaves sections out (e.g. "the lz-plan artifact")')
+    .option('--out <file>', 'save the plan (always JSON), to apply exactly it later with `lz apply FILE`')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--manual', 'print the per-account root-user checklist (manual steps, [x] where lz verified them) instead of the plan')
     .action(async (opts) => {

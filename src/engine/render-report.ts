@@ -1,6 +1,7 @@
-import { ACTION_SYMBOL, type Change, type FieldChange, type Plan } from '../core/plan.js';
+import type { Change, FieldChange, Plan } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
 import { checkLabel, failing, type CheckResult } from './posture.js';
+import { cell, changeSections } from './render-markdown.js';
 import { formatValue, renderPlan } from './render-text.js';
 
 /**
@@ -92,20 +93,6 @@ function renderText(report: DriftReport, color: boolean): string {
 
 // ---- markdown --------------------------------------------------------------------------------------------------
 
-const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-
-function changeDetail(c: Change): string {
-  if (c.action === 'update' && c.fields) return c.fields.map(fieldText).join('; ');
-  if (c.action === 'create') return 'to create';
-  if (c.action === 'delete') return 'to delete';
-  return c.instructions ?? '';
-}
-
-function fieldText(f: FieldChange): string {
-  if (f.note) return `${f.field}: (${f.note})`;
-  return `${f.field}: ${formatValue(f.before)} → ${formatValue(f.after)}`;
-}
-
 function renderMarkdown(report: DriftReport): string {
   const s = report.summary;
   const failed = failing(report.posture);
@@ -120,9 +107,8 @@ function renderMarkdown(report: DriftReport): string {
   if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) out.push('No changes: AWS matches accounts.yaml.', '');
   else if (report.plan.changes.length === 0) out.push('No changes in the accounts lz could read; the others are unknown (below).', '');
   else {
-    out.push('| | Address | Action | What differs |', '| --- | --- | --- | --- |');
-    for (const c of report.plan.changes) out.push(`| ${ACTION_SYMBOL[c.action]} | \`${cell(c.address)}\` | ${c.action} | ${cell(changeDetail(c))} |`);
-    out.push('');
+    // The plan comment's sections: one per account, each a diff (a policy document's as a diff of its lines).
+    for (const section of changeSections(report.plan.changes)) out.push(section.markdown);
   }
 
   if (report.plan.unreadable?.length) {
@@ -155,6 +141,11 @@ function renderMarkdown(report: DriftReport): string {
 }
 
 // ---- junit -----------------------------------------------------------------------------------------------------
+
+/** An update's fields on one line, for a failure's body. */
+function fieldsText(fields: readonly FieldChange[]): string {
+  return fields.map((f) => (f.note ? `${f.field}: (${f.note})` : `${f.field}: ${formatValue(f.before)} → ${formatValue(f.after)}`)).join('; ');
+}
 
 /** XML 1.0 text: the five entities, and characters XML cannot hold at all dropped. */
 export function xmlEscape(text: string): string {
@@ -214,7 +205,7 @@ function renderJunit(report: DriftReport): string {
             failure: {
               type: 'drift',
               message: `${changes.length} change${changes.length === 1 ? '' : 's'}: ${changes.map((c) => c.address).join(', ')}`,
-              body: changes.map((c) => `${c.action} ${c.address}${c.action === 'update' ? `: ${changeDetail(c)}` : ''}`).join('\n'),
+              body: changes.map((c) => `${c.action} ${c.address}${c.action === 'update' && c.fields ? `: ${fieldsText(c.fields)}` : ''}`).join('\n'),
             },
           }
         : {}),

@@ -1,4 +1,4 @@
-import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan } from '../core/plan.js';
+import { ACTION_SYMBOL, countChanges, type Change, type FieldChange, type Plan, type Unmanaged } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
 
 const COLOR: Record<Change['action'], number> = { create: 32, update: 33, delete: 31, manual: 35 };
@@ -25,7 +25,8 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
     lines.push('lz will perform the following actions:', '');
     for (const change of plan.changes) {
       lines.push(`  ${paint(COLOR[change.action], ACTION_SYMBOL[change.action])} ${bold(change.address)}`);
-      lines.push(...describe(change).map((l) => `      ${l}`));
+      const removed = change.action === 'delete' ? '  (will be removed)' : '';
+      lines.push(...detailLines(change).map((l) => `      ${l.nested ? '    ' : ''}${l.mark ? `${l.mark} ` : ''}${l.text}${removed}`));
       for (const f of change.findings ?? []) {
         const head = `${f.severity === 'error' ? paint(31, 'error') : paint(33, 'warning')} (${f.source}): `;
         lines.push(...wrap(f.message, 96).map((l, i) => `      ${i === 0 ? head : '  '}${l}`));
@@ -43,7 +44,7 @@ export function renderPlan(plan: Plan, options: RenderOptions): string {
   }
   if (plan.unmanaged.length > 0) {
     lines.push(bold('Not in accounts.yaml (reported, left alone):'));
-    for (const u of plan.unmanaged) lines.push(`  ? ${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`);
+    for (const u of plan.unmanaged) lines.push(`  ? ${unmanagedText(u)}`);
     lines.push('');
   }
   if (plan.inProgress?.length) {
@@ -167,23 +168,43 @@ export function manualGroups(plan: Pick<Plan, 'manual'>): ManualGroup[] {
   return [...groups.values()];
 }
 
-function listed(names: string[], max = 6): string {
+/** Something AWS has and the file does not name, as the plans say it. */
+export function unmanagedText(u: Unmanaged): string {
+  return `${u.description}${u.prunable && !/--prune/.test(u.description) ? ' (--prune removes it)' : ''}`;
+}
+
+/** Names in a line, at most `max` of them and how many more. */
+export function listed(names: readonly string[], max = 6): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
-function describe(change: Change): string[] {
-  if (change.action === 'update' && change.fields) return change.fields.flatMap(renderField);
-  if (change.action === 'create') return attributes(change.after);
-  if (change.action === 'delete') return attributes(change.before).map((l) => `${l}  (will be removed)`);
+/**
+ * One line of what a change does, apart from how it is printed: the text plan indents it under the address,
+ * the Markdown plan puts `mark` in a diff block's first column so that GitHub colours it.
+ */
+export interface DetailLine {
+  /** Set on the lines of an update (`~` changed, `+` added, `-` removed, ` ` unchanged context); a create's or delete's lines have none. */
+  mark?: '+' | '-' | '~' | ' ';
+  /** A line of a document's diff, under its field's line. */
+  nested?: boolean;
+  text: string;
+}
+
+/** What a change does, line by line: the fields of an update, the attributes a create sets or a delete removes. */
+export function detailLines(change: Change): DetailLine[] {
+  if (change.action === 'update' && change.fields) return change.fields.flatMap(fieldLines);
+  if (change.action === 'create') return attributes(change.after).map((text) => ({ text }));
+  if (change.action === 'delete') return attributes(change.before).map((text) => ({ text }));
   return [];
 }
 
-function renderField(f: FieldChange): string[] {
+function fieldLines(f: FieldChange): DetailLine[] {
   if (!f.note && isStructured(f.before) && isStructured(f.after) && Math.max(formatValue(f.before).length, formatValue(f.after).length) > LINE_WIDTH - 20) {
     // A policy document changed in one statement reads as a diff of its lines, not as two walls of text.
-    return [`~ ${f.field}:`, ...lineDiff(JSON.stringify(f.before, null, 2).split('\n'), JSON.stringify(f.after, null, 2).split('\n')).map((l) => `    ${l}`)];
+    const diff = lineDiff(JSON.stringify(f.before, null, 2).split('\n'), JSON.stringify(f.after, null, 2).split('\n'));
+    return [{ mark: '~', text: `${f.field}:` }, ...diff.map((l) => ({ mark: l[0] as DetailLine['mark'], nested: true, text: l.slice(2) }))];
   }
-  return [renderScalarField(f)];
+  return [scalarFieldLine(f)];
 }
 
 const isStructured = (v: unknown) => typeof v === 'object' && v !== null;
@@ -209,11 +230,11 @@ export function lineDiff(before: string[], after: string[]): string[] {
   return out;
 }
 
-function renderScalarField(f: FieldChange): string {
+function scalarFieldLine(f: FieldChange): DetailLine {
   const value = (v: unknown) => (f.note ? `(${f.note})` : formatValue(v));
-  if (f.before === null || f.before === undefined) return `+ ${f.field} = ${value(f.after)}`;
-  if (f.after === null || f.after === undefined) return `- ${f.field} = ${formatValue(f.before)}`;
-  return `~ ${f.field}: ${value(f.before)} -> ${value(f.after)}`;
+  if (f.before === null || f.before === undefined) return { mark: '+', text: `${f.field} = ${value(f.after)}` };
+  if (f.after === null || f.after === undefined) return { mark: '-', text: `${f.field} = ${formatValue(f.before)}` };
+  return { mark: '~', text: `${f.field}: ${value(f.before)} -> ${value(f.after)}` };
 }
 
 function attributes(value: unknown): string[] {

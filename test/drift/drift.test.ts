@@ -113,7 +113,8 @@ describe('lz drift', () => {
       expect(r.out).toContain('Wrote the markdown report to report.md.');
       const md = readFileSync(join(w.dir, 'report.md'), 'utf8');
       expect(md).toContain('## lz drift: ❌ drift and failing findings');
-      expect(md).toContain('| ~ | `Development.password-policy` | update | minimumLength: 8 → 14 |');
+      // The changes as the plan comment shows them: a section per account, a diff inside.
+      expect(md).toContain('<details><summary><b>Development</b>: 1 to change</summary>\n\n```diff\n! Development.password-policy\n!     minimumLength: 8 -> 14\n```');
       expect(md).toContain('| Production | 1.4 | IAM.4 | No root user access keys exist | the root user has access keys |');
       expect(md).toContain('| Development | 1.8 | IAM.15 |');
       expect(md).not.toContain('| General |');

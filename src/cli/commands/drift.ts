@@ -6,9 +6,10 @@ import { writeFileAtomic } from '../../files.js';
 import { loadManifest } from '../../manifest/index.js';
 import { makePlan } from '../../engine/planner.js';
 import { evaluatePosture, postureChecks, type CheckResult } from '../../engine/posture.js';
-import { driftReport, renderReport, REPORT_FORMATS, summarySentence, type DriftReport, type ReportFormat } from '../../engine/render-report.js';
+import { driftReport, renderReport, REPORT_FORMATS, summarySentence, type DriftReport } from '../../engine/render-report.js';
 import { defaultRegistry, defaultSections } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { chosenFormat } from '../format-option.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { openSession, type AwsCliOptions } from '../session.js';
@@ -41,13 +42,6 @@ export function parseFailOn(value: string): FailOn {
   return { drift: all || parts.includes('drift'), findings: all || parts.includes('findings') };
 }
 
-function parseFormat(value: string): ReportFormat {
-  if (!(REPORT_FORMATS as readonly string[]).includes(value)) {
-    throw new LzError('bad-option', `--format must be one of ${REPORT_FORMATS.join(', ')}, not "${value}"`);
-  }
-  return value as ReportFormat;
-}
-
 /** Exit 2 when what --fail-on names is present, else 0. */
 export function driftExitCode(report: DriftReport, failOn: FailOn): number {
   const drift = failOn.drift && report.summary.changes > 0;
@@ -60,10 +54,7 @@ export function driftExitCode(report: DriftReport, failOn: FailOn): number {
  * plan makes no write call, and the posture checks evaluate what the plan read (see docs/architecture.md).
  */
 export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<number> {
-  if (opts.json && opts.format !== 'text' && opts.format !== 'json') {
-    throw new LzError('bad-option', `--json is --format json; it cannot be combined with --format ${opts.format}.`, { hint: 'Give one of them.' });
-  }
-  const format = parseFormat(opts.json ? 'json' : opts.format);
+  const format = chosenFormat(opts, REPORT_FORMATS);
   const failOn = parseFailOn(opts.failOn);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const manifestPath = resolve(io.cwd, opts.file);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LzError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import { findPendingSecrets } from '../../secrets.js';
 import type { Lock } from '../../engine/lock.js';
@@ -8,9 +9,11 @@ import { loadManifest, type LoadedManifest } from '../../manifest/index.js';
 import { makePlan, type PlanOptions, type PlanResult } from '../../engine/planner.js';
 import { hasChanges } from '../../core/plan.js';
 import { renderChecklist } from '../../engine/render-checklist.js';
+import { code, renderPlanMarkdown } from '../../engine/render-markdown.js';
 import { planJson, renderPlan } from '../../engine/render-text.js';
 import { defaultRegistry, defaultSections } from '../../resources/registry.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
+import { chosenFormat } from '../format-option.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { openSession, type AwsCliOptions, type Session } from '../session.js';
@@ -18,8 +21,10 @@ import { openSession, type AwsCliOptions, type Session } from '../session.js';
 export interface PlanCliOptions extends AwsCliOptions {
   file: string;
   json?: boolean;
-  /** `--format json` is `--json`: the spelling drift takes works for plan too. */
-  format?: 'text' | 'json';
+  /** text, json or markdown; `--json` is `--format json`, the one spelling plan and drift share. */
+  format?: string;
+  /** For `--format markdown`: where the full plan is, named in a comment that had to leave sections out. */
+  markdownNote?: string;
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
@@ -76,19 +81,44 @@ export async function planFromCli(
   }
 }
 
+const PLAN_FORMATS = ['text', 'json', 'markdown'] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+/** The CI's words for where the full plan is go into a comment as they are: a line of Markdown, not a page. */
+const MARKDOWN_NOTE_MAX = 500;
+
+/** Refuses options that contradict each other before anything is read. */
+function outputFormat(opts: PlanCliOptions): PlanFormat {
+  const format = chosenFormat(opts, PLAN_FORMATS);
+  if (opts.markdownNote !== undefined && format !== 'markdown') {
+    throw new LzError('bad-option', `--markdown-note is for --format markdown; this plan is printed as ${format}.`, { hint: 'Add --format markdown, or leave --markdown-note out.' });
+  }
+  if (opts.markdownNote !== undefined && opts.markdownNote.length > MARKDOWN_NOTE_MAX) {
+    throw new LzError('bad-option', `--markdown-note takes at most ${MARKDOWN_NOTE_MAX} characters (it is ${opts.markdownNote.length}): it is one line of the comment, e.g. "the lz-plan artifact of this run".`);
+  }
+  if (opts.manual && format === 'markdown') {
+    throw new LzError('bad-option', '--manual prints the root-user checklist as text; it cannot be combined with --format markdown.', { hint: 'Give one of them.' });
+  }
+  return format;
+}
+
 export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<number> {
-  if (opts.format === 'json') opts = { ...opts, json: true };
+  const format = outputFormat(opts);
   const progress = new Progress(io);
   const { plan, session, manifest } = await planFromCli(opts, io, progress);
   try {
+    // The saved plan is always JSON, whatever stdout shows: it is what apply reads.
     if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), planJson(plan));
-    if (opts.manual && !opts.json) {
+    if (opts.manual && format === 'text') {
       // The checklist is for a person; manual steps never change the exit code, unreadable accounts do.
       io.stdout(renderChecklist(plan, manifest.accounts, defaultRegistry, { color: useColor(io) }));
       return plan.unreadable?.length ? EXIT_ERROR : EXIT_OK;
     }
-    if (opts.json) io.stdout(planJson(plan));
-    else {
+    if (format === 'json') io.stdout(planJson(plan));
+    else if (format === 'markdown') {
+      const fullPlan = opts.markdownNote ?? (opts.out ? `the plan saved to ${code(opts.out)} (${code(`lz apply ${opts.out}`)} applies exactly it)` : undefined);
+      io.stdout(renderPlanMarkdown(plan, { fullPlan }));
+    } else {
       io.stdout(renderPlan(plan, { color: useColor(io) }));
       if (opts.out) io.stdout(`\nSaved the plan to ${opts.out}. Apply exactly this plan with: lz apply ${opts.out}\n`);
     }
