@@ -29,7 +29,7 @@ function addTags(context: Map<string, string[]>, prefix: string, tags: { Key: st
 }
 
 /** The global condition keys the sandbox knows for a request (lower-cased, as conditions compare them). */
-function requestContext(state: SandboxState, account: AccountRecord | undefined, ctx: OperationContext, input: Record<string, unknown>, service: SandboxService): Map<string, string[]> {
+function requestContext(state: SandboxState, account: AccountRecord | undefined, ctx: OperationContext, operation: string, input: Record<string, unknown>, service: SandboxService): Map<string, string[]> {
   const { caller } = ctx;
   const now = ctx.runtime.now();
   const context = new Map<string, string[]>([
@@ -49,6 +49,7 @@ function requestContext(state: SandboxState, account: AccountRecord | undefined,
   if (org?.members[caller.accountId]) context.set('aws:principalorgid', [org.id]);
   if (account) addTags(context, 'aws:principaltag/', principalTags(account, caller));
   if (service.signingName === 'iam') addTags(context, 'aws:resourcetag/', iamResourceTags(account, input));
+  for (const [key, values] of Object.entries(service.conditionKeysOf?.(operation, input) ?? {})) context.set(key, values);
   return context;
 }
 
@@ -100,7 +101,7 @@ export function authorize(service: SandboxService, operation: string, input: Rec
   const { state, caller } = ctx;
   const account = state.accounts[caller.accountId];
   const resource = service.resourceOf?.(operation, input, ctx) ?? '*';
-  const req: PolicyRequest = { action, resource, context: requestContext(state, account, ctx, input, service) };
+  const req: PolicyRequest = { action, resource, context: requestContext(state, account, ctx, operation, input, service) };
   // Service-linked roles are bound by neither SCPs nor RCPs.
   const serviceLinked = caller.kind === 'assumed-role' && rolePathOf(account, caller).startsWith('/aws-service-role/');
   const scp = serviceLinked ? undefined : organizationDecision(state, caller.accountId, 'SERVICE_CONTROL_POLICY', req);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AuthFailure, authenticate } from './auth.js';
-import { authorize } from './authorize.js';
+import { actionOf, authorize } from './authorize.js';
 import type { RawRequest } from './types.js';
 import { dispatch, fallbackCodec, serviceFor, signingNameOf, unsignedServiceOf } from './dispatch.js';
 import type { ServiceRegistry } from './dispatch.js';
@@ -136,7 +136,7 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   };
   const requestId = randomUUID();
   const state = core.state();
-  const entry: RequestLogEntry = { service: '', operation: '', callerAccount: '', callerArn: '', status: 0, readOnly: true, time: Date.now() };
+  const entry: RequestLogEntry = { service: '', operation: '', action: '', callerAccount: '', callerArn: '', status: 0, readOnly: true, time: Date.now() };
   core.log.push(entry);
   const answer = (codec: ProtocolCodec, service: SandboxService | undefined, r: EncodedResponse, errorCode?: string) => {
     entry.status = r.status;
@@ -180,6 +180,7 @@ async function handle(core: SandboxCore, req: IncomingMessage, res: ServerRespon
   const { service, codec, decoded } = routed;
   const { operation } = decoded;
   entry.operation = operation;
+  entry.action = actionOf(service, operation);
   const readOnly = isReadOnly(service, operation);
   entry.readOnly = readOnly;
   for (const listener of core.listeners ?? []) listener(entry);

@@ -140,6 +140,9 @@ export interface SandboxService {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded wire input, as handlers get it
   resourceOf?: (operation: string, input: Record<string, any>, ctx: OperationContext) => string;
+  /** The service's own condition keys for a request (lower-cased, e.g. `sts:taskpolicyarn`), as policies compare them. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as resourceOf: each service reads its own input shapes
+  conditionKeysOf?: (operation: string, input: Record<string, any>) => Record<string, string[]>;
   /** restXml: errors come inside `<ErrorResponse>` (S3 Control); S3's model says noErrorWrapping. */
   wrapsXmlErrors?: boolean;
   /** restJson1/restXml: map a request to an operation and its path/query parameters. */
@@ -161,6 +164,8 @@ export interface SandboxService {
 export interface RequestLogEntry {
   service: string;
   operation: string;
+  /** The IAM action the request is authorized as (`iam:CreateUser`, `budgets:ViewBudget`); empty before routing. */
+  action: string;
   callerAccount: string;
   callerArn: string;
   status: number;

@@ -22,7 +22,9 @@ export interface Deployed {
   policies: Record<string, { Statement: { Action: string[] }[] }>;
 }
 
-export async function deployTemplate(iam: IAMClient, text: string, accountId: string, overrides: Record<string, string> = {}): Promise<Deployed> {
+/** `without`: an action left out of every policy, as if the template had not granted it (the least-privilege test). */
+export async function deployTemplate(iam: IAMClient, text: string, accountId: string, opts: { overrides?: Record<string, string>; without?: string } = {}): Promise<Deployed> {
+  const overrides = opts.overrides ?? {};
   const t = parse(text) as Template;
   const params: Record<string, string> = { 'AWS::AccountId': accountId, 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1' };
   for (const [name, p] of Object.entries(t.Parameters)) params[name] = overrides[name] ?? p.Default ?? '';
@@ -58,7 +60,9 @@ export async function deployTemplate(iam: IAMClient, text: string, accountId: st
       const out = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: p.Url as string, ClientIDList: p.ClientIdList as string[] }));
       arns[logical] = out.OpenIDConnectProviderArn!;
     } else if (r.Type === 'AWS::IAM::ManagedPolicy') {
-      policies[logical] = p.PolicyDocument as Deployed['policies'][string];
+      const doc = p.PolicyDocument as Deployed['policies'][string];
+      doc.Statement = doc.Statement.map((st) => ({ ...st, Action: st.Action.filter((a) => a !== opts.without) })).filter((st) => st.Action.length > 0);
+      policies[logical] = doc;
       const out = await iam.send(new CreatePolicyCommand({ PolicyName: `lz-bootstrap-${logical}`, PolicyDocument: JSON.stringify(p.PolicyDocument), Description: p.Description as string }));
       arns[logical] = out.Policy!.Arn!;
     } else if (r.Type === 'AWS::IAM::Role') {

@@ -140,6 +140,11 @@ export const stsService: SandboxService = {
   operations,
   // The AssumeRole family acts on the role it names (SCPs and RCPs may name it).
   resourceOf: (operation, input) => (operation.startsWith('AssumeRole') && typeof input.RoleArn === 'string' ? input.RoleArn : '*'),
+  // IAM's documented key for AssumeRoot: policies grant it for named task policies only.
+  conditionKeysOf: (operation, input): Record<string, string[]> => {
+    const arn = (input.TaskPolicyArn as { arn?: unknown } | undefined)?.arn;
+    return operation === 'AssumeRoot' && typeof arn === 'string' ? { 'sts:taskpolicyarn': [arn] } : {};
+  },
   // The SDK sends it without a signature: the web identity token is the credential.
   unsignedOperations: ['AssumeRoleWithWebIdentity'],
   // Nothing STS does changes a resource: a plan may assume roles.
