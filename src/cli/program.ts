@@ -123,6 +123,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .addOption(fileOption())
     .requiredOption('--repository <owner/repo>', 'the GitHub repository whose workflows may run lz')
     .option('--branch <branch>', 'the only branch whose workflows may apply', 'main')
+    .option('--environment <name>', 'the GitHub environment the apply job runs in (then only it may apply)')
     .addOption(new Option('--oidc-provider <how>', "create GitHub's OIDC provider, or use the account's existing one").choices(['create', 'existing']).default('create'))
     .option('--plan-role <name>', 'the plan role\'s name', 'lz-plan')
     .option('--apply-role <name>', 'the apply role\'s name', 'lz-apply')

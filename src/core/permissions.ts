@@ -15,8 +15,8 @@ export interface Grant {
   access: Access;
   actions: readonly string[];
   /**
-   * The resource the actions are granted on; `*` when omitted. `{accessRole}` and `{lockBucket}` stand for the
-   * file's `organization.accessRole` and `organization.lock.bucket`.
+   * The resource the actions are granted on; `*` when omitted. `{accessRole}`, `{readRole}` and `{lockBucket}`
+   * stand for the file's `organization.accessRole`, `organization.readRole` and `organization.lock.bucket`.
    */
   resource?: string;
   condition?: PolicyCondition;

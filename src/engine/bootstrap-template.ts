@@ -13,9 +13,13 @@ import { generatePolicy, splitPolicy, type PolicyDocument } from './permissions.
 export interface BootstrapOptions {
   repository: string;
   branch: string;
+  /** A GitHub environment the apply job runs in: its token's subject names the environment, not the branch. */
+  environment?: string;
   /** Create GitHub's OIDC provider, or use the one the account already has. */
   createOidcProvider: boolean;
   accessRole: string;
+  /** The role plan and drift assume in member accounts; when it is not the access role, a StackSet makes it there. */
+  readRole: string;
   lockBucket: string;
   planRoleName: string;
   applyRoleName: string;
@@ -38,7 +42,7 @@ function substituted(value: Json): Json {
 const OIDC_PROVIDER_ARN = `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
 
 /** Who may assume a role: the repository's workflows whose token's `sub` matches, through GitHub's provider. */
-function trustedBy(sub: { operator: 'StringLike' | 'StringEquals'; value: string }): Json {
+function trustedBy(sub: { operator: 'StringLike' | 'StringEquals'; value: Json }): Json {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -48,7 +52,7 @@ function trustedBy(sub: { operator: 'StringLike' | 'StringEquals'; value: string
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-          ...{ [sub.operator]: { ...(sub.operator === 'StringEquals' ? { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE } : {}), [`${GITHUB_OIDC_HOST}:sub`]: { 'Fn::Sub': sub.value } } },
+          ...{ [sub.operator]: { ...(sub.operator === 'StringEquals' ? { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE } : {}), [`${GITHUB_OIDC_HOST}:sub`]: sub.value } },
         },
       },
     ],
@@ -72,17 +76,38 @@ function managedPolicies(prefix: string, doc: PolicyDocument, description: strin
   );
 }
 
-/** The statement each member account's access role must hold in its trust policy for the two roles to reach it. */
-export function memberTrustStatement(options: Pick<BootstrapOptions, 'planRoleName' | 'applyRoleName'>, managementAccountId = '<management account id>'): Json {
-  return {
-    Effect: 'Allow',
-    Principal: { AWS: [`arn:aws:iam::${managementAccountId}:role/${options.planRoleName}`, `arn:aws:iam::${managementAccountId}:role/${options.applyRoleName}`] },
-    Action: 'sts:AssumeRole',
-  };
+/** The statement each member account's own access role must hold in its trust policy for lz's roles to reach it. */
+export function memberTrustStatement(options: Pick<BootstrapOptions, 'planRoleName' | 'applyRoleName' | 'readRole' | 'accessRole'>, managementAccountId = '<management account id>'): Json {
+  const roles = options.readRole === options.accessRole ? [options.planRoleName, options.applyRoleName] : [options.applyRoleName];
+  return { Effect: 'Allow', Principal: { AWS: roles.map((r) => `arn:aws:iam::${managementAccountId}:role/${r}`) }, Action: 'sts:AssumeRole' };
+}
+
+/**
+ * The stack the StackSet puts in every member account: the read role, trusted only by the plan role, holding
+ * only what plan reads there. A pull request's workflow runs as the plan role, so it then cannot write in
+ * any account, the member accounts included.
+ */
+function memberReadRoleTemplate(registry: Registry): string {
+  const memberPlan = generatePolicy(registry, 'member-plan', { accessRole: '', readRole: '', lockBucket: '' });
+  return JSON.stringify({
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: 'lz: the read-only role lz plan and drift assume in this account (deployed by lz bootstrap\'s StackSet)',
+    Parameters: { ReadRoleName: { Type: 'String' }, PlanRoleArn: { Type: 'String' } },
+    Resources: {
+      ReadRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: { Ref: 'ReadRoleName' },
+          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: { Ref: 'PlanRoleArn' } }, Action: 'sts:AssumeRole' }] },
+          Policies: [{ PolicyName: 'lz-member-plan', PolicyDocument: memberPlan }],
+        },
+      },
+    },
+  });
 }
 
 export function bootstrapTemplate(registry: Registry, options: BootstrapOptions): Json {
-  const values = { accessRole: '${AccessRoleName}', lockBucket: '${LockBucket}' };
+  const values = { accessRole: '${AccessRoleName}', readRole: '${ReadRoleName}', lockBucket: '${LockBucket}' };
   const plan = managedPolicies('Plan', generatePolicy(registry, 'management-plan', values), 'What lz plan, drift and import call');
   const apply = managedPolicies('Apply', generatePolicy(registry, 'management-apply', values), 'What lz apply calls on top of the plan policy');
   const refs = (policies: Record<string, Json>) => Object.keys(policies).map((name) => ({ Ref: name }));
@@ -92,11 +117,24 @@ export function bootstrapTemplate(registry: Registry, options: BootstrapOptions)
     Parameters: {
       GitHubRepository: { Type: 'String', Default: options.repository, AllowedPattern: '[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+', Description: 'OWNER/REPO whose workflows may run lz' },
       ApplyBranch: { Type: 'String', Default: options.branch, Description: 'The only branch whose workflows may apply' },
+      ApplyEnvironment: { Type: 'String', Default: options.environment ?? '', Description: 'The GitHub environment the apply job runs in, if any: then only that environment may apply' },
       CreateOidcProvider: { Type: 'String', Default: String(options.createOidcProvider), AllowedValues: ['true', 'false'], Description: `false when the account already has the ${GITHUB_OIDC_HOST} provider` },
-      AccessRoleName: { Type: 'String', Default: options.accessRole, Description: 'organization.accessRole: the role lz assumes in member accounts' },
+      AccessRoleName: { Type: 'String', Default: options.accessRole, Description: 'organization.accessRole: the role lz apply assumes in member accounts' },
+      ReadRoleName: { Type: 'String', Default: options.readRole, Description: 'organization.readRole: the role lz plan and drift assume in member accounts (the access role when the same)' },
+      OrganizationRootId: { Type: 'String', Default: '', AllowedPattern: '(r-[0-9a-z]{4,32})?', Description: 'The organization root (r-...) the read role is deployed under; needed when ReadRoleName is not AccessRoleName' },
       LockBucket: { Type: 'String', Default: options.lockBucket, Description: 'organization.lock.bucket: where apply keeps its lock' },
     },
-    Conditions: { CreatingOidcProvider: { 'Fn::Equals': [{ Ref: 'CreateOidcProvider' }, 'true'] } },
+    Conditions: {
+      CreatingOidcProvider: { 'Fn::Equals': [{ Ref: 'CreateOidcProvider' }, 'true'] },
+      ApplyInEnvironment: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ApplyEnvironment' }, ''] }] },
+      SeparateReadRole: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ReadRoleName' }, { Ref: 'AccessRoleName' }] }] },
+    },
+    Rules: {
+      ReadRoleNeedsTheRoot: {
+        RuleCondition: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ReadRoleName' }, { Ref: 'AccessRoleName' }] }] },
+        Assertions: [{ Assert: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrganizationRootId' }, ''] }] }, AssertDescription: 'OrganizationRootId (aws organizations list-roots) is needed to deploy the read role to every member account' }],
+      },
+    },
     Resources: {
       GitHubOidcProvider: {
         Type: 'AWS::IAM::OIDCProvider',
@@ -106,13 +144,32 @@ export function bootstrapTemplate(registry: Registry, options: BootstrapOptions)
       },
       ...plan,
       ...apply,
+      // Service-managed: Organizations deploys it to every member account, and to each new one as it joins.
+      MemberReadRole: {
+        Type: 'AWS::CloudFormation::StackSet',
+        Condition: 'SeparateReadRole',
+        Properties: {
+          StackSetName: 'lz-read-role',
+          Description: 'lz: the read-only role lz plan and drift assume in member accounts',
+          PermissionModel: 'SERVICE_MANAGED',
+          AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+          Capabilities: ['CAPABILITY_NAMED_IAM'],
+          ManagedExecution: { Active: true },
+          Parameters: [
+            { ParameterKey: 'ReadRoleName', ParameterValue: { Ref: 'ReadRoleName' } },
+            { ParameterKey: 'PlanRoleArn', ParameterValue: { 'Fn::GetAtt': ['PlanRole', 'Arn'] } },
+          ],
+          StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: [{ Ref: 'OrganizationRootId' }] }, Regions: [{ Ref: 'AWS::Region' }] }],
+          TemplateBody: memberReadRoleTemplate(registry),
+        },
+      },
       PlanRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
           RoleName: options.planRoleName,
           Description: 'lz plan, drift and import from any workflow of the repository (pull requests included): reads only',
           MaxSessionDuration: 3600,
-          AssumeRolePolicyDocument: trustedBy({ operator: 'StringLike', value: 'repo:${GitHubRepository}:*' }),
+          AssumeRolePolicyDocument: trustedBy({ operator: 'StringLike', value: { 'Fn::Sub': 'repo:${GitHubRepository}:*' } }),
           ManagedPolicyArns: refs(plan),
         },
       },
@@ -120,9 +177,13 @@ export function bootstrapTemplate(registry: Registry, options: BootstrapOptions)
         Type: 'AWS::IAM::Role',
         Properties: {
           RoleName: options.applyRoleName,
-          Description: 'lz apply, from the repository\'s apply branch only',
+          Description: "lz apply, from the repository's apply branch (or its apply environment) only",
           MaxSessionDuration: 3600,
-          AssumeRolePolicyDocument: trustedBy({ operator: 'StringEquals', value: 'repo:${GitHubRepository}:ref:refs/heads/${ApplyBranch}' }),
+          // A job in an environment gets a token whose subject is the environment (GitHub's OIDC documentation).
+          AssumeRolePolicyDocument: trustedBy({
+            operator: 'StringEquals',
+            value: { 'Fn::If': ['ApplyInEnvironment', { 'Fn::Sub': 'repo:${GitHubRepository}:environment:${ApplyEnvironment}' }, { 'Fn::Sub': 'repo:${GitHubRepository}:ref:refs/heads/${ApplyBranch}' }] },
+          }),
           ManagedPolicyArns: [...refs(plan), ...refs(apply)],
         },
       },
@@ -144,10 +205,20 @@ export function bootstrapYaml(registry: Registry, options: BootstrapOptions): st
     ` lz bootstrap for ${options.repository}: deploy in the management account, e.g.`,
     `   aws cloudformation deploy --template-file <this file> --stack-name lz-github --capabilities CAPABILITY_NAMED_IAM`,
     ``,
-    ` Member accounts: the roles reach them through the access role (${options.accessRole}). The role Organizations`,
-    ` creates trusts the whole management account, which is enough. A role of your own must trust the two roles:`,
+    ...(options.readRole === options.accessRole
+      ? [
+          ` Member accounts: plan and apply both reach them through the access role (${options.accessRole}), so a pull`,
+          ` request's plan role can write there too. Name a read role (organization.readRole) and bootstrap again: the`,
+          ` StackSet below then deploys it to every member account, and only the apply role reaches the access role.`,
+        ]
+      : [
+          ` Member accounts: plan and drift reach them through the read role (${options.readRole}), which the StackSet`,
+          ` below deploys (set OrganizationRootId; trusted access for CloudFormation StackSets must be on). Apply reaches`,
+          ` them through the access role (${options.accessRole}).`,
+        ]),
+    ` The role Organizations creates trusts the whole management account, which is enough. An access role of your own`,
+    ` must trust the apply role and hold the member policies of docs/permissions.md:`,
     `   ${JSON.stringify(memberTrustStatement(options))}`,
-    ` and hold the member policies of docs/permissions.md.`,
   ].join('\n');
   return doc.toString({ lineWidth: 0 });
 }

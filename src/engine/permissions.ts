@@ -9,9 +9,12 @@ import { SNAPSHOT_PERMISSIONS } from './organization-snapshot.js';
  * `lz bootstrap`'s template and the least-privilege test all come from here.
  */
 
-/** Reaching a member account: the access role, named by the file. */
+/** Reaching a member account: plan and drift through the read role, apply through the access role (the same one unless the file names a read role). */
 const ACCESS_ROLE_PERMISSIONS: Permissions = {
-  management: [{ ...reads('sts:AssumeRole'), resource: 'arn:aws:iam::*:role/{accessRole}' }],
+  management: [
+    { ...reads('sts:AssumeRole'), resource: 'arn:aws:iam::*:role/{readRole}' },
+    { access: 'write', actions: ['sts:AssumeRole'], resource: 'arn:aws:iam::*:role/{accessRole}' },
+  ],
 };
 
 /** Where a grant came from: a kind's name, or a part of the engine. */
@@ -51,6 +54,7 @@ export interface PolicyDocument {
 /** What the placeholders in grants' resources stand for (the file's values, or a template's parameters). */
 export interface PolicyValues {
   accessRole: string;
+  readRole: string;
   lockBucket: string;
 }
 
@@ -72,7 +76,7 @@ export function generatePolicy(registry: Registry, name: PolicyName, values: Pol
   const groups = new Map<string, { service: string; resource: string; condition?: PolicyCondition; actions: Set<string> }>();
   for (const d of declaredGrants(registry)) {
     if (!where.includes(d.where) || d.grant.access !== access) continue;
-    const resource = (d.grant.resource ?? '*').replace('{accessRole}', values.accessRole).replace('{lockBucket}', values.lockBucket);
+    const resource = (d.grant.resource ?? '*').replace('{accessRole}', values.accessRole).replace('{readRole}', values.readRole).replace('{lockBucket}', values.lockBucket);
     for (const action of d.grant.actions) {
       const service = action.slice(0, action.indexOf(':'));
       const key = JSON.stringify([service, resource, d.grant.condition ?? null]);

@@ -86,6 +86,7 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     units: unitsOf(manifest),
     management,
     accessRole: manifest.organization.accessRole,
+    readRole: manifest.organization.readRole ?? manifest.organization.accessRole,
     dir,
     locate: (path) => source.locate(path),
   };

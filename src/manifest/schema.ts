@@ -120,6 +120,9 @@ export const bucketNameSchema = z.string().regex(S3_BUCKET, rule('must be a vali
 const organizationFrame = {
   management: accountNameSchema.describe('Name of the management account; it must be listed in `accounts`.'),
   accessRole: iamName(64, 'IAM role names are 1-64 characters').default('OrganizationAccountAccessRole').describe('Role lz assumes in member accounts.'),
+  readRole: iamName(64, 'IAM role names are 1-64 characters')
+    .optional()
+    .describe('Role plan and drift assume in member accounts instead, one that can only read (lz bootstrap deploys it); default: accessRole.'),
   units: z.array(unitPathSchema).default([]).describe("OU paths, '/'-separated; parents are implied."),
   emailPattern: z
     .string()

@@ -8,6 +8,7 @@ export interface Manifest {
   organization: {
     management: string;
     accessRole: string;
+    readRole?: string;
     units: string[];
     emailPattern?: string;
     lock?: { bucket: string };
@@ -50,6 +51,8 @@ export interface LoadedManifest {
   units: string[];
   management: ResolvedAccount;
   accessRole: string;
+  /** The role plan and drift assume in member accounts: `organization.readRole`, else the access role. */
+  readRole: string;
   /** The directory accounts.yaml is in: files it names (policy documents) are read relative to it. */
   dir: string;
   /** Where a node of the document starts, for errors found later (e.g. during plan). */

@@ -19,14 +19,65 @@ import { defaultRegistry } from '../../src/resources/registry.js';
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 interface Template {
   AWSTemplateFormatVersion: string;
-  Parameters: Record<string, { Type: string; Default?: string; AllowedValues?: string[] }>;
-  Conditions: Record<string, Json>;
+  Parameters: Record<string, { Type: string; Default?: string; AllowedValues?: string[]; AllowedPattern?: string }>;
+  Conditions?: Record<string, Json>;
+  Rules?: Record<string, Json>;
   Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, Json> }>;
-  Outputs: Record<string, { Value: Json }>;
+  Outputs?: Record<string, { Value: Json }>;
 }
 
 const PSEUDO = new Set(['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue']);
 const INTRINSICS = new Set(['Ref', 'Fn::Sub', 'Fn::If', 'Fn::Equals', 'Fn::GetAtt', 'Fn::Join', 'Fn::Not', 'Fn::And', 'Fn::Or']);
+
+type Spec = Awaited<ReturnType<typeof loadAwsServiceSpec>>;
+
+/** What is wrong with a template by the specification: unknown types or properties, missing required ones, references to nothing. */
+function validate(db: Spec, t: Template): string[] {
+  const problems: string[] = [];
+  const names = new Set([...Object.keys(t.Parameters ?? {}), ...Object.keys(t.Resources)]);
+  const conditions = t.Conditions ?? {};
+  const attributes = new Map<string, Set<string>>();
+  for (const [logical, r] of Object.entries(t.Resources)) {
+    const spec = db.lookup('resource', 'cloudFormationType', 'equals', r.Type);
+    if (spec.length !== 1) {
+      problems.push(`${logical}: no resource type ${r.Type}`);
+      continue;
+    }
+    const { properties, attributes: attrs } = spec.only();
+    attributes.set(logical, new Set(Object.keys(attrs)));
+    for (const p of Object.keys(r.Properties)) if (!(p in properties)) problems.push(`${logical}: ${r.Type} has no property ${p}`);
+    for (const [p, def] of Object.entries(properties)) if (def.required && !(p in r.Properties)) problems.push(`${logical}: required property ${p} missing`);
+    if (r.Condition && !(r.Condition in conditions)) problems.push(`${logical}: unknown condition ${r.Condition}`);
+  }
+  const walk = (v: Json, where: string): void => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    if (!v || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k.startsWith('Fn::') || k === 'Ref') {
+        if (!INTRINSICS.has(k)) problems.push(`${where}: ${k} is not an intrinsic function this template may use`);
+        if (k === 'Ref' && !names.has(x as string) && !PSEUDO.has(x as string)) problems.push(`${where}: Ref ${String(x)} names nothing`);
+        if (k === 'Fn::Sub') {
+          for (const m of (x as string).matchAll(/\$\{([^}!]+)\}/g)) if (!names.has(m[1]!) && !PSEUDO.has(m[1]!)) problems.push(`${where}: Fn::Sub \${${m[1]}} names nothing`);
+        }
+        if (k === 'Fn::GetAtt') {
+          const [res, attr] = x as [string, string];
+          if (!attributes.get(res)?.has(attr)) problems.push(`${where}: ${res} has no attribute ${attr}`);
+        }
+        if (k === 'Fn::If' && !(((x as Json[])[0] as string) in conditions)) problems.push(`${where}: Fn::If on unknown condition`);
+      }
+      walk(x, `${where}.${k}`);
+    }
+  };
+  walk(t.Resources as unknown as Json, 'Resources');
+  walk((t.Outputs ?? {}) as unknown as Json, 'Outputs');
+  walk(conditions, 'Conditions');
+  walk((t.Rules ?? {}) as unknown as Json, 'Rules');
+  for (const [name, p] of Object.entries(t.Parameters ?? {})) {
+    if (p.AllowedValues && p.Default !== undefined && !p.AllowedValues.includes(p.Default)) problems.push(`${name}: default not allowed`);
+    if (p.AllowedPattern && p.Default !== undefined && !new RegExp(`^(?:${p.AllowedPattern})$`).test(p.Default)) problems.push(`${name}: default does not match its pattern`);
+  }
+  return problems;
+}
 
 async function bootstrap(file: string, ...args: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'lz-bootstrap-'));
@@ -39,6 +90,7 @@ async function bootstrap(file: string, ...args: string[]) {
 const FILE = `organization:
   management: General
   accessRole: LzAccess
+  readRole: LzRead
   lock: { bucket: acme-lz-locks }
 accounts:
   - { name: General, email: aws+general@example.com }
@@ -54,53 +106,20 @@ describe('lz bootstrap', () => {
     t = parse(text) as Template;
   });
 
-  it('is valid CloudFormation by the resource specification', async () => {
+  it('is valid CloudFormation by the resource specification, and so is the member stack its StackSet deploys', async () => {
     const db = await loadAwsServiceSpec();
     expect(t.AWSTemplateFormatVersion).toBe('2010-09-09');
     expect(text).toContain('AWSTemplateFormatVersion: "2010-09-09"');
-    const problems: string[] = [];
-    const names = new Set([...Object.keys(t.Parameters), ...Object.keys(t.Resources)]);
-    const attributes = new Map<string, Set<string>>();
-    for (const [logical, r] of Object.entries(t.Resources)) {
-      const spec = db.lookup('resource', 'cloudFormationType', 'equals', r.Type);
-      if (spec.length !== 1) {
-        problems.push(`${logical}: no resource type ${r.Type}`);
-        continue;
-      }
-      const { properties, attributes: attrs } = spec.only();
-      attributes.set(logical, new Set(Object.keys(attrs)));
-      for (const p of Object.keys(r.Properties)) if (!(p in properties)) problems.push(`${logical}: ${r.Type} has no property ${p}`);
-      for (const [p, def] of Object.entries(properties)) if (def.required && !(p in r.Properties)) problems.push(`${logical}: required property ${p} missing`);
-      if (r.Condition && !(r.Condition in t.Conditions)) problems.push(`${logical}: unknown condition ${r.Condition}`);
-    }
-    const walk = (v: Json, where: string): void => {
-      if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${where}[${i}]`));
-      if (!v || typeof v !== 'object') return;
-      for (const [k, x] of Object.entries(v)) {
-        if (k.startsWith('Fn::') || k === 'Ref') {
-          if (!INTRINSICS.has(k)) problems.push(`${where}: ${k} is not an intrinsic function this template may use`);
-          if (k === 'Ref' && !names.has(x as string) && !PSEUDO.has(x as string)) problems.push(`${where}: Ref ${String(x)} names nothing`);
-          if (k === 'Fn::Sub') {
-            for (const m of (x as string).matchAll(/\$\{([^}!]+)\}/g)) if (!names.has(m[1]!) && !PSEUDO.has(m[1]!)) problems.push(`${where}: Fn::Sub \${${m[1]}} names nothing`);
-          }
-          if (k === 'Fn::GetAtt') {
-            const [res, attr] = x as [string, string];
-            if (!attributes.get(res)?.has(attr)) problems.push(`${where}: ${res} has no attribute ${attr}`);
-          }
-          if (k === 'Fn::If' && !((x as Json[])[0] as string in t.Conditions)) problems.push(`${where}: Fn::If on unknown condition`);
-        }
-        walk(x, `${where}.${k}`);
-      }
-    };
-    walk(t.Resources as unknown as Json, 'Resources');
-    walk(t.Outputs as unknown as Json, 'Outputs');
-    walk(t.Conditions, 'Conditions');
-    for (const [name, p] of Object.entries(t.Parameters)) if (p.AllowedValues && p.Default !== undefined && !p.AllowedValues.includes(p.Default)) problems.push(`${name}: default not allowed`);
-    expect(problems).toEqual([]);
+    expect(validate(db, t)).toEqual([]);
+    const member = JSON.parse(t.Resources.MemberReadRole!.Properties.TemplateBody as string) as Template;
+    expect(validate(db, member)).toEqual([]);
+    // The StackSet passes exactly the member stack's parameters.
+    const passed = (t.Resources.MemberReadRole!.Properties.Parameters as { ParameterKey: string }[]).map((p) => p.ParameterKey).sort();
+    expect(passed).toEqual(Object.keys(member.Parameters).sort());
   }, 60_000);
 
   it('holds exactly the generated policies, each within IAM\'s size limit and a role\'s ten managed policies', () => {
-    const values = { accessRole: '${AccessRoleName}', lockBucket: '${LockBucket}' };
+    const values = { accessRole: '${AccessRoleName}', readRole: '${ReadRoleName}', lockBucket: '${LockBucket}' };
     const docs = (prefix: string) =>
       Object.entries(t.Resources)
         .filter(([name, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && name.startsWith(prefix))
@@ -115,7 +134,11 @@ describe('lz bootstrap', () => {
     // The file's access role and lock bucket are the parameters' defaults, and the policies use them.
     expect(t.Parameters.AccessRoleName!.Default).toBe('LzAccess');
     expect(t.Parameters.LockBucket!.Default).toBe('acme-lz-locks');
-    expect(JSON.stringify(docs('Plan'))).toContain('{"Fn::Sub":"arn:aws:iam::*:role/${AccessRoleName}"}');
+    expect(t.Parameters.ReadRoleName!.Default).toBe('LzRead');
+    // The plan role reaches member accounts only through the read role; only the apply role through the access role.
+    expect(JSON.stringify(docs('Plan'))).toContain('{"Fn::Sub":"arn:aws:iam::*:role/${ReadRoleName}"}');
+    expect(JSON.stringify(docs('Plan'))).not.toContain('${AccessRoleName}');
+    expect(JSON.stringify(docs('Apply'))).toContain('{"Fn::Sub":"arn:aws:iam::*:role/${AccessRoleName}"}');
     expect(JSON.stringify(docs('Apply'))).toContain('{"Fn::Sub":"arn:aws:s3:::${LockBucket}/lz/*"}');
   });
 
@@ -127,14 +150,23 @@ describe('lz bootstrap', () => {
       expect(s!.Condition).toMatchObject({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' } });
     }
     expect(trust('PlanRole')[0]!.Condition).toMatchObject({ StringLike: { 'token.actions.githubusercontent.com:sub': { 'Fn::Sub': 'repo:${GitHubRepository}:*' } } });
-    expect(trust('ApplyRole')[0]!.Condition).toMatchObject({ StringEquals: { 'token.actions.githubusercontent.com:sub': { 'Fn::Sub': 'repo:${GitHubRepository}:ref:refs/heads/${ApplyBranch}' } } });
+    expect(trust('ApplyRole')[0]!.Condition).toMatchObject({
+      StringEquals: {
+        'token.actions.githubusercontent.com:sub': {
+          'Fn::If': ['ApplyInEnvironment', { 'Fn::Sub': 'repo:${GitHubRepository}:environment:${ApplyEnvironment}' }, { 'Fn::Sub': 'repo:${GitHubRepository}:ref:refs/heads/${ApplyBranch}' }],
+        },
+      },
+    });
+    expect(t.Parameters.ApplyEnvironment!.Default).toBe('');
     expect(t.Parameters.ApplyBranch!.Default).toBe('release');
     expect(t.Parameters.GitHubRepository!.Default).toBe('acme/infra');
   });
 
-  it('uses an existing OIDC provider when told to', async () => {
-    const r = await bootstrap(FILE, '--repository', 'acme/infra', '--oidc-provider', 'existing');
-    expect((parse(r.out) as Template).Parameters.CreateOidcProvider!.Default).toBe('false');
+  it('uses an existing OIDC provider, and an apply environment, when told to', async () => {
+    const r = await bootstrap(FILE, '--repository', 'acme/infra', '--oidc-provider', 'existing', '--environment', 'aws-management');
+    const params = (parse(r.out) as Template).Parameters;
+    expect(params.CreateOidcProvider!.Default).toBe('false');
+    expect(params.ApplyEnvironment!.Default).toBe('aws-management');
   });
 
   it('refuses what it cannot make a working template of, with no output', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { declaredGrants, generatePolicies } from '../../src/engine/permissions.js';
 import { defaultRegistry } from '../../src/resources/registry.js';
@@ -22,9 +22,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const REPOSITORY = 'acme/infra';
 const LOCK_BUCKET = 'acme-lz-locks';
 const ACCESS_ROLE = 'OrganizationAccountAccessRole';
-/** The demo's file as CI runs it (docs/ci.md): an S3 lock, and initial passwords kept in Secrets Manager. */
+const READ_ROLE = 'lz-read';
+/** The demo's file as CI runs it (docs/ci.md): an S3 lock, a read role, and initial passwords kept in Secrets Manager. */
 const FILE = readFileSync(join(ROOT, 'accounts.yaml'), 'utf8')
-  .replace('organization:\n', `organization:\n  lock: { bucket: ${LOCK_BUCKET} }\n`)
+  .replace('organization:\n', `organization:\n  lock: { bucket: ${LOCK_BUCKET} }\n  readRole: ${READ_ROLE}\n`)
   .replace('    requireMfa: true\n', '    requireMfa: true\n    passwordStore: secrets-manager\n');
 
 /**
@@ -76,6 +77,19 @@ const NOT_IN_THIS_RUN: Record<string, string> = {
 
 type Phase = 'apply' | 'plan';
 
+/** What `AssumeRole` answers the credentials `env` holds (the plan role's, say) for a role in a member account. */
+async function assumeAnswer(w: TestWorld, env: Record<string, string>, roleArn: string): Promise<string> {
+  const sts = new STSClient({ region: 'us-east-1', endpoint: w.sandbox.endpoint, maxAttempts: 1, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN } });
+  try {
+    await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'probe' }));
+    return 'allowed';
+  } catch (err) {
+    return (err as { name?: string }).name ?? 'error';
+  } finally {
+    sts.destroy();
+  }
+}
+
 interface Run {
   w: TestWorld;
   results: { step: string; code: number; err: string }[];
@@ -83,7 +97,7 @@ interface Run {
   requests: RequestLogEntry[];
 }
 
-const LZ_PRINCIPAL = new RegExp(`:assumed-role/(lz-plan|lz-apply|${ACCESS_ROLE})/`);
+const LZ_PRINCIPAL = new RegExp(`:assumed-role/(lz-plan|lz-apply|${ACCESS_ROLE}|${READ_ROLE})/`);
 
 async function webIdentity(w: TestWorld, role: string, sub: string) {
   const sts = new STSClient({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
@@ -105,18 +119,26 @@ async function scenario(without?: string, phases: Phase[] = ['apply', 'plan']): 
   expect(bootstrap.code, bootstrap.err).toBe(0);
   await deployTemplate(new IAMClient(admin), bootstrap.out, id, { without });
 
-  // Member accounts' access role holds the generated member policies only (as a StackSet would make it),
-  // in place of the AdministratorAccess Organizations gives the role it creates; before any request reaches them.
-  const member = generatePolicies(defaultRegistry, { accessRole: ACCESS_ROLE, lockBucket: LOCK_BUCKET });
+  // Member accounts' access role holds the generated member policies only (a narrower role of the customer's
+  // own), in place of the AdministratorAccess Organizations gives the role it creates, before any request
+  // reaches them; and the read role holds the member plan policy, as bootstrap's StackSet deploys it.
+  const member = generatePolicies(defaultRegistry, { accessRole: ACCESS_ROLE, readRole: READ_ROLE, lockBucket: LOCK_BUCKET });
   const strip = (doc: (typeof member)['member-plan']) =>
     JSON.stringify({ ...doc, Statement: doc.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== without) })).filter((s) => s.Action.length > 0) });
-  let phase: Phase = 'apply';
   w.sandbox.onRequest(() => {
     for (const [accountId, account] of Object.entries(w.sandbox.state.accounts)) {
       const role = account.iam.roles[ACCESS_ROLE];
       if (accountId === id || !role) continue;
       role.attachedPolicies = [];
-      role.inlinePolicies = { 'lz-member-plan': strip(member['member-plan']), ...(phase === 'apply' ? { 'lz-member-apply': strip(member['member-apply']) } : {}) };
+      role.inlinePolicies = { 'lz-member-plan': strip(member['member-plan']), 'lz-member-apply': strip(member['member-apply']) };
+      account.iam.roles[READ_ROLE] ??= {
+        ...role,
+        roleName: READ_ROLE,
+        roleId: `AROA${accountId}READ`,
+        arn: `arn:aws:iam::${accountId}:role/${READ_ROLE}`,
+        assumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${id}:role/lz-plan` }, Action: 'sts:AssumeRole' }] }),
+        inlinePolicies: { 'lz-member-plan': strip(member['member-plan']) },
+      };
     }
   });
 
@@ -129,7 +151,6 @@ async function scenario(without?: string, phases: Phase[] = ['apply', 'plan']): 
   w.sandbox.clearRequests();
   if (phases.includes('apply')) await as('lz-apply', `repo:${REPOSITORY}:ref:refs/heads/main`, 'apply', 'apply', '--auto-approve');
   if (phases.includes('plan')) {
-    phase = 'plan';
     const sub = `repo:${REPOSITORY}:pull_request`;
     await as('lz-plan', sub, 'plan', 'plan', '--detailed-exitcode');
     await as('lz-plan', sub, 'drift', 'drift', '--fail-on', 'drift');
@@ -164,12 +185,17 @@ describe('lz runs with exactly the generated policies', () => {
     // AWS's own 403s while a new account settles (NotSignedUp, RegionDisabledException) are retried; a refusal is not.
     expect(run.requests.filter((r) => /AccessDenied/.test(r.errorCode ?? ''))).toEqual([]);
     const used = new Set(run.requests.filter((r) => r.status < 300).map((r) => r.action));
-    const declared = new Set(Object.values(generatePolicies(defaultRegistry, { accessRole: ACCESS_ROLE, lockBucket: LOCK_BUCKET })).flatMap((d) => d.Statement.flatMap((s) => s.Action)));
+    const declared = new Set(Object.values(generatePolicies(defaultRegistry, { accessRole: ACCESS_ROLE, readRole: ACCESS_ROLE, lockBucket: LOCK_BUCKET })).flatMap((d) => d.Statement.flatMap((s) => s.Action)));
     const madeByAws = new Set(declaredGrants(defaultRegistry).filter((d) => d.grant.madeByAws).flatMap((d) => d.grant.actions));
     const unexplained = [...declared].filter((a) => !used.has(a) && !madeByAws.has(a) && !CHANGES_AND_REMOVALS.test(a) && !(a in NOT_IN_THIS_RUN));
     expect(unexplained).toEqual([]);
     expect(Object.keys(NOT_IN_THIS_RUN).filter((a) => used.has(a) || !declared.has(a))).toEqual([]);
     expect(used.size).toBeGreaterThan(80);
+    // A pull request's workflow runs as the plan role: it reaches member accounts only through the read role.
+    const member = Object.keys(run.w.sandbox.state.accounts).find((a) => a !== run.w.sandbox.managementAccountId)!;
+    const plan = await webIdentity(run.w, 'lz-plan', `repo:${REPOSITORY}:pull_request`);
+    expect(await assumeAnswer(run.w, plan, `arn:aws:iam::${member}:role/${READ_ROLE}`)).toBe('allowed');
+    expect(await assumeAnswer(run.w, plan, `arn:aws:iam::${member}:role/${ACCESS_ROLE}`)).toBe('AccessDenied');
     usedInRun = [...used].filter((a) => declared.has(a));
   }, 300_000);
 

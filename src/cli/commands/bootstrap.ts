@@ -12,6 +12,7 @@ export interface BootstrapCliOptions {
   file: string;
   repository: string;
   branch: string;
+  environment?: string;
   oidcProvider: 'create' | 'existing';
   planRole: string;
   applyRole: string;
@@ -38,8 +39,10 @@ export async function bootstrapCommand(opts: BootstrapCliOptions, io: CliIO): Pr
   const text = bootstrapYaml(defaultRegistry, {
     repository: opts.repository,
     branch: opts.branch,
+    ...(opts.environment ? { environment: opts.environment } : {}),
     createOidcProvider: opts.oidcProvider === 'create',
     accessRole: loaded.accessRole,
+    readRole: loaded.readRole,
     lockBucket,
     planRoleName: opts.planRole,
     applyRoleName: opts.applyRole,

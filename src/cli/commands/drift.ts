@@ -59,7 +59,7 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const manifestPath = resolve(io.cwd, opts.file);
   const sha256 = createHash('sha256').update(readFileSync(manifestPath)).digest('hex');
-  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  const session = await openSession(opts, { accessRole: manifest.readRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   const progress = new Progress(io);
   const posture: CheckResult[] = [];
   let report: DriftReport;

@@ -52,12 +52,14 @@ export async function planFromCli(
   io: CliIO,
   progress: Progress,
   beforeReading?: (manifest: LoadedManifest, session: Session) => Promise<Lock | undefined>,
-  extra: Pick<PlanOptions, 'roleWait'> = {},
+  extra: Pick<PlanOptions, 'roleWait'> & { readOnly?: boolean } = {},
 ): Promise<Planned> {
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
-  const session = await openSession(opts, { accessRole: manifest.accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
+  // A plan that only reads reaches member accounts through the read role; apply's own plan, through the access role it writes with.
+  const accessRole = extra.readOnly ? manifest.readRole : manifest.accessRole;
+  const session = await openSession(opts, { accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   let lock: Lock | undefined;
   try {
     lock = await beforeReading?.(manifest, session);
@@ -105,7 +107,7 @@ function outputFormat(opts: PlanCliOptions): PlanFormat {
 export async function planCommand(opts: PlanCliOptions, io: CliIO): Promise<number> {
   const format = outputFormat(opts);
   const progress = new Progress(io);
-  const { plan, session, manifest } = await planFromCli(opts, io, progress);
+  const { plan, session, manifest } = await planFromCli(opts, io, progress, undefined, { readOnly: true });
   try {
     // The saved plan is always JSON, whatever stdout shows: it is what apply reads.
     if (opts.out) writeFileAtomic(resolve(io.cwd, opts.out), planJson(plan));
