@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetAccountPasswordPolicyCommand, UpdateAccountPasswordPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IAMClient as Iam } from '@aws-sdk/client-iam';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,7 @@ const manifest = (extra: { accounts?: string; minimumLength?: number } = {}) => 
   units: [Teams]
   lock: { bucket: ${LOCK_BUCKET} }
 defaults:
+  iamAdmin: { passwordStore: secrets-manager }
   passwordPolicy: { minimumLength: ${extra.minimumLength ?? 14}, reusePrevention: 24 }
   s3PublicAccessBlock: {}
   contacts:
@@ -121,6 +123,10 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
     const testing = held.find((a) => a.name === 'Testing')!;
     const policy = await (await iamIn(testing.id)).send(new GetAccountPasswordPolicyCommand({}));
     expect(policy.PasswordPolicy?.MinimumPasswordLength).toBe(14);
+    // The new account's IAMADMIN password outlives the runner: a secret in that account, not a file in .lz/.
+    const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: await (await iamIn(testing.id)).config.credentials() });
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: 'lz/initial-password/IAMADMIN' }))).Tags).toContainEqual({ Key: 'lz:managed', Value: 'iam-admin-user' });
+    expect(merged.log).toContain(`arn:aws:secretsmanager:us-east-1:${testing.id}:secret:lz/initial-password/IAMADMIN`);
     expect(w.sandbox.requests().some((r) => r.service === 's3' && r.operation === 'PutObject' && r.callerArn.includes('assumed-role/lz-apply/'))).toBe(true);
     const s3 = new S3Client({ region: 'us-east-1', endpoint: w.sandbox.endpoint, credentials: w.sandbox.managementCredentials, forcePathStyle: true });
     expect((await s3.send(new ListObjectsV2Command({ Bucket: LOCK_BUCKET }))).KeyCount).toBe(0);
@@ -135,7 +141,12 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
   }, 60_000);
 
   it('on a schedule: no issue when clean, one lz-drift issue when something changed out of band', async () => {
-    for (const a of Object.values(w.sandbox.state.accounts)) a.root.mfaEnabled = true;
+    // What only people can do (root MFA, each IAMADMIN's own MFA device), done, so that a clean run is clean.
+    for (const a of Object.values(w.sandbox.state.accounts)) {
+      a.root.mfaEnabled = true;
+      const admin = a.iam.users.IAMADMIN;
+      if (admin) admin.mfaDevices = [{ serialNumber: `arn:aws:iam::${a.id}:mfa/IAMADMIN`, enableDate: new Date().toISOString() }];
+    }
     const file = manifest({ accounts: '  - { name: Testing, email: aws+testing@example.com, unit: Teams }\n' });
     const clean = await run('schedule', { sha: sha('m'), file, role: planRole });
     expect(clean.ok, clean.log).toBe(true);
