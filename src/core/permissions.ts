@@ -37,5 +37,9 @@ export interface Permissions {
   account?: readonly Grant[];
 }
 
+/** Where grants apply: every scope, and the one member accounts' access role holds. */
+export const GRANT_SCOPES: readonly (keyof Permissions)[] = ['management', 'account'];
+export const IN_ACCOUNTS: keyof Permissions = 'account';
+
 export const reads = (...actions: string[]): Grant => ({ access: 'read', actions });
 export const writes = (...actions: string[]): Grant => ({ access: 'write', actions });

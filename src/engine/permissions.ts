@@ -1,5 +1,5 @@
 import type { Registry } from '../core/module.js';
-import { reads, type Access, type Grant, type Permissions, type PolicyCondition } from '../core/permissions.js';
+import { GRANT_SCOPES, IN_ACCOUNTS, reads, type Access, type Grant, type Permissions, type PolicyCondition } from '../core/permissions.js';
 import { LOCK_PERMISSIONS } from './lock.js';
 import { SNAPSHOT_PERMISSIONS } from './organization-snapshot.js';
 
@@ -32,7 +32,7 @@ export function declaredGrants(registry: Registry): DeclaredGrant[] {
     ['apply lock', LOCK_PERMISSIONS],
     ...[...registry.organization, ...registry.account].map((m): [string, Permissions] => [m.kind, m.permissions]),
   ];
-  return sources.flatMap(([source, p]) => (['management', 'account'] as const).flatMap((where) => (p[where] ?? []).map((grant) => ({ source, where, grant }))));
+  return sources.flatMap(([source, p]) => GRANT_SCOPES.flatMap((where) => (p[where] ?? []).map((grant) => ({ source, where, grant }))));
 }
 
 export type PolicyName = 'management-plan' | 'management-apply' | 'member-plan' | 'member-apply';
@@ -65,7 +65,7 @@ export interface PolicyValues {
  */
 function selects(name: PolicyName): { where: readonly (keyof Permissions)[]; access: Access } {
   const [who, what] = name.split('-') as ['management' | 'member', 'plan' | 'apply'];
-  return { where: who === 'management' ? ['management', 'account'] : ['account'], access: what === 'plan' ? 'read' : 'write' };
+  return { where: who === 'management' ? GRANT_SCOPES : [IN_ACCOUNTS], access: what === 'plan' ? 'read' : 'write' };
 }
 
 const pascal = (service: string) => service.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
