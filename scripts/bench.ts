@@ -3,7 +3,7 @@
  * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
  * the same plan at --parallelism 1 (N = 100); and an apply creating 50 accounts against its own bound.
  * Options: --big, --json FILE, --sizes 10,100, --latency 30,150, --no-plan, --no-create, --parallelism N, --write-docs (updates
- * docs/performance.md).
+ * docs/performance.md), --cpu-prof DIR (a V8 CPU profile of each lz process timed, for what is not the request itself).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { THROTTLING_ERRORS } from '../src/sandbox/quotas.js';
 const THROTTLING_CODES = Object.values(THROTTLING_ERRORS).map((e) => e.code);
 import { ORGANIZATIONS_QUOTAS, MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../src/aws/quotas.js';
 import { benchAccounts, benchManifest, seedOrganization, BENCH_UNITS } from './bench/seed.js';
+import { DEFAULT_PARALLELISM } from '../src/cli/program.js';
 import { callsByOperation, dependentChain, lowerBound, throttled, type Bounds } from './bench/bounds.js';
 
 const root = join(import.meta.dirname, '..');
@@ -28,8 +29,10 @@ const option = (name: string) => {
 };
 /** Added latency per call: 30 ms (a runner near us-east-1) by default; `--latency 30,150` measures each. */
 const LATENCIES_MS = (option('--latency') ?? '30').split(',').map(Number);
-const PARALLELISM = Number(option('--parallelism') ?? 16);
+/** lz's own default unless `--parallelism N` says otherwise: the benchmark measures what a person gets. */
+const PARALLELISM = Number(option('--parallelism') ?? DEFAULT_PARALLELISM);
 const MANAGEMENT = { name: 'General', email: 'aws+general@example.com' };
+const CPU_PROFILES = option('--cpu-prof');
 
 interface RunResult {
   name: string;
@@ -67,7 +70,8 @@ function sandboxEnv(sandbox: SandboxHandle): NodeJS.ProcessEnv {
 async function timeLz(cwd: string, env: NodeJS.ProcessEnv, lzArgs: string[]): Promise<{ seconds: number; code: number; rssKiB: number; cpuSeconds: number; out: string }> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'lz-rss-')), 'rss');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', join(root, 'scripts/bench/rss-probe.mjs'), join(root, 'dist/cli/main.js'), ...lzArgs], {
+  const profile = CPU_PROFILES ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILES] : [];
+  const child = spawn(process.execPath, [...profile, '--import', join(root, 'scripts/bench/rss-probe.mjs'), join(root, 'dist/cli/main.js'), ...lzArgs], {
     cwd,
     env: { ...env, LZ_BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],

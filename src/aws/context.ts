@@ -22,6 +22,7 @@ import type { Logger } from '../log.js';
 import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
 import { accountApiQuota, identityStoreQuota, organizationsQuota, ssoAdminQuota } from './quotas.js';
 import { observeCalls } from './request-log.js';
+import { ClientPool, type PoolableClient } from './client-pool.js';
 import { retrySettling } from './settling.js';
 
 export interface AwsContextOptions {
@@ -42,7 +43,7 @@ export interface AwsContextOptions {
 }
 
 /** The configuration every SDK client of a run shares. */
-interface ClientConfig {
+interface ClientConfig extends Partial<RunSettings> {
   region: string;
   requestHandler?: NodeHttpHandler;
   maxAttempts: number;
@@ -52,23 +53,65 @@ interface ClientConfig {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
-/** The SDK clients for one account, made on first use and kept for the run. */
+/**
+ * Settings every SDK client otherwise looks up on its first call, in the environment and then the shared
+ * config files: each lookup that finds nothing (the usual case) throws and catches an error with its stack,
+ * about 0.3 ms of CPU per client, and lz makes four clients per member account. They are the same for every
+ * client of a run, so one client reads them with the SDK's own loaders and the others share its answers.
+ */
+interface RunSettings {
+  useFipsEndpoint: () => Promise<boolean>;
+  useDualstackEndpoint: () => Promise<boolean>;
+  userAgentAppId: () => Promise<string | undefined>;
+  authSchemePreference: () => Promise<string[]>;
+}
+
+function runSettings(config: ClientConfig): RunSettings {
+  // Made to be read, never sent: the management account's configuration (its --profile) decides.
+  const probe = new STSClient(config).config;
+  const once = <T>(read: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= read());
+  };
+  return {
+    useFipsEndpoint: once(async () => (await probe.useFipsEndpoint()) === true),
+    useDualstackEndpoint: once(async () => (await probe.useDualstackEndpoint()) === true),
+    userAgentAppId: once(probe.userAgentAppId),
+    authSchemePreference: once(probe.authSchemePreference ?? (() => Promise.resolve([]))),
+  };
+}
+
+type Client = PoolableClient & { destroy(): void };
+
+/**
+ * The SDK clients for one account, made (or, for a member account, borrowed from the run's pool) on first
+ * use and kept until the account is done.
+ */
 export class AccountClients {
-  private cache = new Map<string, MiddlewareHost & { destroy(): void }>();
+  private cache = new Map<string, Client>();
 
   constructor(
     readonly accountId: string | undefined,
     private readonly config: ClientConfig,
-    private readonly shapeCalls?: (client: MiddlewareHost, service: string) => void,
+    /** Adds lz's steps to a new client; `account` says whose calls they are, which changes as a pooled client is lent. */
+    private readonly shapeCalls?: (client: MiddlewareHost, service: string, account: () => string | undefined) => void,
+    private readonly pool?: ClientPool,
   ) {}
 
-  private get<T extends MiddlewareHost & { destroy(): void }>(service: string, make: (config: ClientConfig) => T): T {
+  private get<T extends Client>(service: string, make: (config: ClientConfig) => T): T {
     let client = this.cache.get(service) as T | undefined;
+    if (client) return client;
+    const { credentials } = this.config;
+    client = (this.pool && this.accountId && typeof credentials === 'function' ? this.pool.take(service, this.accountId, credentials) : undefined) as T | undefined;
     if (!client) {
       client = make(this.config);
-      this.shapeCalls?.(client, service);
-      this.cache.set(service, client);
+      // The SDK's logger step copies every call's input and output through their schemas to hide sensitive
+      // members, even for its default logger, which logs nothing; lz logs calls itself (request-log.ts).
+      client.middlewareStack.remove('loggerMiddleware');
+      const lease = this.pool && this.accountId ? this.pool.enrol(client, this.accountId) : undefined;
+      this.shapeCalls?.(client, service, lease ? () => lease.accountId : () => this.accountId);
     }
+    this.cache.set(service, client);
     return client;
   }
 
@@ -152,6 +195,13 @@ export class AccountClients {
     if (!this.config.requestHandler) for (const c of this.cache.values()) c.destroy();
     this.cache.clear();
   }
+
+  /** Hands lent clients back to the run's pool, for the next account. */
+  giveBack(): void {
+    if (!this.pool) return;
+    for (const [service, c] of this.cache) this.pool.give(service, c);
+    this.cache.clear();
+  }
 }
 
 /** A client's cache key (`cloudtrail:eu-west-1`, `sso-admin:us-east-1`) as IAM's service prefix, which errors and docs/permissions.md use. */
@@ -182,7 +232,9 @@ export class AwsContext {
   private readonly ssoAdminQuotas = new QuotaTable(ssoAdminQuota);
   private readonly identityStoreQuotas = new QuotaTable(identityStoreQuota);
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
+  private readonly memberClients = new ClientPool();
   private readonly runReads = new Map<string, Promise<unknown>>();
+  private settings?: RunSettings;
   /**
    * One connection pool for every client of the run: with a client per (account, service), a pool per
    * client would open new connections for every account.
@@ -200,7 +252,7 @@ export class AwsContext {
     this.management = new AccountClients(
       undefined,
       this.clientConfig(credentials),
-      (client, service) => this.shapeCalls('management', client, service),
+      (client, service) => this.shapeCalls(undefined, client, service),
     );
   }
 
@@ -215,7 +267,7 @@ export class AwsContext {
   progress: (subject: string, step: string) => void = (subject, step) => this.logger.info({ subject }, step);
 
   private clientConfig(credentials: NonNullable<AwsContextOptions['credentials']>): ClientConfig {
-    return {
+    const config: ClientConfig = {
       region: this.options.region,
       requestHandler: this.requestHandler,
       maxAttempts: this.options.maxAttempts ?? 8,
@@ -224,31 +276,36 @@ export class AwsContext {
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     };
+    this.settings ??= runSettings(config);
+    return { ...config, ...this.settings };
   }
 
   /**
    * Every Organizations call and every Account API call made with the management account's credentials
    * share that account's quotas; a member account's Account API calls draw from that account's own.
+   * `member` says which member account a client works for (undefined: the management account's clients).
    */
-  private shapeCalls(key: string, client: MiddlewareHost, service: string): void {
-    this.observe(key, client, service);
-    retrySettling(client, (operation, code, why) => this.progress(key, `${operation} answered ${code} (${why}); waiting and trying again`));
-    if (service === 'organizations' && key === 'management') limitCalls(client, this.organizationsQuotas);
-    if (service.startsWith('sso-admin:') && key === 'management') limitCalls(client, this.ssoAdminQuotas);
-    if (service.startsWith('identitystore:') && key === 'management') limitCalls(client, this.identityStoreQuotas);
-    if (service === 'account') {
-      let table = this.accountApiQuotas.get(key);
-      if (!table) {
-        table = new QuotaTable(accountApiQuota);
-        this.accountApiQuotas.set(key, table);
-      }
-      limitCalls(client, table);
+  private shapeCalls(member: (() => string | undefined) | undefined, client: MiddlewareHost, service: string): void {
+    const key = () => member?.() ?? 'management';
+    this.observe(member ?? (() => this.managementAccountId), client, service);
+    retrySettling(client, (operation, code, why) => this.progress(key(), `${operation} answered ${code} (${why}); waiting and trying again`));
+    if (service === 'organizations' && !member) limitCalls(client, this.organizationsQuotas);
+    if (service.startsWith('sso-admin:') && !member) limitCalls(client, this.ssoAdminQuotas);
+    if (service.startsWith('identitystore:') && !member) limitCalls(client, this.identityStoreQuotas);
+    if (service === 'account') limitCalls(client, () => this.accountApiTable(key()));
+  }
+
+  private accountApiTable(key: string): QuotaTable {
+    let table = this.accountApiQuotas.get(key);
+    if (!table) {
+      table = new QuotaTable(accountApiQuota);
+      this.accountApiQuotas.set(key, table);
     }
+    return table;
   }
 
   /** Every call is logged (at debug) and its errors name it; src/aws/request-log.ts. */
-  private observe(key: string, client: MiddlewareHost, service: string): void {
-    const account = key === 'management' ? () => this.managementAccountId : () => key;
+  private observe(account: () => string | undefined, client: MiddlewareHost, service: string): void {
     observeCalls(client, { service: iamPrefix(service), account, logger: this.logger });
   }
 
@@ -277,12 +334,28 @@ export class AwsContext {
     if (accountId === managementAccountId) return this.management;
     let clients = this.members.get(accountId);
     if (!clients) {
-      clients = new AccountClients(accountId, this.clientConfig(() => this.credentialsFor(accountId)), (client, service) =>
-        this.shapeCalls(accountId, client, service),
+      clients = new AccountClients(accountId, this.clientConfig(() => this.credentialsFor(accountId)), (client, service, account) =>
+        this.shapeCalls(account, client, service),
       );
       this.members.set(accountId, clients);
     }
     return clients;
+  }
+
+  /**
+   * Clients for one task inside a member account (a plan's read of it), lent from the run's pool
+   * (src/aws/client-pool.ts): the task gives them back with `giveBack()` when it is done, or lets them go
+   * with `destroy()` after a failure (a read abandoned mid-way may still call). Only for work that keeps no
+   * client past its end; the management account gets its own clients.
+   */
+  lend(accountId: string, managementAccountId: string): AccountClients {
+    if (accountId === managementAccountId) return this.management;
+    return new AccountClients(
+      accountId,
+      this.clientConfig(() => this.credentialsFor(accountId)),
+      (client, service, account) => this.shapeCalls(account, client, service),
+      this.memberClients,
+    );
   }
 
   roleArn(accountId: string): string {
@@ -340,7 +413,7 @@ export class AwsContext {
       session.catch(() => (session = undefined));
       return session;
     };
-    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => this.observe(accountId, client, service));
+    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => this.observe(() => accountId, client, service));
   }
 
   /**

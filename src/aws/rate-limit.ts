@@ -95,12 +95,14 @@ export interface MiddlewareHost {
 
 /**
  * Makes every call of an SDK client wait for its bucket. The step sits after the SDK's retry step, so each
- * retried attempt waits for a token too.
+ * retried attempt waits for a token too. A function names the table per call: a client lent from account
+ * to account (src/aws/client-pool.ts) draws on the quotas of the account it works for.
  */
-export function limitCalls(client: MiddlewareHost, table: QuotaTable): void {
+export function limitCalls(client: MiddlewareHost, quotas: QuotaTable | (() => QuotaTable)): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
+      const table = typeof quotas === 'function' ? quotas() : quotas;
       await table.take(operation);
       try {
         return await next(args);

@@ -3,6 +3,17 @@ import { EXIT_ERROR, reportFailure } from './exit.js';
 import type { CliIO } from './io.js';
 
 /**
+ * How many accounts are worked in at once unless `--parallelism` caps it lower. A member account's calls
+ * draw on that account's own quotas, and the management account's calls wait for their quota buckets
+ * (src/aws/quotas.ts) however many accounts are in flight, so the width is bounded by what is shared
+ * locally: the run's pool of 256 sockets (an account has about four calls in flight while its reads run
+ * side by side) and the memory of the accounts in flight (their SDK clients and responses). At 150 ms a
+ * call an account's read is a chain of four calls, 0.6 s; 64 accounts at once start about 100 a second,
+ * the pace at which the management account can list them (ListAccountsForParent, 5 pages of 20 a second).
+ */
+export const DEFAULT_PARALLELISM = 64;
+
+/**
  * The command-line surface. Command bodies are imported lazily inside each action so that `lz --help` and
  * `lz validate` never load the AWS SDK (startup stays well under a second).
  */
@@ -35,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
       .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
       .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`);
-    if (parallelism) cmd.option('--parallelism <n>', 'how many accounts to work in at once', '16');
+    if (parallelism) cmd.option('--parallelism <n>', 'how many accounts to work in at once', String(DEFAULT_PARALLELISM));
     return cmd
       .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
       .option('--log-file <file>', 'write structured logs to this file instead of stderr');
@@ -109,7 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
     .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
     .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`)
-    .option('--parallelism <n>', 'how many accounts to work in at once', '16')
+    .option('--parallelism <n>', 'how many accounts to work in at once', String(DEFAULT_PARALLELISM))
     .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
     .option('--log-file <file>', 'write structured logs to this file instead of stderr')
     .action(async (opts) => {

@@ -1,5 +1,5 @@
 import { LzError } from '../errors.js';
-import type { AwsContext } from '../aws/context.js';
+import type { AccountClients, AwsContext } from '../aws/context.js';
 import type { LoadedManifest, ResolvedAccount } from '../manifest/index.js';
 import type { AccountReadContext, AnyAccountKind, OrganizationReadContext, Registry } from '../core/module.js';
 import { ORGANIZATION_ADDRESS, accountAddress, isClosedState, type AccountMatch, type LiveAccount, type OrganizationIndex, type OrganizationSnapshot } from '../core/organization.js';
@@ -184,7 +184,7 @@ function planOneAccount(planning: AccountPlanning, match: AccountMatch, manageme
 }
 
 async function planAccountTask(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
-  const { manifest, aws, registry, options } = planning;
+  const { aws, options } = planning;
   const account = match.declared;
   // Nothing is read or planned inside an account that is closed, or is to be: its baseline no longer matters,
   // and AWS refuses entry once it is closed. Its tags are still read while it can be moved to quarantine.
@@ -193,12 +193,34 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
     options.onProgress?.(++planning.done, planning.total);
     return { changes: [], unmanaged: [] };
   }
+  const live = match.live;
+  const clients = live ? aws.lend(live.id, managementId) : undefined;
+  const lent = clients !== aws.management ? clients : undefined;
+  const planned = await readAndDiff(planning, match, managementId, organizationExists, clients).catch((err: unknown) => {
+    lent?.destroy();
+    throw err;
+  });
+  // Once every read of the account has ended its clients serve the next account; after a failure a read
+  // may still be running (Promise.all rejects at the first error), so they are let go instead.
+  if (planned.unreadable) lent?.destroy();
+  else lent?.giveBack();
+  return planned;
+}
+
+async function readAndDiff(
+  planning: AccountPlanning,
+  match: AccountMatch,
+  managementId: string,
+  organizationExists: boolean,
+  clients: AccountClients | undefined,
+): Promise<AccountPlanOutput> {
+  const { manifest, aws, registry, options } = planning;
+  const account = match.declared;
   const changes: Change[] = [];
   const unmanaged: Unmanaged[] = [];
   const inProgress: InProgress[] = [];
   const exists = Boolean(match.live);
   const live = match.live;
-  const clients = live ? aws.forAccount(live.id, managementId) : undefined;
   const memo = memoizer();
   const wants = registry.account.map((module) => module.desired(account, manifest));
   // The modules' reads are independent: made side by side, an account costs its longest chain of

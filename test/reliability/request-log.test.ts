@@ -131,6 +131,19 @@ describe('the request log and errors that name the call', () => {
     expect(assume?.params).toMatchObject({ RoleArn: expect.stringMatching(/^arn:aws:iam::\d{12}:role\/OrganizationAccountAccessRole$/) });
   }, 60_000);
 
+  it('a member account reads with clients another account gave back: each call in its own account, logged as such', async () => {
+    // One account at a time: Web's read (onboarded above) borrows the clients Data's read gave back.
+    const { r, lines } = await logged('narrow.log', 'plan', '--parallelism', '1');
+    expect(r.out).toContain('No changes.');
+    const members = Object.values(w.sandbox.state.accounts).filter((a) => a.name === 'Data' || a.name === 'Web').map((a) => a.id);
+    expect(members).toHaveLength(2);
+    for (const id of members) {
+      const reads = ['iam:ListAccountAliases', 'budgets:DescribeBudgets', 'account:GetAlternateContact', 's3:GetPublicAccessBlock'];
+      for (const read of reads) expect(lines.filter((l) => `${l.service}:${l.operation}` === read && l.account === id).length, `${read} in ${id}`).toBeGreaterThan(0);
+      expect(w.sandbox.requests().filter((q) => q.operation === 'ListAccountAliases' && q.callerAccount === id)).toHaveLength(1);
+    }
+  }, 60_000);
+
   it('masks secrets by key name at any depth', () => {
     const params = {
       UserName: 'u',
