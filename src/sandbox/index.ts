@@ -47,6 +47,12 @@ export interface SandboxOptions {
   faults?: FaultOptions;
   /** true: AWS's published quotas; an object: those with overrides. Off by default. */
   quotas?: boolean | QuotaOverrides;
+  /**
+   * The quota buckets' clock in milliseconds (default: the process's monotonic clock). A test that counts
+   * what a burst lets through gives it a clock that only it moves, so a busy machine cannot refill a bucket
+   * mid-burst.
+   */
+  quotaClock?: () => number;
   delays?: Partial<SandboxDelays>;
   accountLimit?: number;
   /** ARNs (user, role, assumed-role) or account ids that may only call read-only operations. */
@@ -198,7 +204,7 @@ async function serveSandbox(
     createInitialState(runtime, holder, seed, options.management);
     persist();
   }
-  const quotaLimiter = (q: boolean | QuotaOverrides | undefined) => (q ? new QuotaLimiter(q === true ? undefined : q) : undefined);
+  const quotaLimiter = (q: boolean | QuotaOverrides | undefined) => (q ? new QuotaLimiter(q === true ? undefined : q, options.quotaClock) : undefined);
   const listeners = new Set<(entry: RequestLogEntry) => void>();
   const core: SandboxCore = {
     state: () => holder.state,

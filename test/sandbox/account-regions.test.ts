@@ -30,7 +30,8 @@ let mgmt: AccountClient;
 let org: OrganizationsClient;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200, regionOptIn: OPT_IN_DELAY, ...NO_SETTLING } });
+  // Quotas are on for one burst only; their clock stands still so that none refills mid-burst on a busy machine.
+  sb = await startSandbox({ port: 0, delays: { createAccount: 200, rolePropagation: 200, regionOptIn: OPT_IN_DELAY, ...NO_SETTLING }, quotaClock: () => 0 });
   mgmt = new AccountClient(clientConfig(sb));
   org = new OrganizationsClient(clientConfig(sb));
   await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));

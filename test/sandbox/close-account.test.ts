@@ -37,7 +37,8 @@ const orgs = (sb: SandboxHandle, credentials?: Creds) => new OrganizationsClient
 const trail = (sb: SandboxHandle, region = 'us-east-1', credentials?: Creds) => new CloudTrailClient({ ...clientConfig(sb, credentials), region });
 
 async function startOrg(): Promise<{ sb: SandboxHandle; rootId: string }> {
-  const sb = await startSandbox({ port: 0, delays: { createAccount: 100, rolePropagation: 0, closeAccount: CLOSE_DELAY, ...NO_SETTLING } });
+  // Quotas are on for one burst only; their clock stands still so that none refills mid-burst on a busy machine.
+  const sb = await startSandbox({ port: 0, delays: { createAccount: 100, rolePropagation: 0, closeAccount: CLOSE_DELAY, ...NO_SETTLING }, quotaClock: () => 0 });
   await orgs(sb).send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   const rootId = (await orgs(sb).send(new ListRootsCommand({}))).Roots![0]!.Id!;
   return { sb, rootId };

@@ -100,7 +100,8 @@ function assign(permissionSetArn: string, accountId: string, principalId: string
 }
 
 beforeAll(async () => {
-  sb = await startSandbox({ delays: { createAccount: 100, rolePropagation: 0, identityCenter: DELAY, ...NO_SETTLING } });
+  // Quotas are switched on for one burst only; their clock stands still so that none refills mid-burst.
+  sb = await startSandbox({ delays: { createAccount: 100, rolePropagation: 0, identityCenter: DELAY, ...NO_SETTLING }, quotaClock: () => 0 });
   const orgs = new OrganizationsClient(clientConfig(sb));
   await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   member = await createMember(orgs, 'Workloads');
