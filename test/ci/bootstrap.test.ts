@@ -173,6 +173,12 @@ describe('lz bootstrap', () => {
     const badRepo = await bootstrap(FILE, '--repository', 'not a repo');
     expect(badRepo.code).toBe(1);
     expect(badRepo.err).toContain('--repository must be OWNER/REPO');
+    for (const args of [['--plan-role', 'lz plan'], ['--apply-role', 'x'.repeat(65)], ['--branch', 'release/*'], ['--environment', '${AWS::AccountId}']]) {
+      const bad = await bootstrap(FILE, '--repository', 'acme/infra', ...args);
+      expect(bad.code, args.join(' ')).toBe(1);
+      expect(bad.err).toContain(`${args[0]} must`);
+      expect(bad.out).toBe('');
+    }
     const noLock = await bootstrap(FILE.replace('  lock: { bucket: acme-lz-locks }\n', ''), '--repository', 'acme/infra');
     expect(noLock.code).toBe(1);
     expect(noLock.err).toContain('organization.lock.bucket');

@@ -28,6 +28,13 @@ export async function bootstrapCommand(opts: BootstrapCliOptions, io: CliIO): Pr
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(opts.repository)) {
     throw new LzError('bad-option', `--repository must be OWNER/REPO, not "${opts.repository}"`);
   }
+  for (const [flag, name] of [['--plan-role', opts.planRole], ['--apply-role', opts.applyRole]] as const) {
+    if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw new LzError('bad-option', `${flag} must be an IAM role name (1-64 of letters, digits and + = , . @ _ -), not "${name}"`);
+  }
+  // The trust policy compares the token's subject with StringEquals: a wildcard or a ${...} would not mean what it says.
+  for (const [flag, name] of [['--branch', opts.branch], ['--environment', opts.environment]] as const) {
+    if (name !== undefined && !/^[^\s*?${}]+$/.test(name)) throw new LzError('bad-option', `${flag} must name one ${flag.slice(2)} (no spaces, wildcards or \${...}), not "${name}"`);
+  }
   const loaded = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const organization = loaded.manifest.organization;
   const lockBucket = organization.lock?.bucket;
