@@ -18,9 +18,26 @@ export function pathToAccount(org: OrganizationRecord, accountId: string): strin
   return chain;
 }
 
+/**
+ * Each policy's targets as a set, made again when the list changes. FullAWSAccess targets every account and
+ * every request's SCP evaluation asks about it, so a search of the list made the sandbox's work per request
+ * grow with the organization. Attaching pushes onto the list and detaching replaces it, so the same list
+ * of the same length holds the same targets.
+ */
+const targetSets = new WeakMap<readonly string[], { length: number; set: ReadonlySet<string> }>();
+
+function targets(policy: PolicyRecord): ReadonlySet<string> {
+  let known = targetSets.get(policy.targets);
+  if (known?.length !== policy.targets.length) {
+    known = { length: policy.targets.length, set: new Set(policy.targets) };
+    targetSets.set(policy.targets, known);
+  }
+  return known.set;
+}
+
 /** The policies of `type` attached to `targetId`. */
 export function policiesAttachedTo(org: OrganizationRecord, targetId: string, type: PolicyType): PolicyRecord[] {
-  return Object.values(org.policies ?? {}).filter((p) => p.type === type && p.targets.includes(targetId));
+  return Object.values(org.policies ?? {}).filter((p) => p.type === type && targets(p).has(targetId));
 }
 
 /**
