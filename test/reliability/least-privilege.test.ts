@@ -175,6 +175,8 @@ describe('lz runs with exactly the generated policies', () => {
   });
 
   it('applies, plans and drifts as the bootstrap roles and the member policies, and uses what they grant', async () => {
+    // The shipped file took the CI settings (a changed accounts.yaml would otherwise drop them unseen).
+    for (const setting of [`bucket: ${LOCK_BUCKET}`, `readRole: ${READ_ROLE}`, 'passwordStore: secrets-manager']) expect(FILE).toContain(setting);
     const run = await scenario();
     world = run.w;
     expect(run.results.map((r) => [r.step, r.code, r.code === 0 ? '' : r.err])).toEqual([
