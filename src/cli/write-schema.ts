@@ -7,11 +7,9 @@ import { docsPath, writeOrCheck, type Writer } from './generated-file.js';
 
 /** `npm run schema` writes docs/accounts.schema.json; `--check` is for CI: it fails when the committed file is stale. */
 
-export const defaultSchemaPath = (): string => docsPath('accounts.schema.json');
-
 /** Returns an exit code; prints to the given streams. */
 export function main(argv: readonly string[], out: Writer = process.stdout, err: Writer = process.stderr): Promise<number> {
-  const target = argv.find((a) => !a.startsWith('--')) ?? defaultSchemaPath();
+  const target = argv.find((a) => !a.startsWith('--')) ?? docsPath('accounts.schema.json');
   const wanted = generateJsonSchema(sectionsOf(defaultRegistry));
   return writeOrCheck(target, wanted, argv.includes('--check'), { source: "the manifest schema and the resource modules' sections", command: 'npm run schema' }, out, err);
 }

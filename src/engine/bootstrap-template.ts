@@ -26,8 +26,8 @@ export interface BootstrapOptions {
 }
 
 /** GitHub Actions' OIDC issuer, as IAM names its provider, and the audience its tokens carry for AWS. */
-export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
-export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -77,9 +77,9 @@ function managedPolicies(prefix: string, doc: PolicyDocument, description: strin
 }
 
 /** The statement each member account's own access role must hold in its trust policy for lz's roles to reach it. */
-export function memberTrustStatement(options: Pick<BootstrapOptions, 'planRoleName' | 'applyRoleName' | 'readRole' | 'accessRole'>, managementAccountId = '<management account id>'): Json {
+function memberTrustStatement(options: BootstrapOptions): Json {
   const roles = options.readRole === options.accessRole ? [options.planRoleName, options.applyRoleName] : [options.applyRoleName];
-  return { Effect: 'Allow', Principal: { AWS: roles.map((r) => `arn:aws:iam::${managementAccountId}:role/${r}`) }, Action: 'sts:AssumeRole' };
+  return { Effect: 'Allow', Principal: { AWS: roles.map((r) => `arn:aws:iam::<management account id>:role/${r}`) }, Action: 'sts:AssumeRole' };
 }
 
 /**
@@ -106,7 +106,7 @@ function memberReadRoleTemplate(registry: Registry): string {
   });
 }
 
-export function bootstrapTemplate(registry: Registry, options: BootstrapOptions): Json {
+function bootstrapTemplate(registry: Registry, options: BootstrapOptions): Json {
   const values = { accessRole: '${AccessRoleName}', readRole: '${ReadRoleName}', lockBucket: '${LockBucket}' };
   const plan = managedPolicies('Plan', generatePolicy(registry, 'management-plan', values), 'What lz plan, drift and import call');
   const apply = managedPolicies('Apply', generatePolicy(registry, 'management-apply', values), 'What lz apply calls on top of the plan policy');

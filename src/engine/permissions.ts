@@ -36,7 +36,7 @@ export function declaredGrants(registry: Registry): DeclaredGrant[] {
 }
 
 export type PolicyName = 'management-plan' | 'management-apply' | 'member-plan' | 'member-apply';
-export const POLICY_NAMES: readonly PolicyName[] = ['management-plan', 'management-apply', 'member-plan', 'member-apply'];
+const POLICY_NAMES: readonly PolicyName[] = ['management-plan', 'management-apply', 'member-plan', 'member-apply'];
 
 export interface PolicyStatement {
   Sid: string;
@@ -106,7 +106,7 @@ export function generatePolicies(registry: Registry, values: PolicyValues): Reco
 export const MANAGED_POLICY_CHARACTERS = 6144;
 
 /** A document's size as IAM counts it. */
-export const policyCharacters = (doc: PolicyDocument) => JSON.stringify(doc).length;
+const policyCharacters = (doc: PolicyDocument) => JSON.stringify(doc).length;
 
 /**
  * A policy cut into documents that each fit a customer managed policy, statements kept whole (a role takes
