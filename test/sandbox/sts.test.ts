@@ -36,6 +36,17 @@ describe('STS AssumeRole into another account', () => {
     expect(await failure(() => iamClient(sb).send(new GetUserCommand({ UserName: 'IAMADMIN' })))).toMatchObject({ name: 'NoSuchEntityException' });
   });
 
+  it('drops the keys of sessions that expired over an hour ago from its state', async () => {
+    const old = await assume(sb, roleArn, undefined, { DurationSeconds: 900 });
+    expect(sb.state.accessKeys[old.accessKeyId]).toBeDefined();
+    sb.advanceTime(2 * 3600_000);
+    const fresh = await assume(sb, roleArn);
+    expect(sb.state.accessKeys[old.accessKeyId]).toBeUndefined();
+    expect(sb.state.accessKeys[fresh.accessKeyId]).toBeDefined();
+    // AWS would still answer ExpiredToken for it (the token carries its expiry); the sandbox no longer knows it.
+    expect(await failure(() => stsClient(sb, old).send(new GetCallerIdentityCommand({})))).toMatchObject({ name: 'InvalidClientTokenId' });
+  });
+
   it('refuses a session token that does not match and a missing one', async () => {
     const creds = await assume(sb, roleArn);
     const wrong = await failure(() => stsClient(sb, { ...creds, sessionToken: 'not-the-token' }).send(new GetCallerIdentityCommand({})));

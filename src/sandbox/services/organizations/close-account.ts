@@ -11,7 +11,7 @@
 import type { OperationContext } from '../../types.js';
 import { AwsError } from '../../types.js';
 import type { SandboxState } from '../../state.js';
-import { accountStatus } from '../../accounts.js';
+import { accountStatus, closureScheduled } from '../../accounts.js';
 import { recordManagementEvent } from '../cloudtrail/events.js';
 import type { OrganizationRecord } from './state.js';
 import { ERRORS, PATTERNS, checkPattern, managementOrg, requireSettled, requireString } from './model.js';
@@ -66,6 +66,7 @@ export function closeAccount(ctx: OperationContext, input: Record<string, unknow
   requireSettled(ctx, org, accountId);
   account.status = 'PENDING_CLOSURE';
   account.closure = { requestedAt: now.toISOString(), suspendsAt: new Date(now.getTime() + ctx.runtime.delays.closeAccount).toISOString() };
+  closureScheduled(ctx.state, account.closure.suspendsAt);
   const management = ctx.state.accounts[org.managementAccountId];
   if (management) {
     recordManagementEvent(ctx, management, 'us-east-1', {
