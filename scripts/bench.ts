@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: how fast a no-change `lz plan` is at 10, 100 and 1,000 accounts (10,000 with --big),
  * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
- * the same plan at --parallelism 1 (N = 100); and an apply creating 50 accounts against its own bound.
+ * the same plan at --parallelism 1 (N = 100); an apply creating 50 accounts against its own bound; and the
+ * SDK's own CPU per call, the floor under lz's.
  * Options: --big, --json FILE, --sizes 10,100, --latency 30,150, --no-plan, --no-create, --parallelism N, --write-docs (updates
  * docs/performance.md), --cpu-prof DIR (a V8 CPU profile of each lz process timed, for what is not the request itself).
  */
@@ -19,6 +20,7 @@ import { ORGANIZATIONS_QUOTAS, MAX_ACCOUNT_CREATIONS_IN_FLIGHT } from '../src/aw
 import { benchAccounts, benchManifest, seedOrganization, BENCH_UNITS } from './bench/seed.js';
 import { DEFAULT_PARALLELISM } from '../src/cli/program.js';
 import { callsByOperation, dependentChain, lowerBound, throttled, type Bounds } from './bench/bounds.js';
+import { sdkFloor } from './bench/sdk-floor.js';
 
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -239,6 +241,8 @@ async function main(): Promise<void> {
     process.stderr.write('bench: apply creating 50 accounts (minutes: CreateAccount is 0.1/s)...\n');
     results.push(await benchCreate(50));
   }
+  // Measured after the runs, on the same machine: what any SDK v3 client pays per call, lz or not.
+  const floor = sizes.length > 0 ? await sdkFloor(root, PARALLELISM) : undefined;
   const par1 = results.find((r) => r.parallelism === 1);
   const big = results.filter((r) => r.parallelism !== 1 && r.name.startsWith('no-change')).at(-1);
   const speedup = par1 && big ? par1.wallSeconds / par1.accounts / (big.wallSeconds / big.accounts) : undefined;
@@ -249,11 +253,12 @@ async function main(): Promise<void> {
     table(results),
     '',
     speedup ? `Per-account speed-up of the ${big!.accounts}-account plan over --parallelism 1 (N = ${par1!.accounts}): ${speedup.toFixed(1)}×.` : '',
+    floor ? `The SDK alone, the floor under lz's CPU per call: ${floor.toFixed(2)} ms (IAM GetAccountSummary, ${PARALLELISM} at a time, from 16 clients configured as lz's, against a server that answers at once; scripts/bench/sdk-floor.ts).` : '',
   ].join('\n');
   process.stdout.write(`${md}\n\nCalls by operation:\n`);
   for (const r of results) process.stdout.write(`  ${r.name}: ${JSON.stringify(r.byOperation)}\n`);
   const jsonFile = option('--json');
-  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ machine, date: new Date().toISOString(), latenciesMs: LATENCIES_MS, results, speedup }, null, 2)}\n`);
+  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify({ machine, date: new Date().toISOString(), latenciesMs: LATENCIES_MS, results, speedup, sdkFloorCpuMsPerCall: floor }, null, 2)}\n`);
   if (flag('--write-docs')) {
     const path = join(root, 'docs/performance.md');
     const doc = readFileSync(path, 'utf8');
