@@ -55,17 +55,17 @@ function longestRun(text: string, ch: string): number {
 }
 
 /** Free text in a list item: one line, Markdown-inert enough (no HTML), cut to `max` characters. */
-function inline(text: string, max = ITEM_MAX): string {
+export function inline(text: string, max = ITEM_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return html(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** At most LIST_MAX items, then one line saying how many more the full plan holds. */
-function capped(items: readonly string[], more: (n: number) => string): string[] {
-  if (items.length <= LIST_MAX) return [...items];
-  return [...items.slice(0, LIST_MAX), more(items.length - LIST_MAX)];
+/** At most `max` items (LIST_MAX), then one line saying how many more the full plan holds. */
+export function capped(items: readonly string[], more: (n: number) => string, max = LIST_MAX): string[] {
+  if (items.length <= max) return [...items];
+  return [...items.slice(0, max), more(items.length - max)];
 }
 
 // ---- changes, by account -----------------------------------------------------------------------------------------
@@ -174,11 +174,30 @@ export interface PlanMarkdownOptions {
  * many and where the full plan is.
  */
 export function renderPlanMarkdown(plan: Plan, options: PlanMarkdownOptions = {}): string {
-  const limit = options.limit ?? DEFAULT_MARKDOWN_LIMIT;
-  const head = [...titleAndCounts(plan), ...callouts(plan), ...manualSummary(plan), ...about(plan)];
-  const sections = changeSections(plan.changes);
-  const tail = [...unmanagedList(plan), ...inProgressList(plan), ...closing(plan)];
-  const heading = ['### Changes', ''];
+  const where = options.fullPlan ?? 'the plan saved with `lz plan --out FILE` (or `lz plan` as text)';
+  return fitSections(
+    { head: [...titleAndCounts(plan), ...callouts(plan), ...manualSummary(plan), ...about(plan)], heading: ['### Changes', ''], sections: changeSections(plan.changes), tail: [...unmanagedList(plan), ...inProgressList(plan), ...closing(plan)] },
+    options.limit ?? DEFAULT_MARKDOWN_LIMIT,
+    `The full plan is in ${where}.`,
+  );
+}
+
+/** A Markdown document whose middle is change sections, the one part that grows with the organization. */
+export interface SectionedDocument {
+  head: readonly string[];
+  /** Lines before the sections, shown only when one is. */
+  heading: readonly string[];
+  sections: readonly ChangeSection[];
+  tail: readonly string[];
+}
+
+/**
+ * The document in at most `limit` characters: sections are left out from the end, whole, and a note says how
+ * many, which, and `pointer` (one line of the caller's Markdown: where the whole of it is). Head and tail are
+ * always kept; their lists are the callers' to cap.
+ */
+export function fitSections(doc: SectionedDocument, limit: number, pointer: string): string {
+  const { head, heading, sections, tail } = doc;
   const join = (kept: readonly ChangeSection[], note: string[]) => [...head, ...(kept.length > 0 ? heading : []), ...kept.map((s) => s.markdown), ...note, ...tail].join('\n');
 
   // Lengths are added up rather than the text joined again for each count of sections: plans run to thousands.
@@ -189,7 +208,7 @@ export function renderPlanMarkdown(plan: Plan, options: PlanMarkdownOptions = {}
   const size = (k: number, note: string[]) => fixed + (k > 0 ? joinedLength(heading) : 0) + upTo[k]! + joinedLength(note);
   if (size(sections.length, []) <= limit) return finish(join(sections, []));
   let k = sections.length - 1;
-  const noteFor = (kept: number) => leftOutNote(sections.slice(kept), sections.length, options.fullPlan);
+  const noteFor = (kept: number) => leftOutNote(sections.slice(kept), sections.length, pointer);
   while (k > 0 && size(k, noteFor(k)) > limit) k--;
   return finish(join(sections.slice(0, k), noteFor(k)));
 }
@@ -294,13 +313,12 @@ function about(plan: Plan): string[] {
   return [`<sub>Planned ${plan.createdAt} · ${org} · management account ${code(plan.organization.managementAccountId)} · accounts.yaml sha256 ${code(plan.manifest.sha256.slice(0, 12))}${options ? ` · ${options}` : ''}</sub>`, ''];
 }
 
-function leftOutNote(left: readonly ChangeSection[], total: number, fullPlan: string | undefined): string[] {
+function leftOutNote(left: readonly ChangeSection[], total: number, pointer: string): string[] {
   const shown = listed(left.map((s) => s.title), LIST_MAX);
   // The caller's words are Markdown (a link to the run's artifact), kept on one line.
-  const where = fullPlan ? fullPlan.replace(/\s+/g, ' ').trim() : 'the plan saved with `lz plan --out FILE` (or `lz plan` as text)';
   return [
     '> [!NOTE]',
-    `> **${plural(left.length, 'section')} of ${total} left out** to keep this under GitHub's ${GITHUB_BODY_LIMIT.toLocaleString('en-US')}-character limit: ${html(shown)}. The full plan is in ${where}.`,
+    `> **${plural(left.length, 'section')} of ${total} left out** to keep this under GitHub's ${GITHUB_BODY_LIMIT.toLocaleString('en-US')}-character limit: ${html(shown)}. ${pointer.replace(/\s+/g, ' ').trim()}`,
     '',
   ];
 }

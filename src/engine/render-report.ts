@@ -1,7 +1,7 @@
 import type { Change, FieldChange, Plan } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
 import { checkLabel, failing, type CheckResult } from './posture.js';
-import { cell, changeSections } from './render-markdown.js';
+import { DEFAULT_MARKDOWN_LIMIT, capped, cell, changeSections, fitSections, inline } from './render-markdown.js';
 import { formatValue, renderPlan } from './render-text.js';
 
 /**
@@ -53,12 +53,18 @@ export function driftReport(plan: Plan, posture: CheckResult[], accounts: string
   };
 }
 
-export function renderReport(report: DriftReport, format: ReportFormat, options: { color?: boolean } = {}): string {
+export interface ReportOptions {
+  color?: boolean;
+  /** The most characters a Markdown report may have (default DEFAULT_MARKDOWN_LIMIT, for a GitHub issue). */
+  markdownLimit?: number;
+}
+
+export function renderReport(report: DriftReport, format: ReportFormat, options: ReportOptions = {}): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown':
-      return renderMarkdown(report);
+      return renderMarkdown(report, options.markdownLimit ?? DEFAULT_MARKDOWN_LIMIT);
     case 'junit':
       return renderJunit(report);
     default:
@@ -93,51 +99,61 @@ function renderText(report: DriftReport, color: boolean): string {
 
 // ---- markdown --------------------------------------------------------------------------------------------------
 
-function renderMarkdown(report: DriftReport): string {
+/** Failing checks shown in the Markdown report's table; the rest are counted, and listed by text and JSON. */
+const FINDINGS_MAX = 50;
+/** A finding's detail in that table is cut to this many characters (it may list every user of an account). */
+const DETAIL_MAX = 500;
+
+const shortened = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The report as a GitHub issue body: never over `limit` characters. Its lists are capped, and accounts' change
+ * sections are left out from the end, whole, with a note, as in the plan comment.
+ */
+function renderMarkdown(report: DriftReport, limit: number): string {
   const s = report.summary;
   const failed = failing(report.posture);
   const ok = s.changes === 0 && s.findings === 0 && s.unreadable === 0;
-  const out: string[] = [];
+  const more = (k: number) => `- and ${k} more`;
+  const head: string[] = [];
   const bad = [s.changes > 0 ? 'drift' : '', s.findings > 0 ? 'failing findings' : '', s.unreadable > 0 ? 'accounts not read' : ''].filter(Boolean).join(' and ');
-  out.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${bad}`}`, '');
-  out.push(`${summarySentence(report)}`, '');
-  out.push(`Organization \`${report.plan.organization.id ?? '(none yet)'}\`, management account \`${report.plan.organization.managementAccountId}\`, checked ${report.createdAt}.`, '');
+  head.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${bad}`}`, '');
+  head.push(`${summarySentence(report)}`, '');
+  head.push(`Organization \`${report.plan.organization.id ?? '(none yet)'}\`, management account \`${report.plan.organization.managementAccountId}\`, checked ${report.createdAt}.`, '');
 
-  out.push('### Drift', '');
-  if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) out.push('No changes: AWS matches accounts.yaml.', '');
-  else if (report.plan.changes.length === 0) out.push('No changes in the accounts lz could read; the others are unknown (below).', '');
-  else {
-    // The plan comment's sections: one per account, each a diff (a policy document's as a diff of its lines).
-    for (const section of changeSections(report.plan.changes)) out.push(section.markdown);
-  }
+  head.push('### Drift', '');
+  if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) head.push('No changes: AWS matches accounts.yaml.', '');
+  else if (report.plan.changes.length === 0) head.push('No changes in the accounts lz could read; the others are unknown (below).', '');
 
+  const tail: string[] = [];
   if (report.plan.unreadable?.length) {
-    out.push('### Accounts that could not be read', '', 'Nothing was checked inside them; this report is incomplete.', '');
-    for (const u of report.plan.unreadable) out.push(`- \`${cell(u.address)}\`: ${cell(u.reason)}`);
-    out.push('');
+    tail.push('### Accounts that could not be read', '', 'Nothing was checked inside them; this report is incomplete.', '');
+    tail.push(...capped(report.plan.unreadable.map((u) => `- \`${cell(u.address)}\`: ${inline(u.reason)}`), more), '');
   }
 
-  out.push('### Posture findings (CIS AWS Foundations Benchmark v3.0)', '');
-  if (failed.length === 0) out.push(`All ${report.posture.length} checks pass.`, '');
+  tail.push('### Posture findings (CIS AWS Foundations Benchmark v3.0)', '');
+  if (failed.length === 0) tail.push(`All ${report.posture.length} checks pass.`, '');
   else {
-    out.push('| Account | CIS | Security Hub | Check | Finding |', '| --- | --- | --- | --- | --- |');
-    for (const f of failed) out.push(`| ${cell(f.account)} | ${f.cis ?? ''} | ${f.control ?? ''} | ${cell(f.title)} | ${cell(f.detail)} |`);
-    out.push('');
+    tail.push('| Account | CIS | Security Hub | Check | Finding |', '| --- | --- | --- | --- | --- |');
+    for (const f of failed.slice(0, FINDINGS_MAX)) tail.push(`| ${cell(f.account)} | ${f.cis ?? ''} | ${f.control ?? ''} | ${cell(f.title)} | ${cell(shortened(f.detail, DETAIL_MAX))} |`);
+    if (failed.length > FINDINGS_MAX) tail.push('', `And ${failed.length - FINDINGS_MAX} more failing checks: \`lz drift\` as text or JSON lists them all.`);
+    tail.push('');
   }
   const manual = visibleManual(report.plan);
   if (manual.length > 0) {
-    out.push(`<details><summary>Manual steps (${manual.length})</summary>`, '');
-    for (const m of manual) out.push(`- \`${m.address}\`: ${cell(m.instructions ?? '')}`);
-    out.push('', '</details>', '');
+    tail.push(`<details><summary>Manual steps (${manual.length})</summary>`, '');
+    tail.push(...capped(manual.map((m) => `- \`${m.address}\`: ${cell(m.instructions ?? '')}`), more));
+    tail.push('', '</details>', '');
   }
   const notice = unverifiableNotice(report.plan);
-  if (notice) out.push(notice, '');
+  if (notice) tail.push(notice, '');
   if (report.plan.unmanaged.length > 0) {
-    out.push(`<details><summary>In AWS, not in accounts.yaml (${report.plan.unmanaged.length})</summary>`, '');
-    for (const u of report.plan.unmanaged) out.push(`- ${cell(u.description)}`);
-    out.push('', '</details>', '');
+    tail.push(`<details><summary>In AWS, not in accounts.yaml (${report.plan.unmanaged.length})</summary>`, '');
+    tail.push(...capped(report.plan.unmanaged.map((u) => `- ${inline(u.description)}`), more));
+    tail.push('', '</details>', '');
   }
-  return `${out.join('\n')}\n`;
+  // The plan comment's sections: one per account, each a diff (a policy document's as a diff of its lines).
+  return fitSections({ head, heading: [], sections: changeSections(report.plan.changes), tail }, limit, 'The whole report is in `lz drift` as text or JSON (in CI, the run\'s log).');
 }
 
 // ---- junit -----------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/engine/posture.js';
 import type { Plan } from '../../src/core/plan.js';
 import { driftReport, renderReport, xmlEscape } from '../../src/engine/render-report.js';
+import { DEFAULT_MARKDOWN_LIMIT } from '../../src/engine/render-markdown.js';
+import { markdownProblems } from '../plan/markdown-structure.js';
 import { all, parseXml } from './helpers.js';
 
 const plan = (changes: Plan['changes'] = []): Plan => ({
@@ -62,4 +64,35 @@ describe('drift report rendering', () => {
     expect(renderReport(report, 'text')).toContain('Posture: all 1 checks pass.');
     expect(JSON.parse(renderReport(report, 'json')).summary).toEqual({ changes: 0, manual: 0, unmanaged: 0, unreadable: 0, findings: 0, passed: 1 });
   });
+
+  it('keeps a Markdown report of a large organization under GitHub’s limit: lists capped, whole account sections left out from the end', () => {
+    const names = Array.from({ length: 400 }, (_, i) => `Account${String(i).padStart(4, '0')}`);
+    const document = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: Array.from({ length: 30 }, (_, k) => `svc${k}:${action}${k}`), Resource: '*' }] });
+    const big: Plan = {
+      ...plan(
+        names.map((n) => ({ address: `${n}.mfa-policy`, kind: 'mfa-policy', action: 'update' as const, account: n, before: { document: document('A') }, after: { document: document('B') }, fields: [{ field: 'document', before: document('A'), after: document('B') }] })),
+      ),
+      manual: names.map((n) => ({ address: `${n}.root-user.mfa`, kind: 'root-user', action: 'manual' as const, account: n, step: 'root user has no MFA', before: false, after: true, instructions: `Account ${n}: sign in as the root user and assign an MFA device. ${'Keep it safe. '.repeat(10)}` })),
+      unmanaged: names.map((n, i) => ({ address: `account:${i}`, kind: 'account', description: `account Legacy${i} ${'is old '.repeat(30)}` })),
+      unreadable: names.slice(0, 100).map((n) => ({ account: n, address: `account:${n}`, reason: `AccessDenied ${'no '.repeat(400)}` })),
+    };
+    const findings = names.map((n) => result(n, 'fail', `users with policies of their own: ${'someone, '.repeat(200)}`));
+    const report = driftReport(big, findings, names);
+
+    const whole = renderReport(report, 'markdown', { markdownLimit: Number.MAX_SAFE_INTEGER });
+    expect(whole.length).toBeGreaterThan(3 * DEFAULT_MARKDOWN_LIMIT);
+    const md = renderReport(report, 'markdown');
+    expect(md.length).toBeLessThanOrEqual(DEFAULT_MARKDOWN_LIMIT);
+    expect(markdownProblems(md)).toEqual([]);
+    expect(md).toMatch(/sections of 400 left out\*\* to keep this under GitHub's 65,536-character limit/);
+    expect(md).toContain('The whole report is in `lz drift` as text or JSON');
+    // The first accounts' sections are kept, in order; what follows the sections is always there.
+    expect(md).toContain('<b>Account0000</b>');
+    expect(md).not.toContain('<b>Account0399</b>');
+    expect(md).toContain('And 350 more failing checks');
+    expect(md).toContain('- and 90 more');
+    expect(md).toContain('<summary>Manual steps (400)</summary>');
+    expect(md).toContain('<summary>In AWS, not in accounts.yaml (400)</summary>');
+  });
 });
+
