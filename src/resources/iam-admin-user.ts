@@ -121,8 +121,8 @@ interface UserState {
 
 export interface AdminUserHave {
   user?: UserState;
-  /** Users lz manages that the file no longer names. */
-  retired: UserState[];
+  /** Users lz manages that the file no longer names, with the initial-password secret lz made for one (its ARN). */
+  retired: (UserState & { initialPasswordSecret?: string })[];
   /**
    * For `lz import`: the admin set-up lz made, as `iamAdmin` would say it, from the same read (no call of
    * its own). The user lz manages (the one the file names, else the first tagged one), the group its tag
@@ -162,7 +162,8 @@ const payload = z.discriminatedUnion('op', [
     detachPolicies: z.array(z.string()),
     deleteInlinePolicies: z.array(z.string()),
   }),
-  z.strictObject({ op: z.literal('delete'), user: z.string() }),
+  /** With the user, the initial-password secret lz made for it, by ARN (see below). */
+  z.strictObject({ op: z.literal('delete'), user: z.string(), secret: z.strictObject({ region: z.string(), arn: z.string() }).optional() }),
   /** The initial password's secret, once it is of no use: by ARN, so a secret made since under the name is not touched. */
   z.strictObject({ op: z.literal('delete-initial-password'), user: z.string(), region: z.string(), secret: z.string() }),
 ]);
@@ -239,7 +240,14 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
       const passwordEnabled = want?.['console password'] ? (await consoleState(ctx, user.name)).passwordEnabled : fromReport(user.name);
       have = toState(user, passwordEnabled);
     }
-    const retired = managed.map((u) => toState(u, fromReport(u.name)));
+    // A retired user's secret is looked for where the file keeps passwords in Secrets Manager, one call per
+    // retired user, so that --prune deletes the password with its user.
+    const retired = await Promise.all(
+      managed.map(async (u) => {
+        const secret = want?.['console password'] === 'secrets-manager' ? await readPasswordSecret(ctx, u.name, false) : undefined;
+        return { ...toState(u, fromReport(u.name)), ...(secret ? { initialPasswordSecret: secret.arn } : {}) };
+      }),
+    );
     // With no want (the file names no admin here; lz import's first read), the report's "no password" may
     // be hours old: the set-up says what is true now, so that a file written from it never asks --prune to
     // delete a password the user has.
@@ -355,12 +363,13 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
           kind: KIND,
           action: 'delete',
           account,
-          before: { name: u.name, groups: u.groups, policies: u.policies, 'console password': u.passwordEnabled ? 'enabled' : 'none' },
+          before: { name: u.name, groups: u.groups, policies: u.policies, 'console password': u.passwordEnabled ? 'enabled' : 'none', ...(u.initialPasswordSecret ? { 'initial password secret': u.initialPasswordSecret } : {}) },
           after: null,
-          payload: { op: 'delete', user: u.name },
+          payload: { op: 'delete', user: u.name, ...(u.initialPasswordSecret ? { secret: { region: input.region, arn: u.initialPasswordSecret } } : {}) },
         });
       } else {
-        unmanaged.push({ address: iamAddress.retiredUser(account, u.name), kind: KIND, description: `user ${u.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes it)`, prunable: true });
+        const what = u.initialPasswordSecret ? 'it and its initial-password secret' : 'it';
+        unmanaged.push({ address: iamAddress.retiredUser(account, u.name), kind: KIND, description: `user ${u.name} in ${account} (lz manages it; accounts.yaml no longer names it; --prune deletes ${what})`, prunable: true });
       }
     }
     return { changes, unmanaged };
@@ -370,7 +379,11 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
 
   async apply(ctx, { account = '', payload: p }) {
     const iam = ctx.clients.iam;
-    if (p.op === 'delete') return deleteUser(ctx, account, p.user);
+    if (p.op === 'delete') {
+      await deleteUser(ctx, account, p.user);
+      if (p.secret) await deletePasswordSecret(ctx.clients.secretsManagerIn(p.secret.region), p.secret.arn);
+      return;
+    }
     if (p.op === 'delete-initial-password') {
       ctx.progress(account, `deleting the initial password of ${p.user} (${p.secret}): the user no longer needs it`);
       return deletePasswordSecret(ctx.clients.secretsManagerIn(p.region), p.secret);

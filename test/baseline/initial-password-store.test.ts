@@ -124,4 +124,24 @@ describe('initial passwords kept in Secrets Manager', () => {
     expect(everything).toContain('"SecretString":"[redacted]"');
     for (const p of passwords) expect(everything.includes(p)).toBe(false);
   });
+
+  it('a user the file no longer names is pruned with its initial-password secret', async () => {
+    const before = await sm.General.send(new DescribeSecretCommand({ SecretId: SECRET }));
+    expect(before.DeletedDate).toBeUndefined();
+    w.writeManifest(manifest.replace('- { name: General, email: aws+general@example.com }', '- { name: General, email: aws+general@example.com, iamAdmin: { user: BREAKGLASS } }'));
+    const reported = await run('plan');
+    expect(reported.out).toContain('user IAMADMIN in General (lz manages it; accounts.yaml no longer names it; --prune deletes it and its initial-password secret)');
+    const plan = await run('plan', '--prune');
+    expect(plan.out).toContain('- General.iam-admin-user.IAMADMIN');
+    expect(plan.out).toContain(`initial password secret = "${before.ARN}"`);
+    const applied = await run('apply', '--prune', '--auto-approve');
+    expect(applied.code, applied.err).toBe(0);
+    expect(w.sandbox.state.accounts[ids.General]!.iam.users.IAMADMIN).toBeUndefined();
+    const gone = await sm.General.send(new DescribeSecretCommand({ SecretId: SECRET })).catch((e: unknown) => e);
+    expect(gone instanceof ResourceNotFoundException || (gone as { DeletedDate?: Date }).DeletedDate instanceof Date).toBe(true);
+    // The new administrator has a secret of its own; Data's user, still named, is untouched.
+    expect((await sm.General.send(new DescribeSecretCommand({ SecretId: 'lz/initial-password/BREAKGLASS' }))).DeletedDate).toBeUndefined();
+    expect(w.sandbox.state.accounts[ids.Data]!.iam.users.IAMADMIN).toBeDefined();
+  });
 });
+
