@@ -3,25 +3,19 @@
  * sts.amazonaws.com), writes it to a file only the runner's user can read, and exports AWS_ROLE_ARN and
  * AWS_WEB_IDENTITY_TOKEN_FILE. The AWS SDK's default chain in lz then calls AssumeRoleWithWebIdentity itself.
  */
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportEnv, fail, required } from './github.mjs';
+import { requestToken, writeTokenFile } from './oidc.mjs';
 
 const roleArn = required('LZ_ROLE_ARN', 'pass the role-arn input');
 if (!/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn)) fail(`role-arn "${roleArn}" is not an IAM role ARN (arn:aws:iam::123456789012:role/lz-plan).`);
 // The SDK's chain takes keys from the environment before a web identity: they would silently win.
 if (process.env.AWS_ACCESS_KEY_ID) fail('AWS_ACCESS_KEY_ID is set in this job; remove it: the action assumes role-arn through GitHub OIDC, and keys in the environment would be used instead.');
 const hint = "give the job `permissions: id-token: write` (GitHub sets it only then)";
-const url = new URL(required('ACTIONS_ID_TOKEN_REQUEST_URL', hint));
-url.searchParams.set('audience', 'sts.amazonaws.com');
-const res = await fetch(url, { headers: { authorization: `bearer ${required('ACTIONS_ID_TOKEN_REQUEST_TOKEN', hint)}`, accept: 'application/json' } });
-if (!res.ok) fail(`GitHub's OIDC token request returned HTTP ${res.status}.`);
-const token = (await res.json()).value;
-if (typeof token !== 'string' || token.split('.').length !== 3) fail("GitHub's OIDC token request returned no token.");
+const token = await requestToken(required('ACTIONS_ID_TOKEN_REQUEST_URL', hint), required('ACTIONS_ID_TOKEN_REQUEST_TOKEN', hint)).catch((e) => fail(e.message));
 
 const file = join(required('RUNNER_TEMP'), 'lz-web-identity-token');
-writeFileSync(file, token, { mode: 0o600 });
-chmodSync(file, 0o600);
+writeTokenFile(file, token);
 exportEnv('AWS_WEB_IDENTITY_TOKEN_FILE', file);
 exportEnv('AWS_ROLE_ARN', roleArn);
 // Names the run in CloudTrail's record of every call lz makes.

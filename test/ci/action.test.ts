@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
   const iamIn = (id: string): Promise<IAMClient> => w.memberIam(id);
 
   /** A run of the action on a fresh runner: the checkout holds `file`; .lz/ does not survive runs. */
-  const run = (event: 'pull_request' | 'push' | 'schedule', opts: { sha: string; file: string; payload?: Record<string, unknown>; role: string }) => {
+  const run = (event: 'pull_request' | 'push' | 'schedule', opts: { sha: string; file: string; payload?: Record<string, unknown>; role: string; env?: Record<string, string> }) => {
     writeFileSync(join(workspace, 'accounts.yaml'), opts.file);
     rmSync(join(workspace, '.lz'), { recursive: true, force: true });
     gh.subject = event === 'pull_request' ? `repo:${OWNER}/${REPO}:pull_request` : `repo:${OWNER}/${REPO}:ref:refs/heads/main`;
@@ -58,7 +59,7 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
       workspace,
       runId: ++runId,
       inputs: { 'role-arn': opts.role, install: 'false' },
-      env: { AWS_ENDPOINT_URL: w.sandbox.endpoint },
+      env: { AWS_ENDPOINT_URL: w.sandbox.endpoint, ...opts.env },
     });
   };
   const pullRequest = (number: number, head: string) => ({ pull_request: { number, head: { sha: head } } });
@@ -166,6 +167,20 @@ describe('the GitHub Action, run as GitHub runs it, against the sandbox and a fa
     expect(again.ok, again.log).toBe(true);
     expect(gh.issues).toHaveLength(1);
   }, 180_000);
+
+  it('keeps the OIDC token file fresh while lz runs (GitHub’s tokens last five minutes), and leaves no helper running', async () => {
+    const before = gh.tokensIssued;
+    // Every 0.2 s instead of every four minutes: a plan of a few seconds stands in for an apply of hours.
+    const r = await run('pull_request', { sha: sha('5'), file: manifest(), payload: pullRequest(9, sha('e')), role: planRole, env: { LZ_OIDC_REFRESH_SECONDS: '0.2' } });
+    expect(r.ok, r.log).toBe(true);
+    // One token for the credentials step, then fresh ones while validate and plan ran.
+    expect(gh.tokensIssued - before).toBeGreaterThan(3);
+    expect(r.log).not.toContain('could not refresh');
+    // The plan on stdout is lz's alone: the comment holds no word of the helper.
+    expect(gh.comments.get(9)![0]!.body).toMatch(/^<!-- lz-plan -->\n## lz plan: /);
+    const helpers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('oidc-refresh.mjs'));
+    expect(helpers).toEqual([]);
+  }, 120_000);
 
   it('refuses a reviewed plan that AWS has made stale since, and changes nothing', async () => {
     const file = manifest({ minimumLength: 16, accounts: '  - { name: Testing, email: aws+testing@example.com, unit: Teams }\n' });

@@ -51,6 +51,8 @@ export interface FakeGithub {
   artifacts: FakeArtifact[];
   /** `METHOD path` of every API request. */
   log: string[];
+  /** How many OIDC tokens the id-token endpoint has issued. */
+  tokensIssued: number;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startFakeGithub(owner: string, repo: string, mint: (sub: s
     idTokenRequestToken: 'runtime-token-for-id-tokens',
     apiToken: 'ghs_fake-installation-token',
     subject: '',
+    tokensIssued: 0,
     comments: new Map<number, FakeComment[]>(),
     issues: [] as FakeIssue[],
     pulls: [] as FakePull[],
@@ -88,6 +91,7 @@ export async function startFakeGithub(owner: string, repo: string, mint: (sub: s
       };
       if (url.pathname === '/_actions/id-token') {
         if (req.headers.authorization !== `bearer ${gh.idTokenRequestToken}`) return send(401, { message: 'bad runtime token' });
+        gh.tokensIssued += 1;
         return send(200, { value: mint(gh.subject, url.searchParams.get('audience') ?? '') });
       }
       gh.log.push(route);
