@@ -49,6 +49,11 @@ export interface Change<Payload = unknown> {
    */
   unverifiable?: boolean;
   /**
+   * For manual steps: AWS has moved away from what the file says, and only a person can bring it back (an
+   * account closed by hand). `lz drift` counts it as drift, where other manual steps are to-dos it lists.
+   */
+  drift?: boolean;
+  /**
    * For manual steps: the kind of step in a few words ("root user has no MFA"), the same for every account
    * it applies to. The plan prints one line per kind with its count; `lz plan --manual` has each step.
    */

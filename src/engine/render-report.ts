@@ -26,6 +26,8 @@ export interface DriftReport {
 export interface DriftSummary {
   /** Changes apply would make (create, update, delete): drift. */
   changes: number;
+  /** Manual steps that are drift too: AWS moved where only a person can bring it back (an account closed by hand). */
+  manualDrift: number;
   /** Manual steps (listed, never drift on their own). */
   manual: number;
   unmanaged: number;
@@ -49,7 +51,7 @@ export function driftReport(plan: Plan, posture: CheckResult[], accounts: string
     accounts,
     plan,
     posture,
-    summary: { changes: plan.changes.length, manual: plan.manual.length, unmanaged: plan.unmanaged.length, unreadable: plan.unreadable?.length ?? 0, findings, passed: posture.length - findings },
+    summary: { changes: plan.changes.length, manualDrift: plan.manual.filter((c) => c.drift).length, manual: plan.manual.length, unmanaged: plan.unmanaged.length, unreadable: plan.unreadable?.length ?? 0, findings, passed: posture.length - findings },
   };
 }
 
@@ -75,7 +77,9 @@ export function renderReport(report: DriftReport, format: ReportFormat, options:
 /** One line: what a scheduled run's log shows first. */
 export function summarySentence(report: DriftReport): string {
   const s = report.summary;
-  const drift = s.changes === 0 ? 'no drift' : `${s.changes} change${s.changes === 1 ? '' : 's'} (drift)`;
+  const byHand = s.manualDrift > 0 ? `${s.manualDrift} step${s.manualDrift === 1 ? '' : 's'} only a person can take` : '';
+  const changes = s.changes > 0 ? `${s.changes} change${s.changes === 1 ? '' : 's'}` : '';
+  const drift = changes || byHand ? `${[changes, byHand].filter(Boolean).join(' and ')} (drift)` : 'no drift';
   const unreadable = s.unreadable > 0 ? ` ${s.unreadable} account${s.unreadable === 1 ? '' : 's'} could not be read: the report is incomplete.` : '';
   return `Drift: ${drift}; posture: ${s.findings} failing check${s.findings === 1 ? '' : 's'}, ${s.passed} passed, across ${report.accounts.length} account${report.accounts.length === 1 ? '' : 's'}.${unreadable}`;
 }
@@ -113,16 +117,18 @@ const shortened = (text: string, max: number) => (text.length > max ? `${text.sl
 function renderMarkdown(report: DriftReport, limit: number): string {
   const s = report.summary;
   const failed = failing(report.posture);
-  const ok = s.changes === 0 && s.findings === 0 && s.unreadable === 0;
+  const drifted = s.changes > 0 || s.manualDrift > 0;
+  const ok = !drifted && s.findings === 0 && s.unreadable === 0;
   const more = (k: number) => `- and ${k} more`;
   const head: string[] = [];
-  const bad = [s.changes > 0 ? 'drift' : '', s.findings > 0 ? 'failing findings' : '', s.unreadable > 0 ? 'accounts not read' : ''].filter(Boolean).join(' and ');
+  const bad = [drifted ? 'drift' : '', s.findings > 0 ? 'failing findings' : '', s.unreadable > 0 ? 'accounts not read' : ''].filter(Boolean).join(' and ');
   head.push(`## lz drift: ${ok ? '✅ no drift, no findings' : `❌ ${bad}`}`, '');
   head.push(`${summarySentence(report)}`, '');
   head.push(`Organization \`${report.plan.organization.id ?? '(none yet)'}\`, management account \`${report.plan.organization.managementAccountId}\`, checked ${report.createdAt}.`, '');
 
   head.push('### Drift', '');
-  if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) head.push('No changes: AWS matches accounts.yaml.', '');
+  if (report.plan.changes.length === 0 && s.manualDrift > 0) head.push(`No changes lz can make; ${s.manualDrift} only a person can (manual steps below).`, '');
+  else if (report.plan.changes.length === 0 && !report.plan.unreadable?.length) head.push('No changes: AWS matches accounts.yaml.', '');
   else if (report.plan.changes.length === 0) head.push('No changes in the accounts lz could read; the others are unknown (below).', '');
 
   const tail: string[] = [];
@@ -199,12 +205,13 @@ function suite(name: string, cases: Case[]): string[] {
 
 /**
  * JUnit XML for CI test reporters: suite `drift` has one test case per account (plus `organization` for
- * the organization and its units), failing when apply would change something there; suite `posture` has
+ * the organization and its units), failing when apply would change something there or a manual step there is
+ * drift (an account closed by hand); suite `posture` has
  * one test case per account and check, failing when the check fails.
  */
 function renderJunit(report: DriftReport): string {
   const byAccount = new Map<string, Change[]>();
-  for (const c of report.plan.changes) {
+  for (const c of [...report.plan.changes, ...report.plan.manual.filter((m) => m.drift)]) {
     const key = c.account ?? 'organization';
     byAccount.set(key, [...(byAccount.get(key) ?? []), c]);
   }

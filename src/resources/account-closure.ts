@@ -129,6 +129,7 @@ export const accountClosure = defineOrganizationKind<Live, Payload>({
           kind: 'account-closure',
           action: 'manual',
           step: 'account closed in AWS but not in the file',
+          drift: true,
           account: declared.name,
           before: account.status,
           after: 'ACTIVE',

@@ -58,11 +58,25 @@ describe('drift report rendering', () => {
     expect(md).toContain('No changes: AWS matches accounts.yaml.');
   });
 
+  it('counts an account closed by hand as drift, though only a person can act on it', () => {
+    const closed: Plan = {
+      ...plan(),
+      manual: [{ address: 'account:Delta.reopen', kind: 'account-closure', action: 'manual', step: 'account closed in AWS but not in the file', drift: true, account: 'Delta', before: 'SUSPENDED', after: 'ACTIVE', instructions: 'AWS Support can reopen it.' }],
+    };
+    const report = driftReport(closed, [result('Delta', 'pass', 'fine')], ['Delta']);
+    expect(report.summary).toMatchObject({ changes: 0, manualDrift: 1, manual: 1 });
+    const md = renderReport(report, 'markdown');
+    expect(md).toContain('## lz drift: ❌ drift');
+    expect(md).toContain('No changes lz can make; 1 only a person can (manual steps below).');
+    expect(md).not.toContain('AWS matches accounts.yaml');
+    expect(renderReport(report, 'text')).toContain('Drift: 1 step only a person can take (drift);');
+  });
+
   it('says so when everything passes', () => {
     const report = driftReport(plan(), [result('A', 'pass', 'fine')], ['A']);
     expect(renderReport(report, 'markdown')).toContain('## lz drift: ✅ no drift, no findings');
     expect(renderReport(report, 'text')).toContain('Posture: all 1 checks pass.');
-    expect(JSON.parse(renderReport(report, 'json')).summary).toEqual({ changes: 0, manual: 0, unmanaged: 0, unreadable: 0, findings: 0, passed: 1 });
+    expect(JSON.parse(renderReport(report, 'json')).summary).toEqual({ changes: 0, manualDrift: 0, manual: 0, unmanaged: 0, unreadable: 0, findings: 0, passed: 1 });
   });
 
   it('keeps a Markdown report of a large organization under GitHub’s limit: lists capped, whole account sections left out from the end', () => {

@@ -80,13 +80,20 @@ describe('closing accounts', () => {
     const step = plan.manual.find((c) => c.address === 'account:Delta.reopen');
     expect(step?.instructions).toMatch(/AWS Support/);
     expect(plan.changes.filter((c) => c.account === 'Delta')).toEqual([]);
-    const drift = await w.lz('drift');
+    // Drift: exit 2 even with findings left out, in every format a scheduled run reads.
+    const drift = await w.lz('drift', '--fail-on', 'drift');
     expect(drift.out).toMatch(/account closed in AWS but not in the file/);
+    expect(drift.code).toBe(2);
+    expect(drift.out).toContain('1 step only a person can take (drift)');
+    const report = JSON.parse((await w.lz('drift', '--json', '--fail-on', 'none')).out) as { summary: { changes: number; manualDrift: number } };
+    expect(report.summary).toMatchObject({ changes: 0, manualDrift: 1 });
+    expect((await w.lz('drift', '--format', 'junit', '--fail-on', 'none')).out).toMatch(/<testcase classname="lz\.drift\.Delta"[^>]*>\s*<failure [^>]*type="drift"/);
     // Marking it closed makes it a record: no step, no change.
     w.writeManifest(manifest(['Alpha', 'Delta']));
     const recorded = JSON.parse((await w.lz('plan', '--json')).out) as Plan;
     expect(recorded.manual.filter((c) => c.account === 'Delta')).toEqual([]);
     expect(recorded.changes).toEqual([]);
+    expect((await w.lz('drift', '--fail-on', 'drift')).code).toBe(0);
   });
 
   it('onboard refuses the email of a closed account, and import writes closed accounts as closed: true', async () => {

@@ -44,7 +44,7 @@ export function parseFailOn(value: string): FailOn {
 
 /** Exit 2 when what --fail-on names is present, else 0. */
 export function driftExitCode(report: DriftReport, failOn: FailOn): number {
-  const drift = failOn.drift && report.summary.changes > 0;
+  const drift = failOn.drift && (report.summary.changes > 0 || report.summary.manualDrift > 0);
   const findings = failOn.findings && report.summary.findings > 0;
   return drift || findings ? EXIT_CHANGES : EXIT_OK;
 }
