@@ -205,9 +205,9 @@ function suite(name: string, cases: Case[]): string[] {
 
 /**
  * JUnit XML for CI test reporters: suite `drift` has one test case per account (plus `organization` for
- * the organization and its units), failing when apply would change something there or a manual step there is
- * drift (an account closed by hand); suite `posture` has
- * one test case per account and check, failing when the check fails.
+ * the organization and its units), failing when apply would change something there or a manual step there
+ * is drift (an account closed by hand); suite `posture` has one test case per account and check, failing
+ * when the check fails.
  */
 function renderJunit(report: DriftReport): string {
   const byAccount = new Map<string, Change[]>();

@@ -381,8 +381,9 @@ export const iamAdminUser = defineAccountKind<AdminUserWant, AdminUserHave, Payl
     const iam = ctx.clients.iam;
     if (p.op === 'delete') {
       await deleteUser(ctx, account, p.user);
-      if (p.secret) await deletePasswordSecret(ctx.clients.secretsManagerIn(p.secret.region), p.secret.arn);
-      return;
+      if (!p.secret) return;
+      ctx.progress(account, `deleting the initial password of ${p.user} (${p.secret.arn}) with the user`);
+      return deletePasswordSecret(ctx.clients.secretsManagerIn(p.secret.region), p.secret.arn);
     }
     if (p.op === 'delete-initial-password') {
       ctx.progress(account, `deleting the initial password of ${p.user} (${p.secret}): the user no longer needs it`);

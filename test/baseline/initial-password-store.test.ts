@@ -136,6 +136,7 @@ describe('initial passwords kept in Secrets Manager', () => {
     expect(plan.out).toContain(`initial password secret = "${before.ARN}"`);
     const applied = await run('apply', '--prune', '--auto-approve');
     expect(applied.code, applied.err).toBe(0);
+    expect(applied.out + applied.err).toContain(`deleting the initial password of IAMADMIN (${before.ARN}) with the user`);
     expect(w.sandbox.state.accounts[ids.General]!.iam.users.IAMADMIN).toBeUndefined();
     const gone = await sm.General.send(new DescribeSecretCommand({ SecretId: SECRET })).catch((e: unknown) => e);
     expect(gone instanceof ResourceNotFoundException || (gone as { DeletedDate?: Date }).DeletedDate instanceof Date).toBe(true);
