@@ -1,7 +1,7 @@
 // The benchmark's yardstick for lz's CPU per call: what the SDK alone costs. Run as its own process by
-// scripts/bench/sdk-floor.ts, which serves the endpoint: IAM GetAccountSummary sent CALLS times, WIDTH at a time, by
-// sixteen clients configured as lz configures its own (keep-alive agent, standard retries), against a server
-// that answers at once. Prints the process's CPU time per call after a warm-up, in milliseconds, as JSON.
+// scripts/bench/sdk-floor.ts, which serves the endpoint: IAM GetAccountSummary sent CALLS times, WIDTH at a
+// time, by sixteen clients configured as lz configures its own (keep-alive agent, standard retries), against
+// a server that answers at once. Prints the process's CPU time per call after a warm-up, in milliseconds.
 import { GetAccountSummaryCommand, IAMClient } from '@aws-sdk/client-iam';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
