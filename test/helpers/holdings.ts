@@ -22,6 +22,7 @@ import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organ
 import { GetPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { retrySettling } from '../../src/aws/settling.js';
 import { secretFile } from '../../src/secrets.js';
 
 /**
@@ -95,8 +96,12 @@ export async function readHoldings(sandbox: SandboxHandle, accessRole = 'Organiz
           credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
         }
         const iam = new IAMClient({ ...base, credentials });
-        const budgets = new BudgetsClient({ ...base, credentials });
-        const s3Control = new S3ControlClient({ ...base, credentials, endpointProvider: () => ({ url: new URL(sandbox.endpoint) }) });
+        // A new account's services answer SubscriptionRequired / NotSignedUp for a moment after their first
+        // call (on AWS as in the sandbox): this reader waits them out as any client of a new account must.
+        const settling = { ...base, maxAttempts: 6 };
+        const budgets = new BudgetsClient({ ...settling, credentials });
+        const s3Control = new S3ControlClient({ ...settling, credentials, endpointProvider: () => ({ url: new URL(sandbox.endpoint) }) });
+        for (const client of [budgets, s3Control]) retrySettling(client, () => undefined);
         try {
           return { ...a, ...(await readIam(iam)), budgets: await readBudgets(budgets, a.id), publicAccessBlock: await readPublicAccessBlock(s3Control, a.id) };
         } finally {
