@@ -54,18 +54,20 @@ function longestRun(text: string, ch: string): number {
   return best;
 }
 
+/** `text` in at most `max` characters, an ellipsis saying where it was cut. */
+export const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** Free text in a list item: one line, Markdown-inert enough (no HTML), cut to `max` characters. */
 export function inline(text: string, max = ITEM_MAX): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return html(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+  return html(cut(text.replace(/\s+/g, ' ').trim(), max));
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** At most `max` items (LIST_MAX), then one line saying how many more the full plan holds. */
-export function capped(items: readonly string[], more: (n: number) => string, max = LIST_MAX): string[] {
-  if (items.length <= max) return [...items];
-  return [...items.slice(0, max), more(items.length - max)];
+/** At most LIST_MAX items, then one line saying how many more the full plan holds. */
+export function capped(items: readonly string[], more: (n: number) => string): string[] {
+  if (items.length <= LIST_MAX) return [...items];
+  return [...items.slice(0, LIST_MAX), more(items.length - LIST_MAX)];
 }
 
 // ---- changes, by account -----------------------------------------------------------------------------------------

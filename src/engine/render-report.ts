@@ -1,7 +1,7 @@
 import type { Change, FieldChange, Plan } from '../core/plan.js';
 import { unverifiableNotice, visibleManual } from './manual-steps.js';
 import { checkLabel, failing, type CheckResult } from './posture.js';
-import { DEFAULT_MARKDOWN_LIMIT, capped, cell, changeSections, fitSections, inline } from './render-markdown.js';
+import { DEFAULT_MARKDOWN_LIMIT, capped, cell, changeSections, cut, fitSections, inline } from './render-markdown.js';
 import { formatValue, renderPlan } from './render-text.js';
 
 /**
@@ -108,8 +108,6 @@ const FINDINGS_MAX = 50;
 /** A finding's detail in that table is cut to this many characters (it may list every user of an account). */
 const DETAIL_MAX = 500;
 
-const shortened = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
 /**
  * The report as a GitHub issue body: never over `limit` characters. Its lists are capped, and accounts' change
  * sections are left out from the end, whole, with a note, as in the plan comment.
@@ -141,7 +139,7 @@ function renderMarkdown(report: DriftReport, limit: number): string {
   if (failed.length === 0) tail.push(`All ${report.posture.length} checks pass.`, '');
   else {
     tail.push('| Account | CIS | Security Hub | Check | Finding |', '| --- | --- | --- | --- | --- |');
-    for (const f of failed.slice(0, FINDINGS_MAX)) tail.push(`| ${cell(f.account)} | ${f.cis ?? ''} | ${f.control ?? ''} | ${cell(f.title)} | ${cell(shortened(f.detail, DETAIL_MAX))} |`);
+    for (const f of failed.slice(0, FINDINGS_MAX)) tail.push(`| ${cell(f.account)} | ${f.cis ?? ''} | ${f.control ?? ''} | ${cell(f.title)} | ${cell(cut(f.detail, DETAIL_MAX))} |`);
     if (failed.length > FINDINGS_MAX) tail.push('', `And ${failed.length - FINDINGS_MAX} more failing checks: \`lz drift\` as text or JSON lists them all.`);
     tail.push('');
   }
