@@ -31,6 +31,8 @@ export interface PlanOptions {
    * role (the journal says which): AccessDenied there is IAM still propagating, not a broken role, and is
    * waited through as the first run would have. `assumed` is told when one's role answers.
    */
+  /** Where member accounts may be read besides this thread (read threads); here only, without. */
+  readers?: AccountReaders;
   roleWait?: {
     accounts: ReadonlySet<string>;
     timeout: number;
@@ -166,7 +168,25 @@ interface AccountPlanning {
   total: number;
 }
 
-type AccountPlanOutput = PlanOutput & { unreadable?: UnreadableAccount[] };
+export type AccountPlanOutput = PlanOutput & { unreadable?: UnreadableAccount[] };
+
+/** One member account's read and diff, as a reader elsewhere gets it: the account by its name in the file. */
+export interface AccountJob {
+  account: string;
+  live: LiveAccount;
+  by: AccountMatch['by'];
+  managementId: string;
+  prune: boolean;
+}
+
+/**
+ * Where member accounts' reads may run besides this thread (src/cli/read-threads.ts): `read` either
+ * hands the job to a reader of its own or calls `here`, as it sees fit. Nothing it answers may differ
+ * from what `here` would have.
+ */
+export interface AccountReaders {
+  read(job: AccountJob, here: () => Promise<AccountPlanOutput>): Promise<AccountPlanOutput>;
+}
 
 /**
  * One account's baseline, read inside that account through its access role (tags with the management
@@ -186,17 +206,46 @@ function planOneAccount(planning: AccountPlanning, match: AccountMatch, manageme
 async function planAccountTask(planning: AccountPlanning, match: AccountMatch, managementId: string, organizationExists: boolean): Promise<AccountPlanOutput> {
   const { aws, options } = planning;
   const account = match.declared;
+  const live = match.live;
   // Nothing is read or planned inside an account that is closed, or is to be: its baseline no longer matters,
   // and AWS refuses entry once it is closed. Its tags are still read while it can be moved to quarantine.
-  if (account.closed || isClosedState(match.live?.status)) {
-    if (organizationExists && match.live && !isClosedState(match.live.status)) await readTags(aws, match.live);
+  if (account.closed || isClosedState(live?.status)) {
+    if (organizationExists && live && !isClosedState(live.status)) await readTags(aws, live);
     options.onProgress?.(++planning.done, planning.total);
     return { changes: [], unmanaged: [] };
   }
+  const here = () => planAccount({ ...planning, prune: options.prune }, match, managementId);
+  // The tags are the management account's read (its Organizations quota), made here whoever reads the rest;
+  // an account whose new role apply waits for is read here too, where that wait is.
+  const elsewhere = live && live.id !== managementId && !options.roleWait?.accounts.has(live.id) ? options.readers : undefined;
+  const [planned] = await Promise.all([
+    elsewhere && live ? elsewhere.read({ account: account.name, live, by: match.by, managementId, prune: options.prune }, here) : here(),
+    organizationExists && live ? readTags(aws, live) : Promise.resolve(),
+  ]);
+  options.onProgress?.(++planning.done, planning.total);
+  return planned;
+}
+
+/** What one account's read and diff needs of the run. */
+export interface AccountPlanContext {
+  manifest: LoadedManifest;
+  aws: AwsContext;
+  registry: Registry;
+  prune: boolean;
+  options: Pick<PlanOptions, 'inspectAccount' | 'roleWait'>;
+}
+
+/**
+ * Reads one account and diffs it with the file, with clients lent from the run's pool for a member
+ * account: the plan's work inside one account, wherever it runs (a read thread too). Its organization-level
+ * reads (tags) are the caller's.
+ */
+export async function planAccount(planning: AccountPlanContext, match: AccountMatch, managementId: string): Promise<AccountPlanOutput> {
+  const { aws } = planning;
   const live = match.live;
   const clients = live ? aws.lend(live.id, managementId) : undefined;
   const lent = clients !== aws.management ? clients : undefined;
-  const planned = await readAndDiff(planning, match, managementId, organizationExists, clients).catch((err: unknown) => {
+  const planned = await readAndDiff(planning, match, managementId, clients).catch((err: unknown) => {
     lent?.destroy();
     throw err;
   });
@@ -207,14 +256,8 @@ async function planAccountTask(planning: AccountPlanning, match: AccountMatch, m
   return planned;
 }
 
-async function readAndDiff(
-  planning: AccountPlanning,
-  match: AccountMatch,
-  managementId: string,
-  organizationExists: boolean,
-  clients: AccountClients | undefined,
-): Promise<AccountPlanOutput> {
-  const { manifest, aws, registry, options } = planning;
+async function readAndDiff(planning: AccountPlanContext, match: AccountMatch, managementId: string, clients: AccountClients | undefined): Promise<AccountPlanOutput> {
+  const { manifest, aws, registry, options, prune } = planning;
   const account = match.declared;
   const changes: Change[] = [];
   const unmanaged: Unmanaged[] = [];
@@ -226,24 +269,19 @@ async function readAndDiff(
   // The modules' reads are independent: made side by side, an account costs its longest chain of
   // dependent calls in latency, not the sum of all its calls.
   const readCtx: AccountReadContext | undefined = clients && live ? { clients, accountId: live.id, account, memo, aws } : undefined;
-  const [haves] = await Promise.all([
-    readAccount(aws, account.name, live && live.id !== managementId ? live : undefined, options.roleWait, () =>
-      Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
-    ),
-    organizationExists && live ? readTags(aws, live) : Promise.resolve(),
-  ]);
-  const progress = () => options.onProgress?.(++planning.done, planning.total);
+  const haves = await readAccount(aws, account.name, live && live.id !== managementId ? live : undefined, options.roleWait, () =>
+    Promise.all(registry.account.map((module, i) => (readCtx ? module.read(readCtx, wants[i]) : Promise.resolve(undefined)))),
+  );
   if (haves instanceof Unreadable) {
     // Nothing is planned inside an account lz cannot read; the others go on. Its organization-level
     // changes (unit, tags) are made with the management account's credentials and still planned.
-    progress();
     return { changes: [], unmanaged: [], unreadable: [haves.entry] };
   }
   if (readCtx && options.inspectAccount) {
     await options.inspectAccount({ account, accountId: readCtx.accountId, ctx: readCtx, haves: registry.account.map((module, i) => ({ module, have: haves[i] })), manifest });
   }
   for (const [i, module] of registry.account.entries()) {
-    const out = module.diff(wants[i], haves[i], { account, prune: options.prune, exists, region: aws.options.region });
+    const out = module.diff(wants[i], haves[i], { account, prune, exists, region: aws.options.region });
     for (const c of out.changes) {
       c.account ??= account.name;
       if (!exists) c.dependsOn = [...(c.dependsOn ?? []), accountAddress(account.name)];
@@ -252,7 +290,6 @@ async function readAndDiff(
     unmanaged.push(...out.unmanaged);
     inProgress.push(...(out.inProgress ?? []));
   }
-  progress();
   return { changes, unmanaged, inProgress };
 }
 
