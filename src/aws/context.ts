@@ -19,7 +19,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
-import { QuotaTable, limitCalls, type MiddlewareHost } from './rate-limit.js';
+import { QuotaTable, limitCalls, type MiddlewareHost, type QuotaSource } from './rate-limit.js';
 import { accountApiQuota, identityStoreQuota, organizationsQuota, ssoAdminQuota } from './quotas.js';
 import { observeCalls } from './request-log.js';
 import { ClientPool, type PoolableClient } from './client-pool.js';
@@ -40,6 +40,24 @@ export interface AwsContextOptions {
   /** The SDK's attempts per call (its standard retry strategy with back-off); configured once here. */
   maxAttempts?: number;
   logger: Logger;
+  /**
+   * A read thread's link to the context of the run's main thread (src/cli/read-threads.ts), which keeps what
+   * the run shares: the management account's credentials, member accounts' sessions, the management
+   * account's quota buckets, and who lz runs as. `credentials` is not used then, and `profile` only for its
+   * settings (FIPS, dual-stack).
+   */
+  link?: RunLink;
+}
+
+/** The management account's quotas every thread of a run shares. */
+export type SharedQuota = 'organizations' | 'sso-admin' | 'identitystore';
+
+/** What a read thread asks the main thread's context for. */
+export interface RunLink {
+  callerIdentity(): Promise<{ account: string; arn: string }>;
+  managementCredentials: AwsCredentialIdentityProvider;
+  credentialsFor(accountId: string): Promise<AwsCredentialIdentity>;
+  quota(name: SharedQuota): QuotaSource;
 }
 
 /** The configuration every SDK client of a run shares. */
@@ -228,9 +246,9 @@ export class AwsContext {
   private caller?: Promise<{ account: string; arn: string }>;
   /** The management account's id once GetCallerIdentity said it: the request log and errors name it. */
   private managementAccountId?: string;
-  private readonly organizationsQuotas = new QuotaTable(organizationsQuota);
-  private readonly ssoAdminQuotas = new QuotaTable(ssoAdminQuota);
-  private readonly identityStoreQuotas = new QuotaTable(identityStoreQuota);
+  private readonly sharedQuotas: Record<SharedQuota, QuotaSource>;
+  /** The management account's credentials, as every management client gets them. */
+  private readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   private readonly accountApiQuotas = new Map<string, QuotaTable>();
   private readonly memberClients = new ClientPool();
   private readonly runReads = new Map<string, Promise<unknown>>();
@@ -246,12 +264,16 @@ export class AwsContext {
 
   constructor(readonly options: AwsContextOptions) {
     this.accountLimit = pLimit(Math.max(1, options.parallelism));
+    const { link } = options;
+    this.sharedQuotas = link
+      ? { organizations: link.quota('organizations'), 'sso-admin': link.quota('sso-admin'), identitystore: link.quota('identitystore') }
+      : { organizations: new QuotaTable(organizationsQuota), 'sso-admin': new QuotaTable(ssoAdminQuota), identitystore: new QuotaTable(identityStoreQuota) };
     // One credential chain for every management client: given none, each client would run the SDK's chain
     // itself, and in CI that is one AssumeRoleWithWebIdentity (or SSO exchange) per client.
-    const credentials = options.credentials ?? defaultProvider(options.profile ? { profile: options.profile } : {});
+    this.credentials = link?.managementCredentials ?? options.credentials ?? defaultProvider(options.profile ? { profile: options.profile } : {});
     this.management = new AccountClients(
       undefined,
-      this.clientConfig(credentials),
+      this.clientConfig(this.credentials),
       (client, service) => this.shapeCalls(undefined, client, service),
     );
   }
@@ -289,9 +311,9 @@ export class AwsContext {
     const key = () => member?.() ?? 'management';
     this.observe(member ?? (() => this.managementAccountId), client, service);
     retrySettling(client, (operation, code, why) => this.progress(key(), `${operation} answered ${code} (${why}); waiting and trying again`));
-    if (service === 'organizations' && !member) limitCalls(client, this.organizationsQuotas);
-    if (service.startsWith('sso-admin:') && !member) limitCalls(client, this.ssoAdminQuotas);
-    if (service.startsWith('identitystore:') && !member) limitCalls(client, this.identityStoreQuotas);
+    if (service === 'organizations' && !member) limitCalls(client, this.sharedQuotas.organizations);
+    if (service.startsWith('sso-admin:') && !member) limitCalls(client, this.sharedQuotas['sso-admin']);
+    if (service.startsWith('identitystore:') && !member) limitCalls(client, this.sharedQuotas.identitystore);
     if (service === 'account') limitCalls(client, () => this.accountApiTable(key()));
   }
 
@@ -309,14 +331,23 @@ export class AwsContext {
     observeCalls(client, { service: iamPrefix(service), account, logger: this.logger });
   }
 
+  /** The management account's bucket for `name`, which a read thread's calls take their tokens from too. */
+  sharedQuota(name: SharedQuota): QuotaSource {
+    return this.sharedQuotas[name];
+  }
+
+  /** The management account's credentials as its clients get them, for a read thread's clients. */
+  async managementCredentials(): Promise<AwsCredentialIdentity> {
+    return typeof this.credentials === 'function' ? this.credentials() : this.credentials;
+  }
+
   /** Who lz runs as (asked once): the account it must be the management account of, and the session names' source. */
   callerIdentity(): Promise<{ account: string; arn: string }> {
-    this.caller ??= this.management.sts
-      .send(new GetCallerIdentityCommand({}))
-      .then((r) => {
-        this.managementAccountId = r.Account;
-        return { account: r.Account ?? '', arn: r.Arn ?? 'unknown' };
-      });
+    const { link } = this.options;
+    this.caller ??= (link ? link.callerIdentity() : this.management.sts.send(new GetCallerIdentityCommand({})).then((r) => ({ account: r.Account ?? '', arn: r.Arn ?? 'unknown' }))).then((caller) => {
+      this.managementAccountId = caller.account || undefined;
+      return caller;
+    });
     return this.caller;
   }
 
@@ -377,7 +408,9 @@ export class AwsContext {
   }
 
   private assume(accountId: string): Promise<AwsCredentialIdentity> {
-    const pending = this.sessionName().then(async (sessionName) => {
+    // A read thread's sessions are the main thread's: one AssumeRole per account for the whole run.
+    const { link } = this.options;
+    const pending = link ? link.credentialsFor(accountId) : this.sessionName().then(async (sessionName) => {
       const out = await this.management.sts.send(
         new AssumeRoleCommand({ RoleArn: this.roleArn(accountId), RoleSessionName: sessionName, DurationSeconds: 3600 }),
       );

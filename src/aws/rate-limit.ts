@@ -56,8 +56,14 @@ export class TokenBucket {
 /** Which bucket an operation draws from; operations that share a quota share a key. */
 export type QuotaClassifier = (operation: string) => { key: string; quota: Quota } | undefined;
 
+/** Where a client's calls take their tokens: a table of buckets here, or one kept by another thread. */
+export interface QuotaSource {
+  take(operation: string): Promise<void>;
+  refund(operation: string): void;
+}
+
 /** Token buckets made on first use, one per quota key. */
-export class QuotaTable {
+export class QuotaTable implements QuotaSource {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(private readonly classify: QuotaClassifier) {}
@@ -98,7 +104,7 @@ export interface MiddlewareHost {
  * retried attempt waits for a token too. A function names the table per call: a client lent from account
  * to account (src/aws/client-pool.ts) draws on the quotas of the account it works for.
  */
-export function limitCalls(client: MiddlewareHost, quotas: QuotaTable | (() => QuotaTable)): void {
+export function limitCalls(client: MiddlewareHost, quotas: QuotaSource | (() => QuotaSource)): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
