@@ -46,7 +46,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       .option('--profile <name>', 'AWS profile for the management account (default: the SDK\'s credential chain)')
       .option('--region <region>', 'AWS region for regional calls (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)')
       .option('--sandbox [stateFile]', `run against the built-in AWS sandbox over a state file (default ${'.lz/sandbox.json'})`);
-    if (parallelism) cmd.option('--parallelism <n>', 'how many accounts to work in at once', String(DEFAULT_PARALLELISM));
+    if (parallelism) {
+      cmd
+        .option('--parallelism <n>', 'how many accounts to work in at once', String(DEFAULT_PARALLELISM))
+        .option('--read-threads <n>', 'threads that read member accounts besides the main one: auto (from 100 accounts on 3 or more cores: one per core but one, up to 3) or 0-16', 'auto');
+    }
     return cmd
       .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')
       .option('--log-file <file>', 'write structured logs to this file instead of stderr');

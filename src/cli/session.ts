@@ -15,11 +15,15 @@ export interface AwsCliOptions {
   parallelism: string;
   logLevel?: string;
   logFile?: string;
+  /** `--read-threads`: auto, or how many threads read member accounts besides the main one. */
+  readThreads?: string;
 }
 
 export interface Session {
   aws: AwsContext;
   logger: Logger;
+  /** The logger's level and file, for threads that log to the same place. */
+  log: { level: string; destination?: string };
   /** `.lz/` in the working directory: journal, secrets, sandbox state. */
   workdir: string;
   close(): Promise<void>;
@@ -67,8 +71,9 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
   const { accessRole } = manifest;
   const logFile = opts.logFile ? resolve(io.cwd, opts.logFile) : undefined;
   let logger: Logger;
+  const log = { level: opts.logLevel ?? io.env.LZ_LOG_LEVEL ?? 'warn', ...(logFile ? { destination: logFile } : {}) };
   try {
-    logger = createLogger({ level: opts.logLevel ?? io.env.LZ_LOG_LEVEL ?? 'warn', ...(logFile ? { destination: logFile } : {}) });
+    logger = createLogger(log);
   } catch (err) {
     if (!logFile || !(err as NodeJS.ErrnoException).code) throw err;
     throw cannotWrite(logFile, err);
@@ -101,6 +106,7 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
     return {
       aws,
       logger,
+      log,
       workdir,
       close: async () => {
         aws.destroy();
@@ -113,6 +119,7 @@ export async function openSession(opts: AwsCliOptions, manifest: ManifestFacts, 
   return {
     aws,
     logger,
+    log,
     workdir,
     close: async () => aws.destroy(),
   };

@@ -88,6 +88,7 @@ export function parseManifest(text: string, file: string, sections: ManifestSect
     accessRole: manifest.organization.accessRole,
     readRole: manifest.organization.readRole ?? manifest.organization.accessRole,
     dir,
+    text,
     locate: (path) => source.locate(path),
   };
 }

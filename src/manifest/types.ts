@@ -55,6 +55,8 @@ export interface LoadedManifest {
   readRole: string;
   /** The directory accounts.yaml is in: files it names (policy documents) are read relative to it. */
   dir: string;
+  /** The document as read: a read thread (src/cli/read-threads.ts) parses the same text, not the file again. */
+  text: string;
   /** Where a node of the document starts, for errors found later (e.g. during plan). */
   locate(path: (string | number)[]): SourceLocation | undefined;
 }

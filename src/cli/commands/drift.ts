@@ -12,6 +12,7 @@ import { EXIT_CHANGES, EXIT_ERROR, EXIT_OK } from '../exit.js';
 import { chosenFormat } from '../format-option.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
+import { accountsToRead, readThreadCount, startReadThreads } from '../read-threads.js';
 import { openSession, type AwsCliOptions } from '../session.js';
 
 export interface DriftCliOptions extends AwsCliOptions {
@@ -59,11 +60,14 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const manifestPath = resolve(io.cwd, opts.file);
   const sha256 = createHash('sha256').update(readFileSync(manifestPath)).digest('hex');
+  const threads = readThreadCount(opts.readThreads, accountsToRead(manifest, opts.target));
   const session = await openSession(opts, { accessRole: manifest.readRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   const progress = new Progress(io);
   const posture: CheckResult[] = [];
   let report: DriftReport;
   try {
+    // An account read in a read thread has its checks evaluated there, over what the thread read.
+    const readers = startReadThreads(threads, session, manifest, (results) => posture.push(...results));
     const { plan } = await makePlan(manifest, session.aws, defaultRegistry, {
       prune: false,
       targets: opts.target,
@@ -73,7 +77,8 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
       inspectAccount: async (input) => {
         posture.push(...(await evaluatePosture(defaultRegistry, input)));
       },
-    });
+      ...(readers ? { readers } : {}),
+    }).finally(() => readers?.close());
     const accounts = manifest.accounts.filter((a) => opts.target.length === 0 || opts.target.includes(a.name)).map((a) => a.name);
     // Accounts finish in any order: report them in file order, checks in CIS order.
     const accountRank = new Map(accounts.map((name, i) => [name, i]));

@@ -17,6 +17,7 @@ import { chosenFormat } from '../format-option.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { openSession, type AwsCliOptions, type Session } from '../session.js';
+import { accountsToRead, readThreadCount, startReadThreads } from '../read-threads.js';
 
 export interface PlanCliOptions extends AwsCliOptions {
   file: string;
@@ -57,12 +58,14 @@ export async function planFromCli(
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  const threads = readThreadCount(opts.readThreads, accountsToRead(manifest, opts.target));
   // A plan that only reads reaches member accounts through the read role; apply's own plan, through the access role it writes with.
   const accessRole = extra.readOnly ? manifest.readRole : manifest.accessRole;
   const session = await openSession(opts, { accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   let lock: Lock | undefined;
   try {
     lock = await beforeReading?.(manifest, session);
+    const readers = startReadThreads(threads, session, manifest);
     const result = await makePlan(manifest, session.aws, defaultRegistry, {
       prune: Boolean(opts.prune),
       allowClose: Boolean(opts.allowClose),
@@ -70,8 +73,9 @@ export async function planFromCli(
       manifestSha256: sha256,
       manifestPath: path,
       onProgress: (done, total) => progress.counter('Reading accounts', done, total),
+      ...(readers ? { readers } : {}),
       ...extra,
-    });
+    }).finally(() => readers?.close());
     // A password file a run left pending is shown by every plan and apply until someone deals with it.
     const pendingSecrets = findPendingSecrets(session.workdir);
     const plan = pendingSecrets.length > 0 ? { ...result.plan, pendingSecrets } : result.plan;
