@@ -3,7 +3,7 @@
  * against the sandbox with AWS's quotas on and 30 ms of latency per call, compared with its lower bound;
  * the same plan at --parallelism 1 (N = 100); an apply creating 50 accounts against its own bound; and the
  * SDK's own CPU per call, the floor under lz's.
- * Options: --big, --json FILE, --sizes 10,100, --latency 30,150, --no-plan, --no-create, --parallelism N, --write-docs (updates
+ * Options: --big, --json FILE, --sizes 10,100, --latency 30,150, --read-threads 0,1, --no-plan, --no-create, --parallelism N, --write-docs (updates
  * docs/performance.md), --cpu-prof DIR (a V8 CPU profile of each lz process timed, for what is not the request itself).
  */
 import { spawn } from 'node:child_process';
@@ -33,6 +33,8 @@ const option = (name: string) => {
 const LATENCIES_MS = (option('--latency') ?? '30').split(',').map(Number);
 /** lz's own default unless `--parallelism N` says otherwise: the benchmark measures what a person gets. */
 const PARALLELISM = Number(option('--parallelism') ?? DEFAULT_PARALLELISM);
+/** lz's `--read-threads` (auto unless given): `--read-threads 0,1` measures the plans once per value. */
+const READ_THREADS = option('--read-threads')?.split(',') ?? ['auto'];
 const MANAGEMENT = { name: 'General', email: 'aws+general@example.com' };
 const CPU_PROFILES = option('--cpu-prof');
 
@@ -147,12 +149,12 @@ async function calibrateChain(): Promise<number> {
   }
 }
 
-async function benchPlan(n: number, parallelism: number, accountChain: number, latencyMs: number): Promise<RunResult> {
+async function benchPlan(n: number, parallelism: number, accountChain: number, latencyMs: number, threads = 'auto'): Promise<RunResult> {
   const sandbox = await startSandbox({ port: 0, management: MANAGEMENT, delays: { createAccount: 10, rolePropagation: 10 } });
   try {
     const env = sandboxEnv(sandbox);
     const dir = await seedOrganization(sandbox, root, benchAccounts(n), env);
-    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism)], latencyMs);
+    const { run, sandboxCpu, log } = await underQuotas(sandbox, dir, env, ['plan', '--detailed-exitcode', '--parallelism', String(parallelism), '--read-threads', threads], latencyMs);
     if (run.code !== 0) process.stderr.write(`plan of ${n} accounts exited ${run.code}:\n${run.out.slice(-3000)}\n`);
     const bound = lowerBound(log, {
       managementAccountId: sandbox.managementAccountId,
@@ -163,7 +165,7 @@ async function benchPlan(n: number, parallelism: number, accountChain: number, l
       unitLevels: 2,
       accountChain,
     });
-    const name = `no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}${LATENCIES_MS.length > 1 ? `, ${latencyMs} ms` : ''}`;
+    const name = `no-change plan, ${n} accounts${parallelism === 1 ? ', --parallelism 1' : ''}${LATENCIES_MS.length > 1 ? `, ${latencyMs} ms` : ''}${READ_THREADS.length > 1 ? `, --read-threads ${threads}` : ''}`;
     return result(name, { accounts: n, parallelism, perAccount: n + 1, latencyMs }, { run, sandboxCpu, log }, bound);
   } finally {
     await sandbox.close();
@@ -229,8 +231,10 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: one account's read is a chain of ${chain} dependent calls\n`);
   for (const latency of LATENCIES_MS) {
     for (const n of sizes) {
-      process.stderr.write(`bench: no-change plan of ${n} accounts at ${latency} ms...\n`);
-      results.push(await benchPlan(n, PARALLELISM, chain, latency));
+      for (const threads of READ_THREADS) {
+        process.stderr.write(`bench: no-change plan of ${n} accounts at ${latency} ms, --read-threads ${threads}...\n`);
+        results.push(await benchPlan(n, PARALLELISM, chain, latency, threads));
+      }
       if (n === 100) {
         process.stderr.write('bench: the same at --parallelism 1...\n');
         results.push(await benchPlan(n, 1, chain, latency));
