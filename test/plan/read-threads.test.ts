@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateLoginProfileCommand, CreateUserCommand, DeleteAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
@@ -92,6 +92,24 @@ describe('read threads', () => {
     const report = JSON.parse(three.out) as { posture: { account: string; check: string; status: string }[] };
     expect(report.posture.filter((p) => p.account === 'Testing' && p.status === 'fail').map((p) => p.check)).toContain('console-mfa');
     expect(new Set(report.posture.map((p) => p.account))).toEqual(new Set(['General', ...MEMBERS.filter((m) => m !== 'Logs')]));
+  }, 60_000);
+
+  it('an apply interrupted while threads read stops before any change, releases its lock and exits 130', async () => {
+    w.sandbox.clearRequests();
+    const run = lzProcess(w.dir, ['apply', '--auto-approve', '--read-threads', '2']);
+    let sent = false;
+    const stop = w.sandbox.onRequest((entry) => {
+      if (sent || entry.operation !== 'GetAccountPasswordPolicy') return;
+      sent = true;
+      run.child.kill('SIGINT');
+    });
+    const { code, signal } = await run.exit;
+    stop();
+    expect(sent).toBe(true);
+    expect({ code, signal }, run.err + run.out).toEqual({ code: 130, signal: null });
+    expect(run.out).toContain('Interrupted (SIGINT) before any change was made. The lock is released.');
+    expect(w.sandbox.requests().filter((r) => !r.readOnly)).toEqual([]);
+    expect(existsSync(join(w.dir, '.lz', 'apply.lock'))).toBe(false);
   }, 60_000);
 
   it('--read-threads takes auto or 0-16, refused before any call', async () => {
