@@ -5,6 +5,7 @@
  */
 import { callOf, tagCall, type AwsCall } from '../call-errors.js';
 import { LzError, type SourceLocation } from '../errors.js';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { SharedQuota } from '../aws/context.js';
 import type { AccountJob, AccountPlanOutput } from '../engine/planner.js';
 import type { CheckResult } from '../engine/posture.js';
@@ -19,7 +20,10 @@ export interface ReadThreadSetup {
 }
 
 /** Main thread to read thread. */
-export type ToThread = { type: 'job'; id: number; job: AccountJob } | { type: 'answer'; id: number; value?: unknown; error?: WireError };
+export type ToThread = { type: 'job'; id: number; job: AccountJob; session: AccountSession } | { type: 'answer'; id: number; value?: unknown; error?: WireError };
+
+/** The account's session as the main thread got it (or its refusal), sent with the job: no question needed. */
+export type AccountSession = { identity: AwsCredentialIdentity; error?: undefined } | { error: WireError };
 
 /** What a read thread asks of the run's main thread. */
 export type Question =

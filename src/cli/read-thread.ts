@@ -12,7 +12,7 @@ import { parseManifest } from '../manifest/index.js';
 import { planAccount } from '../engine/planner.js';
 import { evaluatePosture, type CheckResult } from '../engine/posture.js';
 import { defaultRegistry, defaultSections } from '../resources/registry.js';
-import { errorFromWire, errorToWire, type FromThread, type Question, type ReadThreadSetup, type ToThread } from './read-thread-wire.js';
+import { errorFromWire, errorToWire, type FromThread, type Question, type ReadThreadSetup, type AccountSession, type ToThread } from './read-thread-wire.js';
 
 const port = parentPort!;
 const setup = workerData as ReadThreadSetup;
@@ -26,6 +26,8 @@ function ask<T>(question: Question): Promise<T> {
   return new Promise<T>((resolve, reject) => waiting.set(id, { resolve: resolve as (value: unknown) => void, reject }));
 }
 
+/** Each job's account session as the main thread sent it, until the account's read asks for it. */
+const sessions = new Map<string, AccountSession>();
 const quota = (name: SharedQuota) => ({
   take: (operation: string) => ask<void>({ what: 'quota', quota: name, operation }),
   refund: (operation: string) => send({ type: 'refund', quota: name, operation }),
@@ -33,7 +35,12 @@ const quota = (name: SharedQuota) => ({
 const link: RunLink = {
   callerIdentity: () => ask<{ account: string; arn: string }>({ what: 'caller' }),
   managementCredentials: () => ask<AwsCredentialIdentity>({ what: 'management-credentials' }),
-  credentialsFor: (accountId) => ask<AwsCredentialIdentity>({ what: 'credentials-for', accountId }),
+  credentialsFor: (accountId) => {
+    const session = sessions.get(accountId);
+    sessions.delete(accountId);
+    if (!session) return ask<AwsCredentialIdentity>({ what: 'credentials-for', accountId });
+    return session.error ? Promise.reject(errorFromWire(session.error)) : Promise.resolve(session.identity);
+  },
   quota,
 };
 // Its lines go where the main thread's go, each saying which thread made the call.
@@ -64,6 +71,7 @@ async function run(id: number, job: Extract<ToThread, { type: 'job' }>['job']): 
 
 port.on('message', (message: ToThread) => {
   if (message.type === 'job') {
+    sessions.set(message.job.live.id, message.session);
     void run(message.id, message.job);
     return;
   }

@@ -6,7 +6,7 @@ import type { AccountJob, AccountPlanOutput, AccountReaders } from '../engine/pl
 import type { CheckResult } from '../engine/posture.js';
 import type { LoadedManifest } from '../manifest/index.js';
 import type { Session } from './session.js';
-import { errorFromWire, errorToWire, type FromThread, type Question, type ReadThreadSetup, type ToThread } from './read-thread-wire.js';
+import { errorFromWire, errorToWire, type FromThread, type Question, type ReadThreadSetup, type AccountSession, type ToThread } from './read-thread-wire.js';
 
 /**
  * Below this many member accounts to read, a plan reads them all in the main thread: a thread costs about
@@ -115,11 +115,19 @@ export class ReadThreads implements AccountReaders {
 
   read(job: AccountJob, here: () => Promise<AccountPlanOutput>): Promise<AccountPlanOutput> {
     const thread = this.threads.filter((t) => t.alive).reduce<ReadThread | undefined>((best, t) => (!best || t.jobs.size < best.jobs.size ? t : best), undefined);
-    if (!thread || thread.jobs.size >= this.hereInFlight + 1) return this.readHere(here);
+    if (!thread || thread.jobs.size > this.hereInFlight) return this.readHere(here);
     const id = this.nextJob++;
     const sent = new Promise<AccountPlanOutput>((resolve, reject) => {
       thread.jobs.set(id, { resolve, reject });
-      thread.worker.postMessage({ type: 'job', id, job } satisfies ToThread);
+      // The account's session goes with the job: the thread's first question would be for it, and the answer
+      // would wait for this busy thread's turn.
+      void this.options.aws
+        .credentialsFor(job.live.id)
+        .then(
+          (identity): AccountSession => ({ identity }),
+          (err: unknown): AccountSession => ({ error: errorToWire(err) }),
+        )
+        .then((session) => thread.worker.postMessage({ type: 'job', id, job, session } satisfies ToThread));
     });
     // A thread that died took only time: what it held is read here.
     return sent.catch((err: unknown) => {
