@@ -13,6 +13,7 @@ import { chosenFormat } from '../format-option.js';
 import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { accountsToRead, readThreadCount, startReadThreads } from '../read-threads.js';
+import { heapGrowthFor, setHeapGrowth } from '../heap.js';
 import { openSession, type AwsCliOptions } from '../session.js';
 
 export interface DriftCliOptions extends AwsCliOptions {
@@ -60,7 +61,9 @@ export async function driftCommand(opts: DriftCliOptions, io: CliIO): Promise<nu
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const manifestPath = resolve(io.cwd, opts.file);
   const sha256 = createHash('sha256').update(readFileSync(manifestPath)).digest('hex');
-  const threads = readThreadCount(opts.readThreads, accountsToRead(manifest, opts.target));
+  const members = accountsToRead(manifest, opts.target);
+  const threads = readThreadCount(opts.readThreads, members);
+  setHeapGrowth(heapGrowthFor(members));
   const session = await openSession(opts, { accessRole: manifest.readRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
   const progress = new Progress(io);
   const posture: CheckResult[] = [];

@@ -18,6 +18,7 @@ import type { CliIO } from '../io.js';
 import { Progress, useColor } from '../progress.js';
 import { openSession, type AwsCliOptions, type Session } from '../session.js';
 import { accountsToRead, readThreadCount, startReadThreads } from '../read-threads.js';
+import { heapGrowthFor, setHeapGrowth } from '../heap.js';
 
 export interface PlanCliOptions extends AwsCliOptions {
   file: string;
@@ -58,7 +59,9 @@ export async function planFromCli(
   const path = resolve(io.cwd, opts.file);
   const manifest = await loadManifest(opts.file, defaultSections, { cwd: io.cwd });
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
-  const threads = readThreadCount(opts.readThreads, accountsToRead(manifest, opts.target));
+  const members = accountsToRead(manifest, opts.target);
+  const threads = readThreadCount(opts.readThreads, members);
+  setHeapGrowth(heapGrowthFor(members));
   // A plan that only reads reaches member accounts through the read role; apply's own plan, through the access role it writes with.
   const accessRole = extra.readOnly ? manifest.readRole : manifest.accessRole;
   const session = await openSession(opts, { accessRole, management: { name: manifest.management.name, email: manifest.management.email } }, io);
