@@ -23,16 +23,17 @@ export interface PlanOptions {
   /**
    * Called in each existing account's read task once the modules have read it, with the same clients and
    * read memo and every module's read result by kind (`lz drift`'s posture checks): what the plan read is
-   * not read again. Not called for accounts that do not exist yet.
+   * not read again. Not called for accounts that do not exist yet, nor for those `readers` read elsewhere
+   * (they inspect what they read their own way).
    */
   inspectAccount?: (input: AccountInspection) => Promise<void>;
+  /** Where member accounts may be read besides this thread (read threads); here only, without. */
+  readers?: AccountReaders;
   /**
    * apply's wait for the access role of `accounts`, created by a run that died before it could assume their
    * role (the journal says which): AccessDenied there is IAM still propagating, not a broken role, and is
    * waited through as the first run would have. `assumed` is told when one's role answers.
    */
-  /** Where member accounts may be read besides this thread (read threads); here only, without. */
-  readers?: AccountReaders;
   roleWait?: {
     accounts: ReadonlySet<string>;
     timeout: number;
