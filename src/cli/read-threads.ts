@@ -105,6 +105,7 @@ export class ReadThreads implements AccountReaders {
     worker.on('message', (message: FromThread) => this.heard(thread, message));
     const lost = (err: Error) => {
       thread.alive = false;
+      if (thread.jobs.size > 0) this.options.aws.logger.warn({ err: err.message, accounts: thread.jobs.size }, 'a read thread ended; its accounts are read in the main thread');
       for (const job of thread.jobs.values()) job.reject(err);
       thread.jobs.clear();
     };
@@ -132,7 +133,6 @@ export class ReadThreads implements AccountReaders {
     // A thread that died took only time: what it held is read here.
     return sent.catch((err: unknown) => {
       if (!(err instanceof ThreadLost)) throw err;
-      this.options.aws.logger.warn({ account: job.account, err: err.message }, 'reading the account in the main thread instead');
       return this.readHere(here);
     });
   }
