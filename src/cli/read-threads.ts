@@ -13,7 +13,7 @@ import { errorFromWire, errorToWire, type FromThread, type Question, type ReadTh
  * half a second of CPU to load the SDK and the kinds, and its own heap, which a small organization's reads
  * (about 15 ms of CPU per account) would not win back.
  */
-export const READ_THREADS_FROM_ACCOUNTS = 100;
+const READ_THREADS_FROM_ACCOUNTS = 100;
 
 /** At most this many read threads by default: beyond it the management account's quotas bound a plan anyway. */
 const MAX_AUTO_READ_THREADS = 3;

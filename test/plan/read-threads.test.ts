@@ -86,7 +86,10 @@ describe('read threads', () => {
 
   it('drift evaluates the posture checks in the threads and reports what one thread reports', async () => {
     const one = await lz(w, 'drift', '--format', 'json', '--read-threads', '0');
-    const three = await lz(w, 'drift', '--format', 'json', '--read-threads', '2');
+    const log = join(mkdtempSync(join(tmpdir(), 'lz-threads-')), 'lz.log');
+    const three = await lz(w, 'drift', '--format', 'json', '--read-threads', '2', '--log-level', 'debug', '--log-file', log);
+    // Threads read accounts here too: their posture results, not the main thread's, are in the report.
+    expect(readFileSync(log, 'utf8')).toMatch(/"thread":\d+.*"operation":"GetCredentialReport"|"operation":"GetCredentialReport".*"thread":\d+/);
     expect(three.code, three.err).toBe(one.code);
     expect(withoutTime(three.out)).toEqual(withoutTime(one.out));
     const report = JSON.parse(three.out) as { posture: { account: string; check: string; status: string }[] };
