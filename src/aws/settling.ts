@@ -18,26 +18,52 @@ export const SETTLING_ERRORS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Marks a settling error retryable (the SDK's `$retryable` trait) on its way up to the retry step, and says
- * that lz is waiting and why. Sits below the retry step, so it sees every attempt's error.
+ * The least wait before a settling error's retry `retry` (1 for the first): 250 ms, doubling. The SDK's
+ * standard back-off is full jitter from 50 ms, so its eight attempts can all be spent within a second (about
+ * one time in forty under 1.2 s), too short for a change AWS says to "try again later"; with this floor they
+ * span at least about 18 s (the SDK lets a hint add at most 5 s to its own delay), while a short window still
+ * costs a quarter of a second. Throttling and transient errors keep the SDK's own back-off.
+ */
+export function settlingRetryFloor(retry: number): number {
+  return 250 * 2 ** (retry - 1);
+}
+
+/**
+ * Marks a settling error retryable (the SDK's `$retryable` trait) on its way up to the retry step, asks
+ * that step to wait at least settlingRetryFloor (the `x-amz-retry-after` hint it honours, unless AWS gave
+ * one), and says that lz is waiting and why. Sits below the retry step, so it sees every attempt's error:
+ * the handler is built once per call and run once per attempt, so it counts the call's settling errors.
  */
 export function retrySettling(client: MiddlewareHost, notify: (operation: string, code: string, why: string) => void): void {
   client.middlewareStack.add(
-    (next, context) => async (args) => {
-      try {
-        return await next(args);
-      } catch (err) {
-        const code = errorName(err);
-        const why = code === undefined ? undefined : SETTLING_ERRORS[code];
-        if (why && typeof err === 'object' && err !== null) {
-          (err as { $retryable?: object }).$retryable = {};
-          notify((context.commandName ?? '').replace(/Command$/, ''), code!, why);
+    (next, context) => {
+      let settlingErrors = 0;
+      return async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          const code = errorName(err);
+          const why = code === undefined ? undefined : SETTLING_ERRORS[code];
+          if (why && typeof err === 'object' && err !== null) {
+            (err as { $retryable?: object }).$retryable = {};
+            floorRetryDelay(err as { $response?: unknown }, settlingRetryFloor(++settlingErrors));
+            notify((context.commandName ?? '').replace(/Command$/, ''), code!, why);
+          }
+          throw err;
         }
-        throw err;
-      }
+      };
     },
     { step: 'finalizeRequest', priority: 'low', name: 'lzRetrySettling' },
   );
+}
+
+/** The SDK's retry step reads its hint from the response's headers; AWS's own hint, if any, stands. */
+function floorRetryDelay(err: { $response?: unknown }, ms: number): void {
+  const headers = (err.$response as { headers?: Record<string, string> } | undefined)?.headers;
+  if (!headers) return;
+  const named = Object.keys(headers).map((h) => h.toLowerCase());
+  if (named.includes('retry-after') || named.includes('x-amz-retry-after')) return;
+  headers['x-amz-retry-after'] = String(ms);
 }
 
 /** What a new account's access role answers until it can be assumed (STS activating, IAM propagating). */

@@ -2,6 +2,7 @@ import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ignoreCodes } from '../../src/aws/aws-errors.js';
 import { AwsContext } from '../../src/aws/context.js';
+import { settlingRetryFloor } from '../../src/aws/settling.js';
 import { createLogger } from '../../src/log.js';
 import type { RequestLogEntry } from '../../src/sandbox/types.js';
 import { heldAccounts } from '../helpers/organization.js';
@@ -71,6 +72,16 @@ describe('apply waits through AWS settling a new organization and new accounts',
     expect(answered('MoveAccount', 'ConcurrentModificationException').length).toBeGreaterThan(0);
     expect(succeeded('MoveAccount')).toHaveLength(2);
     expect(result.err).toMatch(/MoveAccount answered ConcurrentModificationException .*waiting and trying again/);
+  });
+
+  it('waits longer before each retry of a settling error than the SDK back-off alone would', () => {
+    // The organization's one unit is made as the new root's window is open: refused, then made.
+    const tries = log.filter((r) => r.operation === 'CreateOrganizationalUnit');
+    expect(tries[0]!.errorCode).toBe('ConcurrentModificationException');
+    expect(tries.at(-1)!.status).toBe(200);
+    const gaps = tries.slice(1).map((r, i) => r.time - tries[i]!.time);
+    expect(gaps.length).toBeGreaterThan(1);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(settlingRetryFloor(i + 1) - 20));
   });
 
   it('waits for STS in a new account (RegionDisabledException)', () => {
