@@ -11,9 +11,15 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWTH_PERCENT = 50;
 const SMALL_ORGANIZATION_HEAP_GROWTH_PERCENT = 100;
-const LARGE_ORGANIZATION = 5_000;
 
-export const heapGrowthFor = (memberAccounts: number): number => (memberAccounts < LARGE_ORGANIZATION ? SMALL_ORGANIZATION_HEAP_GROWTH_PERCENT : HEAP_GROWTH_PERCENT);
+/**
+ * From this many member accounts a plan's memory is what lz's defaults protect (10,000 accounts under
+ * 300 MB); below it they spend memory for speed: the heap's growth here, a read thread on two cores
+ * (src/cli/read-threads.ts).
+ */
+export const isLargeOrganization = (memberAccounts: number): boolean => memberAccounts >= 5_000;
+
+export const heapGrowthFor = (memberAccounts: number): number => (isLargeOrganization(memberAccounts) ? HEAP_GROWTH_PERCENT : SMALL_ORGANIZATION_HEAP_GROWTH_PERCENT);
 
 /**
  * Sets V8's `--heap-growing-percent`, which it reads at each collection (unlike --max-old-space-size, it caps

@@ -49,7 +49,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     if (parallelism) {
       cmd
         .option('--parallelism <n>', 'how many accounts to work in at once', String(DEFAULT_PARALLELISM))
-        .option('--read-threads <n>', 'threads that read member accounts besides the main one: auto (from 100 accounts on 3 or more cores: one per core but one, up to 3) or 0-16', 'auto');
+        .option('--read-threads <n>', 'threads that read member accounts besides the main one: auto (from 100 accounts: one per core but one, up to 3; on 2 cores one below 5,000 accounts) or 0-16', 'auto');
     }
     return cmd
       .option('--log-level <level>', 'structured log level on stderr: fatal, error, warn, info, debug, trace (default: LZ_LOG_LEVEL, else warn)')

@@ -6,6 +6,7 @@ import type { AccountJob, AccountPlanOutput, AccountReaders } from '../engine/pl
 import type { CheckResult } from '../engine/posture.js';
 import type { LoadedManifest } from '../manifest/index.js';
 import type { Session } from './session.js';
+import { isLargeOrganization } from './heap.js';
 import { errorFromWire, errorToWire, type FromThread, type Question, type ReadThreadSetup, type AccountSession, type ToThread } from './read-thread-wire.js';
 
 /**
@@ -20,13 +21,18 @@ const MAX_AUTO_READ_THREADS = 3;
 
 /**
  * How many read threads a plan of `accounts` member accounts starts: `--read-threads N` as given (0: none),
- * else, once the organization is large enough to gain, one per core but the main thread's, up to three, and
- * none on a machine of one or two cores. **Decision:** on two cores V8's garbage collector and compiler
- * already run beside the main thread on the second one, and a thread's heap (90-170 MiB more at 1,000 to
- * 10,000 accounts) bought 7-29 % of wall time there (docs/performance.md): asked for, not given.
+ * else, once the organization is large enough to gain, one per core but the main thread's, up to three; on
+ * two cores one, below the size whose memory lz's defaults protect (isLargeOrganization); on one core none.
+ * **Decision:** measured on two cores shared with the sandbox, a thread shortened 1,000 accounts' plan in 11
+ * of 12 runs (by up to 30 %; once 10 % longer) and 4,900 accounts' by 11 %, for 100-150 MiB of RSS
+ * (docs/performance.md); at 10,000 accounts that would cross 300 MB, so from 5,000 it is asked for, not given.
  */
 export function readThreadCount(option: string | undefined, accounts: number, cores = availableParallelism()): number {
-  if (option === undefined || option === 'auto') return accounts >= READ_THREADS_FROM_ACCOUNTS && cores >= 3 ? Math.min(MAX_AUTO_READ_THREADS, cores - 1) : 0;
+  if (option === undefined || option === 'auto') {
+    if (accounts < READ_THREADS_FROM_ACCOUNTS || cores < 2) return 0;
+    if (cores === 2) return isLargeOrganization(accounts) ? 0 : 1;
+    return Math.min(MAX_AUTO_READ_THREADS, cores - 1);
+  }
   const n = Number(option);
   if (!Number.isInteger(n) || n < 0 || n > 16) throw new LzError('bad-option', `--read-threads must be auto or a whole number from 0 to 16, not "${option}"`);
   return n;

@@ -122,7 +122,10 @@ describe('read threads', () => {
     expect(bad.err).toContain('--read-threads must be auto or a whole number from 0 to 16, not "many"');
     expect(w.sandbox.requests()).toHaveLength(0);
     expect(readThreadCount('auto', 99, 8)).toBe(0);
-    expect(readThreadCount('auto', 100, 2)).toBe(0);
+    expect(readThreadCount('auto', 100, 1)).toBe(0);
+    expect(readThreadCount('auto', 100, 2)).toBe(1);
+    expect(readThreadCount('auto', 4_999, 2)).toBe(1);
+    expect(readThreadCount('auto', 5_000, 2)).toBe(0);
     expect(readThreadCount('auto', 100, 3)).toBe(2);
     expect(readThreadCount(undefined, 5000, 16)).toBe(3);
     expect(readThreadCount('3', 1, 1)).toBe(3);
