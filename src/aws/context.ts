@@ -24,6 +24,7 @@ import { accountApiQuota, identityStoreQuota, organizationsQuota, ssoAdminQuota 
 import { observeCalls } from './request-log.js';
 import { ClientPool, type PoolableClient } from './client-pool.js';
 import { retrySettling } from './settling.js';
+import { retryOnlyTimeRefusals } from './clock-skew.js';
 
 export interface AwsContextOptions {
   region: string;
@@ -311,6 +312,7 @@ export class AwsContext {
     const key = () => member?.() ?? 'management';
     this.observe(member ?? (() => this.managementAccountId), client, service);
     retrySettling(client, (operation, code, why) => this.progress(key(), `${operation} answered ${code} (${why}); waiting and trying again`));
+    retryOnlyTimeRefusals(client);
     if (service === 'organizations' && !member) limitCalls(client, this.sharedQuotas.organizations);
     if (service.startsWith('sso-admin:') && !member) limitCalls(client, this.sharedQuotas['sso-admin']);
     if (service.startsWith('identitystore:') && !member) limitCalls(client, this.sharedQuotas.identitystore);
@@ -446,7 +448,10 @@ export class AwsContext {
       session.catch(() => (session = undefined));
       return session;
     };
-    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => this.observe(() => accountId, client, service));
+    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => {
+      this.observe(() => accountId, client, service);
+      retryOnlyTimeRefusals(client);
+    });
   }
 
   /**
