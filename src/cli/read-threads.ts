@@ -23,9 +23,10 @@ const MAX_AUTO_READ_THREADS = 3;
  * How many read threads a plan of `accounts` member accounts starts: `--read-threads N` as given (0: none),
  * else, once the organization is large enough to gain, one per core but the main thread's, up to three; on
  * two cores one, below the size whose memory lz's defaults protect (isLargeOrganization); on one core none.
- * **Decision:** measured on two cores shared with the sandbox, a thread shortened 1,000 accounts' plan in 11
- * of 12 runs (by up to 30 %; once 10 % longer) and 4,900 accounts' by 11 %, for 100-150 MiB of RSS
- * (docs/performance.md); at 10,000 accounts that would cross 300 MB, so from 5,000 it is asked for, not given.
+ * **Decision:** measured on two cores shared with the sandbox, a thread shortened 1,000 accounts' plan in all
+ * 5 runs at 150 ms (by 4-25 %) and in 4 of 7 at 30 ms (the others 2-10 % longer), 4,900 accounts' by 11 %,
+ * for 100-150 MiB of RSS (docs/performance.md); at 10,000 accounts that would cross 300 MB, so from 5,000 it
+ * is asked for, not given.
  */
 export function readThreadCount(option: string | undefined, accounts: number, cores = availableParallelism()): number {
   if (option === undefined || option === 'auto') {
