@@ -12,10 +12,7 @@ import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, AssumeRootCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../log.js';
@@ -25,6 +22,7 @@ import { observeCalls } from './request-log.js';
 import { ClientPool, type PoolableClient } from './client-pool.js';
 import { retrySettling } from './settling.js';
 import { retryOnlyTimeRefusals } from './clock-skew.js';
+import { runRequestHandler, type RunRequestHandler } from './proxy.js';
 
 export interface AwsContextOptions {
   region: string;
@@ -64,7 +62,7 @@ export interface RunLink {
 /** The configuration every SDK client of a run shares. */
 interface ClientConfig extends Partial<RunSettings> {
   region: string;
-  requestHandler?: NodeHttpHandler;
+  requestHandler?: RunRequestHandler;
   maxAttempts: number;
   retryMode: 'standard';
   profile?: string;
@@ -255,13 +253,10 @@ export class AwsContext {
   private readonly runReads = new Map<string, Promise<unknown>>();
   private settings?: RunSettings;
   /**
-   * One connection pool for every client of the run: with a client per (account, service), a pool per
-   * client would open new connections for every account.
+   * One connection pool for every client of the run (src/aws/proxy.ts): with a client per (account,
+   * service), a pool per client would open new connections for every account.
    */
-  private readonly requestHandler = new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
-  });
+  private readonly requestHandler = runRequestHandler();
 
   constructor(readonly options: AwsContextOptions) {
     this.accountLimit = pLimit(Math.max(1, options.parallelism));
