@@ -1,21 +1,15 @@
+import { isClockSkewError } from '@smithy/core/retry';
 import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { errorName, httpStatus } from './aws-errors.js';
 import type { MiddlewareHost } from './rate-limit.js';
 
 /**
- * The answers that refuse a request for its time: the SDK's own list (CLOCK_SKEW_ERROR_CODES in
- * @smithy/core's retry classification). Only these are worth the retry the SDK makes once it has corrected
- * its clock.
- */
-const TIME_REFUSALS: ReadonlySet<string> = new Set(['AuthFailure', 'InvalidSignatureException', 'RequestExpired', 'RequestInTheFuture', 'RequestTimeTooSkewed', 'SignatureDoesNotMatch']);
-
-/**
- * A HEAD answer has no body to name its code (the SDK calls it Unknown): its 403 may be S3's
- * RequestTimeTooSkewed.
+ * An answer that refused the request for its time: the SDK's own clock-skew codes, or a HEAD answer's 403,
+ * which has no body to name its code (the SDK calls it Unknown) and may be S3's RequestTimeTooSkewed.
  */
 const refusedForTime = (err: unknown): boolean => {
   const name = errorName(err) ?? '';
-  return TIME_REFUSALS.has(name) || (httpStatus(err) === 403 && (name === 'Unknown' || name === 'Forbidden'));
+  return isClockSkewError(err as Parameters<typeof isClockSkewError>[0]) || (httpStatus(err) === 403 && (name === 'Unknown' || name === 'Forbidden'));
 };
 
 /**

@@ -305,9 +305,8 @@ export class AwsContext {
    */
   private shapeCalls(member: (() => string | undefined) | undefined, client: MiddlewareHost, service: string): void {
     const key = () => member?.() ?? 'management';
-    this.observe(member ?? (() => this.managementAccountId), client, service);
+    this.everyClient(member ?? (() => this.managementAccountId), client, service);
     retrySettling(client, (operation, code, why) => this.progress(key(), `${operation} answered ${code} (${why}); waiting and trying again`));
-    retryOnlyTimeRefusals(client);
     if (service === 'organizations' && !member) limitCalls(client, this.sharedQuotas.organizations);
     if (service.startsWith('sso-admin:') && !member) limitCalls(client, this.sharedQuotas['sso-admin']);
     if (service.startsWith('identitystore:') && !member) limitCalls(client, this.sharedQuotas.identitystore);
@@ -323,9 +322,14 @@ export class AwsContext {
     return table;
   }
 
-  /** Every call is logged (at debug) and its errors name it; src/aws/request-log.ts. */
-  private observe(account: () => string | undefined, client: MiddlewareHost, service: string): void {
+  /**
+   * What every client of the run has, a root task's included: each call logged (at debug) with its errors
+   * naming it (src/aws/request-log.ts), and the SDK's clock-skew retry kept for refusals of time
+   * (src/aws/clock-skew.ts).
+   */
+  private everyClient(account: () => string | undefined, client: MiddlewareHost, service: string): void {
     observeCalls(client, { service: iamPrefix(service), account, logger: this.logger });
+    retryOnlyTimeRefusals(client);
   }
 
   /** The management account's bucket for `name`, which a read thread's calls take their tokens from too. */
@@ -443,10 +447,7 @@ export class AwsContext {
       session.catch(() => (session = undefined));
       return session;
     };
-    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => {
-      this.observe(() => accountId, client, service);
-      retryOnlyTimeRefusals(client);
-    });
+    return new AccountClients(accountId, this.clientConfig(credentials), (client, service) => this.everyClient(() => accountId, client, service));
   }
 
   /**

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
+import { LzError } from '../errors.js';
 
 /** Sockets per pool: lz works in up to 64 accounts at once by default, each with a few calls in flight. */
 const MAX_SOCKETS = 256;
@@ -21,8 +22,10 @@ export type RunRequestHandler = NodeHttpHandler | ProxyRoutingHandler;
  * way with a pool of its own. With none set, the SDK's handler as it is.
  */
 export function runRequestHandler(): RunRequestHandler {
-  const proxied = Object.entries(process.env).some(([name, value]) => PROXY_VARIABLES.includes(name.toLowerCase()) && value);
-  return proxied ? new ProxyRoutingHandler() : direct();
+  const proxies = Object.entries(process.env).filter(([name, value]) => PROXY_VARIABLES.includes(name.toLowerCase()) && value);
+  // Named, never shown: the value may hold the proxy's password.
+  for (const [name, value] of proxies) if (!URL.canParse(value!.includes('://') ? value! : `http://${value}`)) throw new LzError('bad-option', `${name} is not a proxy URL`, { hint: 'Set it as http://host:port, with user:password@ before the host if the proxy asks for them.' });
+  return proxies.length > 0 ? new ProxyRoutingHandler() : direct();
 }
 
 function direct(): NodeHttpHandler {

@@ -30,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIAL_REPORT_MAX_AGE_MS } from '../../src/sandbox/services/iam/index.js';
 import { mfaPolicyDocument } from '../../src/resources/mfa-policy.js';
 import { accountFolder } from '../../src/secrets.js';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { sandboxClock, startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const ACCOUNTS = ['General', 'Development', 'Production'] as const;
@@ -109,7 +109,7 @@ describe('account baseline: the IAM admin group, user, MFA policy and console MF
     outputs.push(applied.out, applied.err);
     expect(applied.out + applied.err).toContain('Apply complete!');
     expect(applied.code).toBe(0);
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id])) as Record<AccountName, string>;
+    ids = await accountIds(w.organizations) as Record<AccountName, string>;
 
     for (const a of ACCOUNTS) {
       const iam = await iamIn(a);

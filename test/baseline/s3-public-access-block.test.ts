@@ -5,7 +5,7 @@ import { DeletePublicAccessBlockCommand, GetPublicAccessBlockCommand, PutPublicA
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Plan } from '../../src/core/plan.js';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
@@ -66,7 +66,7 @@ describe('account-level S3 Block Public Access (CIS 2.1.4, Security Hub S3.1)', 
 
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.err + applied.out).toContain('Apply complete!');
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
     for (const name of ['General', 'Development', 'Production']) expect(await held(name)).toEqual(ALL_ON);
     expect((await w.lz('plan', '--detailed-exitcode')).code).toBe(0);
   });

@@ -8,7 +8,7 @@ import {
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 import { all, inside, parseXml } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe('lz drift', () => {
     w.writeManifest(MANIFEST);
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, applied.err + applied.out).toBe(0);
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
     // A clean slate: root users with MFA (a person's steps). The sandbox's own admin user has its rights
     // through a group, as in a well-kept account, so it is no finding (CIS 1.15) of its own.
     for (const a of Object.values(w.sandbox.state.accounts)) a.root.mfaEnabled = true;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ListTagsForResourceCommand } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_STATE } from '../../src/cli/session.js';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
 /**
@@ -42,7 +42,7 @@ describe('plan and apply summaries', () => {
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, applied.err + applied.out).toBe(0);
     applyErr = applied.err;
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
   }, 60_000);
   afterAll(async () => w.close());
 

@@ -34,6 +34,11 @@ export async function unitPaths(org: OrganizationsClient): Promise<Map<string, s
   return paths;
 }
 
+/** Each held account's id by its name. */
+export async function accountIds(org: OrganizationsClient): Promise<Record<string, string>> {
+  return Object.fromEntries((await heldAccounts(org)).map((a) => [a.name, a.id]));
+}
+
 export async function heldAccounts(org: OrganizationsClient): Promise<HeldAccount[]> {
   const paths = await unitPaths(org);
   const out: HeldAccount[] = [];

@@ -12,7 +12,7 @@ import { defaultSections } from '../../src/resources/registry.js';
 import { callOf, describeAwsError, tagCall } from '../../src/call-errors.js';
 import { LzError } from '../../src/errors.js';
 import { lzProcess } from '../helpers/child.js';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 import { inside } from '../drift/helpers.js';
 
@@ -48,7 +48,7 @@ describe('read threads', () => {
     w.writeManifest(MANIFEST);
     const applied = await w.lz('apply', '--auto-approve');
     expect(applied.code, applied.err + applied.out).toBe(0);
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
     // Drift in one account, a posture finding in another, and one account whose role is gone.
     const dev = await inside(w, ids.Development!);
     await dev.iam.send(new DeleteAccountPasswordPolicyCommand({}));

@@ -5,7 +5,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { IamRole } from '../../src/sandbox/state.js';
-import { heldAccounts } from '../helpers/organization.js';
+import { accountIds } from '../helpers/organization.js';
 import { problems, readHoldings, type Expected } from '../helpers/holdings.js';
 import { startWorld, type TestWorld } from '../helpers/sandbox.js';
 
@@ -67,7 +67,7 @@ describe('partial failure: one account whose role cannot be assumed', () => {
     w.writeManifest(manifest(four, 100));
     const r = await w.lz('apply', '--auto-approve');
     expect(r.code, r.err + r.out).toBe(0);
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
   });
   afterAll(async () => {
     sts?.destroy();
@@ -122,7 +122,7 @@ describe('partial failure: one account whose role cannot be assumed', () => {
     // A new account's role is waited for, up to --role-timeout, and no longer.
     expect(elapsed).toBeGreaterThanOrEqual(2000);
     expect(elapsed).toBeLessThan(15_000);
-    ids = Object.fromEntries((await heldAccounts(w.organizations)).map((a) => [a.name, a.id]));
+    ids = await accountIds(w.organizations);
     expect(ids.Data).toBeDefined();
     // ... asking again while it waited (only Data's role refuses in this run).
     expect(w.sandbox.requests().filter((x) => x.operation === 'AssumeRole' && x.errorCode === 'AccessDenied').length).toBeGreaterThan(1);

@@ -72,6 +72,15 @@ describe('behind an HTTP proxy', () => {
     expect(r.out).not.toContain('s3cret-proxy-pass');
   });
 
+  it('refuses a proxy variable that is not a URL before any call, naming the variable, not its value', async () => {
+    w.sandbox.clearRequests();
+    const r = await lz(w.dir, { HTTPS_PROXY: 'http://ci:s3cret-proxy-pass@proxy host:80' }, 'plan');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('HTTPS_PROXY is not a proxy URL');
+    expect(r.out).not.toContain('s3cret-proxy-pass');
+    expect(w.sandbox.requests()).toHaveLength(0);
+  });
+
   it('goes directly to the hosts NO_PROXY names', async () => {
     proxy.tunnels.length = 0;
     w.sandbox.clearRequests();
